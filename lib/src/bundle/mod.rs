@@ -1,0 +1,117 @@
+//! `.skill` bundles: reproducible gzip'd ustar archives of a Skill, and their strict reader.
+//!
+//! - [`load_dir`] reads a Skill folder into a [`FileTree`], refusing links, special files, bad
+//!   names and likely secrets.
+//! - [`encode`] turns a tree into bundle bytes that depend only on paths, contents and exec bits.
+//! - [`read`] turns bundle bytes back into a tree, entirely in memory and never through a
+//!   filesystem, refusing every construct in the archive-safety checklist with an error that
+//!   names the entry. Nothing is ever skipped silently.
+
+mod gzip;
+mod secrets;
+mod source;
+mod tar;
+
+use std::io::Read;
+
+pub use gzip::GzipError;
+pub use secrets::SecretKind;
+pub use source::{
+    IGNORE_FILE, OUTPUT_DIR, Problem, ProblemKind, SourceError, SourceOptions, load_dir,
+};
+pub use tar::{MTIME, PathDoesNotFit};
+
+use crate::limits::Limits;
+use crate::tree::{FileTree, PathError, Sha256Digest, TreeError, sha256};
+
+/// File extension of a bundle.
+pub const EXTENSION: &str = "skill";
+
+/// The bytes of a `.skill` file.
+pub fn encode(tree: &FileTree) -> Result<Vec<u8>, PathDoesNotFit> {
+    Ok(gzip::encode(&tar::write(tree)?))
+}
+
+/// A bundle read and checked against the archive rules. Its files have *not* been checked
+/// against any manifest or signature yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// The files inside.
+    pub tree: FileTree,
+    /// SHA-256 of the `.skill` bytes (a transport checksum, not an identity).
+    pub sha256: Sha256Digest,
+    /// Size of the `.skill` bytes.
+    pub size: u64,
+}
+
+/// Why a bundle was refused. Errors about one entry name it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the bundle is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("cannot read the bundle: {0}")]
+    Io(String),
+    #[error("gzip: {0}")]
+    Gzip(#[from] GzipError),
+    #[error("{entry}: the header checksum is wrong")]
+    BadChecksum { entry: String },
+    #[error("{entry}: not a POSIX ustar header")]
+    NotUstar { entry: String },
+    #[error("{entry}: the {field} field is not a valid octal number")]
+    BadNumber { entry: String, field: &'static str },
+    #[error("{entry}: {source}")]
+    Path { entry: String, source: PathError },
+    #[error("{0}")]
+    Tree(#[from] TreeError),
+    #[error("{entry}: a folder entry carries data")]
+    DirectoryWithData { entry: String },
+    #[error("{entry}: {reason}")]
+    Pax { entry: String, reason: String },
+    #[error("{entry}: is {kind}; bundles hold regular files only")]
+    UnsupportedEntry { entry: String, kind: String },
+    #[error("{entry}: the archive ends in the middle of this entry")]
+    Truncated { entry: String },
+    #[error("the archive has no end-of-archive marker")]
+    NoEndMarker,
+    #[error("data follows the end-of-archive marker")]
+    DataAfterEnd,
+    #[error("more than {limit} archive headers")]
+    TooManyEntries { limit: usize },
+    #[error("{0}")]
+    SkillMd(#[from] crate::skill::SkillMdError),
+}
+
+/// Reads a bundle from `reader`, refusing it as soon as it passes `limits.max_bundle_bytes`.
+pub fn read(reader: impl Read, limits: &Limits) -> Result<Bundle, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_bundle_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|err| ReadError::Io(err.to_string()))?;
+    read_bytes(&bytes, limits)
+}
+
+/// Reads a bundle held in memory.
+pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Bundle, ReadError> {
+    if bytes.len() as u64 > limits.max_bundle_bytes {
+        return Err(ReadError::TooLarge {
+            limit: limits.max_bundle_bytes,
+        });
+    }
+    let mut source = GzipSource(gzip::Decoder::new(bytes)?);
+    let tree = tar::read(&mut source, limits)?;
+    crate::skill::find_skill_md(&tree, limits)?;
+    Ok(Bundle {
+        tree,
+        sha256: sha256(bytes),
+        size: bytes.len() as u64,
+    })
+}
+
+struct GzipSource<'a>(gzip::Decoder<'a>);
+
+impl tar::Source for GzipSource<'_> {
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
+        Ok(self.0.read_some(buf)?)
+    }
+}

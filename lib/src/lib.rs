@@ -1,0 +1,29 @@
+//! skillsig: reproducible, signed and scanned AI-agent Skills.
+//!
+//! A Skill is a folder with a `SKILL.md` and the scripts an agent runs with its user's
+//! privileges. This library turns one into a reproducible `.skill` bundle with a manifest of
+//! every file and of the permissions the Skill asks for, and reads bundles back without ever
+//! trusting them.
+//!
+//! | module | what it is for |
+//! |---|---|
+//! | [`tree`] | a Skill's files in memory, the path rules, and the tree digest |
+//! | [`skill`] | the Skill format: `SKILL.md` frontmatter, OpenClaw metadata, `skillsig.toml` |
+//! | [`permissions`] | the permission vocabulary a Skill declares |
+//! | [`bundle`] | reading a folder, writing and strictly reading `.skill` archives |
+//! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
+//! | [`pack`] | folder → bundle + manifest, written atomically |
+
+pub mod bundle;
+pub mod diagnostic;
+pub mod limits;
+pub mod manifest;
+pub mod pack;
+pub mod permissions;
+pub mod skill;
+pub mod tree;
+
+pub use limits::Limits;
+
+/// The version of this library, recorded in every manifest it writes.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,328 @@
+//! The manifest: an in-toto Statement v1 that binds a Skill's identity, every file, and the
+//! permissions it asks for to one tree digest.
+//!
+//! The subject is `<namespace>/<name>@<version>` with the tree digest (see `docs/manifest.md`),
+//! which covers paths, contents and exec bits but not compression, so the identity survives
+//! any re-archiving. The bytes are RFC 8785 (JCS) canonical JSON: the same Skill always gives
+//! the same manifest bytes, and those bytes are what gets signed.
+//!
+//! A [`Manifest`] parsed from a file is only *well-formed*: it says nothing about who wrote it.
+//! Trust comes from the signing and verification modules.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Bundle;
+use crate::limits::Limits;
+use crate::permissions::Permissions;
+use crate::skill::{OpenClawRequirements, SkillId, SkillInfo};
+use crate::tree::{FileRecord, FileTree, SkillPath, tree_digest};
+
+/// `_type` of an in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// `predicateType` of a skillsig manifest, version 1.
+pub const PREDICATE_TYPE: &str = "https://skillsig.dev/manifest/v1";
+/// Media type of the DSSE payload that carries a manifest.
+pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+/// Suffix of the manifest file written beside a bundle: `<bundle>.manifest.json`.
+pub const FILE_SUFFIX: &str = ".manifest.json";
+/// Largest manifest file accepted (10,000 files at ~150 bytes each, with room to spare).
+pub const MAX_MANIFEST_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The in-toto statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    #[serde(rename = "_type")]
+    pub statement_type: String,
+    pub subject: Vec<Subject>,
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    pub predicate: Predicate,
+}
+
+/// What the statement is about: the Skill release and its tree digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    /// `<namespace>/<name>@<version>`.
+    pub name: String,
+    /// `{"sha256": "<tree digest, hex>"}`.
+    pub digest: BTreeMap<String, String>,
+}
+
+/// The claims skillsig makes about the Skill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predicate {
+    pub skill: SkillSection,
+    /// Every file, sorted bytewise by path.
+    pub files: Vec<ManifestFile>,
+    /// What the Skill asks to be allowed to do; everything else is denied.
+    pub permissions: Permissions,
+    /// OpenClaw's requirements block from `SKILL.md`, as found.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub openclaw: Option<OpenClawRequirements>,
+    /// The `.skill` file this manifest was written with (a transport checksum only: the
+    /// identity is the tree digest).
+    pub bundle: BundleChecksum,
+    /// The tool that wrote the manifest.
+    pub tool: Tool,
+}
+
+/// Identity and description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillSection {
+    pub namespace: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+}
+
+/// One file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestFile {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    pub executable: bool,
+}
+
+/// Checksum of the `.skill` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleChecksum {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Name and version of the writing tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// Why a manifest is not well-formed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    #[error("the manifest is larger than {MAX_MANIFEST_BYTES} bytes")]
+    TooLarge,
+    #[error("the manifest is not valid JSON for a skillsig statement: {0}")]
+    Json(String),
+    #[error("`_type` is {0:?}, not an in-toto Statement v1")]
+    StatementType(String),
+    #[error("`predicateType` is {0:?}; this skillsig reads {PREDICATE_TYPE}")]
+    PredicateType(String),
+    #[error("the statement must have exactly one subject")]
+    SubjectCount,
+    #[error("the subject is {found:?} but the predicate describes {expected:?}")]
+    SubjectName { found: String, expected: String },
+    #[error("the subject digest must be a single lowercase hex sha256")]
+    SubjectDigest,
+    #[error("the subject digest does not match the tree digest of the listed files")]
+    TreeDigestMismatch,
+    #[error("the version {0:?} is not semver")]
+    Version(String),
+    #[error("file {path:?}: {reason}")]
+    File { path: String, reason: String },
+    #[error("the files are not sorted bytewise by path, or a path repeats ({0:?})")]
+    Order(String),
+    #[error("{0}")]
+    Permission(#[from] crate::permissions::InvalidPermission),
+    #[error("the bundle checksum is not a lowercase hex sha256")]
+    BundleDigest,
+}
+
+/// A well-formed manifest and the exact bytes it was read from or serialized to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    statement: Statement,
+    id: SkillId,
+    records: Vec<FileRecord>,
+    tree_digest: [u8; 32],
+}
+
+impl Manifest {
+    /// Builds the manifest of a Skill whose bundle bytes have `bundle_sha256` and `bundle_size`.
+    pub fn build(
+        info: &SkillInfo,
+        tree: &FileTree,
+        bundle_sha256: [u8; 32],
+        bundle_size: u64,
+    ) -> Manifest {
+        let records = tree.records();
+        let digest = tree_digest(&records);
+        let statement = Statement {
+            statement_type: STATEMENT_TYPE.into(),
+            subject: vec![Subject {
+                name: info.id.to_string(),
+                digest: BTreeMap::from([("sha256".to_owned(), hex::encode(digest))]),
+            }],
+            predicate_type: PREDICATE_TYPE.into(),
+            predicate: Predicate {
+                skill: SkillSection {
+                    namespace: info.id.namespace.clone(),
+                    name: info.id.name.clone(),
+                    version: info.id.version.to_string(),
+                    description: info.description.clone(),
+                },
+                files: records
+                    .iter()
+                    .map(|r| ManifestFile {
+                        path: r.path.to_string(),
+                        size: r.size,
+                        sha256: hex::encode(r.sha256),
+                        executable: r.executable,
+                    })
+                    .collect(),
+                permissions: info.permissions.clone(),
+                openclaw: info.openclaw.clone(),
+                bundle: BundleChecksum {
+                    sha256: hex::encode(bundle_sha256),
+                    size: bundle_size,
+                },
+                tool: Tool {
+                    name: "skillsig".into(),
+                    version: crate::VERSION.into(),
+                },
+            },
+        };
+        Manifest {
+            statement,
+            id: info.id.clone(),
+            records,
+            tree_digest: digest,
+        }
+    }
+
+    /// Recomputes the manifest a bundle describes, from its own files.
+    pub fn for_bundle(
+        bundle: &Bundle,
+        limits: &Limits,
+    ) -> Result<(Manifest, SkillInfo), crate::skill::SkillError> {
+        let info = SkillInfo::from_tree(&bundle.tree, limits)?;
+        Ok((
+            Manifest::build(&info, &bundle.tree, bundle.sha256, bundle.size),
+            info,
+        ))
+    }
+
+    /// Parses and checks a manifest: structure, types, sorted unique valid paths, digests in
+    /// hex, permissions in normalized form, and a subject digest equal to the tree digest of
+    /// the listed files.
+    pub fn from_json(bytes: &[u8]) -> Result<Manifest, ManifestError> {
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(ManifestError::TooLarge);
+        }
+        let statement: Statement =
+            serde_json::from_slice(bytes).map_err(|e| ManifestError::Json(e.to_string()))?;
+        if statement.statement_type != STATEMENT_TYPE {
+            return Err(ManifestError::StatementType(statement.statement_type));
+        }
+        if statement.predicate_type != PREDICATE_TYPE {
+            return Err(ManifestError::PredicateType(statement.predicate_type));
+        }
+        let [subject] = statement.subject.as_slice() else {
+            return Err(ManifestError::SubjectCount);
+        };
+        let skill = &statement.predicate.skill;
+        let version = semver::Version::parse(&skill.version)
+            .map_err(|_| ManifestError::Version(skill.version.clone()))?;
+        let id = SkillId {
+            namespace: skill.namespace.clone(),
+            name: skill.name.clone(),
+            version,
+        };
+        if subject.name != id.to_string() {
+            return Err(ManifestError::SubjectName {
+                found: subject.name.clone(),
+                expected: id.to_string(),
+            });
+        }
+        let claimed = match (subject.digest.len(), subject.digest.get("sha256")) {
+            (1, Some(hex)) => parse_digest(hex).ok_or(ManifestError::SubjectDigest)?,
+            _ => return Err(ManifestError::SubjectDigest),
+        };
+        let records = file_records(&statement.predicate.files)?;
+        if tree_digest(&records) != claimed {
+            return Err(ManifestError::TreeDigestMismatch);
+        }
+        statement.predicate.permissions.validate()?;
+        parse_digest(&statement.predicate.bundle.sha256).ok_or(ManifestError::BundleDigest)?;
+        Ok(Manifest {
+            statement,
+            id,
+            records,
+            tree_digest: claimed,
+        })
+    }
+
+    /// The canonical (RFC 8785) JSON bytes of the statement.
+    pub fn to_canonical_json(&self) -> Vec<u8> {
+        serde_json_canonicalizer::to_vec(&self.statement).expect("a statement always serializes")
+    }
+
+    /// The statement.
+    pub fn statement(&self) -> &Statement {
+        &self.statement
+    }
+
+    /// `namespace/name@version`.
+    pub fn id(&self) -> &SkillId {
+        &self.id
+    }
+
+    /// The file records, sorted by path.
+    pub fn records(&self) -> &[FileRecord] {
+        &self.records
+    }
+
+    /// The tree digest (the subject's sha256).
+    pub fn tree_digest(&self) -> [u8; 32] {
+        self.tree_digest
+    }
+
+    /// The declared permissions.
+    pub fn permissions(&self) -> &Permissions {
+        &self.statement.predicate.permissions
+    }
+}
+
+fn parse_digest(hex_text: &str) -> Option<[u8; 32]> {
+    if hex_text.len() != 64 || hex_text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut out).ok()?;
+    Some(out)
+}
+
+fn file_records(files: &[ManifestFile]) -> Result<Vec<FileRecord>, ManifestError> {
+    let limits = Limits::DEFAULT;
+    let mut records: Vec<FileRecord> = Vec::with_capacity(files.len());
+    for file in files {
+        let path = SkillPath::parse(&file.path, &limits).map_err(|err| ManifestError::File {
+            path: file.path.clone(),
+            reason: err.to_string(),
+        })?;
+        let sha256 = parse_digest(&file.sha256).ok_or_else(|| ManifestError::File {
+            path: file.path.clone(),
+            reason: "sha256 is not 64 lowercase hex digits".into(),
+        })?;
+        if records.last().is_some_and(|prev| prev.path >= path) {
+            return Err(ManifestError::Order(file.path.clone()));
+        }
+        records.push(FileRecord {
+            path,
+            size: file.size,
+            sha256,
+            executable: file.executable,
+        });
+    }
+    Ok(records)
+}

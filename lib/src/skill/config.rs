@@ -1,0 +1,246 @@
+//! `skillsig.toml`: the publisher's own file, beside `SKILL.md`.
+//!
+//! It names the namespace and version the bundle is published under and the permissions the
+//! Skill asks for. Unlike the frontmatter it is written for skillsig, so malformed TOML or an
+//! invalid permission is an error (with line and column); an unknown key is a warning, since a
+//! typo there can only ever *remove* a permission.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Level, line_column};
+use crate::permissions::{InvalidPermission, Kind, Permissions};
+
+/// The file name.
+pub const CONFIG_FILE: &str = "skillsig.toml";
+
+/// The parsed file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub permissions: Permissions,
+}
+
+/// Why `skillsig.toml` could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{CONFIG_FILE}{}: {message}", place(*line, *column))]
+    Syntax {
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("{CONFIG_FILE}{}: {source}", place(*line, None))]
+    Permission {
+        line: Option<usize>,
+        source: InvalidPermission,
+    },
+}
+
+fn place(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawConfig {
+    #[serde(default)]
+    skill: RawSkill,
+    #[serde(default)]
+    permissions: RawPermissions,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawSkill {
+    namespace: Option<String>,
+    name: Option<String>,
+    version: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct RawPermissions {
+    #[serde(default)]
+    network: Vec<String>,
+    #[serde(default)]
+    exec: Vec<String>,
+    #[serde(default)]
+    env: Vec<String>,
+    #[serde(default)]
+    read: Vec<String>,
+    #[serde(default)]
+    write: Vec<String>,
+    #[serde(default)]
+    dynamic_code: bool,
+    #[serde(default)]
+    native: bool,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
+}
+
+/// Parses `text`, adding a warning for every unknown key.
+pub fn parse(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|err| {
+        let (line, column) = err
+            .span()
+            .map(|span| line_column(text, span.start))
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        ConfigError::Syntax {
+            line,
+            column,
+            message: err.message().to_owned(),
+        }
+    })?;
+    let unknown = [
+        ("", &raw.unknown),
+        ("skill.", &raw.skill.unknown),
+        ("permissions.", &raw.permissions.unknown),
+    ];
+    for (prefix, keys) in unknown {
+        for key in keys.keys() {
+            let line = find_line(text, key);
+            diagnostics.push(Diagnostic {
+                level: Level::Warning,
+                code: "config-unknown-key",
+                file: CONFIG_FILE.to_owned(),
+                line,
+                column: line.map(|_| 1),
+                message: format!("unknown key `{prefix}{key}` is ignored (check its spelling)"),
+            });
+        }
+    }
+    let mut permissions = Permissions {
+        dynamic_code: raw.permissions.dynamic_code,
+        native: raw.permissions.native,
+        ..Permissions::default()
+    };
+    let lists = [
+        (Kind::Network, &raw.permissions.network),
+        (Kind::Exec, &raw.permissions.exec),
+        (Kind::Env, &raw.permissions.env),
+        (Kind::Read, &raw.permissions.read),
+        (Kind::Write, &raw.permissions.write),
+    ];
+    for (kind, values) in lists {
+        for value in values {
+            permissions
+                .add(kind, value)
+                .map_err(|source| ConfigError::Permission {
+                    line: find_line(text, &format!("{value:?}"))
+                        .or_else(|| find_line(text, kind.as_str())),
+                    source,
+                })?;
+        }
+    }
+    Ok(Config {
+        namespace: raw.skill.namespace,
+        name: raw.skill.name,
+        version: raw.skill.version,
+        permissions,
+    })
+}
+
+/// First line that mentions `needle`, for pointing at a key or value.
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_documented_example() {
+        let text = r#"
+[skill]
+namespace = "acme"
+version = "1.4.2"
+
+[permissions]
+network = ["api.github.com", "*.githubusercontent.com"]
+exec = ["git", "gh"]
+env = ["GITHUB_TOKEN"]
+read = ["$WORKSPACE", "~/.config/gh"]
+write = ["$WORKSPACE/out"]
+"#;
+        let mut diags = Vec::new();
+        let config = parse(text, &mut diags).unwrap();
+        assert!(diags.is_empty());
+        assert_eq!(config.namespace.as_deref(), Some("acme"));
+        assert_eq!(config.version.as_deref(), Some("1.4.2"));
+        assert_eq!(config.permissions.exec.len(), 2);
+        assert!(config.permissions.write.contains("$WORKSPACE/out"));
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let err = parse(
+            "[skill]\nnamespace = \"acme\nversion = 1\n",
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        let ConfigError::Syntax { line, column, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(*line, Some(2));
+        assert!(column.is_some());
+        assert!(err.to_string().starts_with("skillsig.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        let err = parse("[skill]\nversion = 1\n", &mut Vec::new()).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Syntax { line: Some(2), .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_permissions_name_the_line() {
+        let err = parse(
+            "[permissions]\nexec = [\"git\",\n  \"sh -c\"]\n",
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        let ConfigError::Permission { line, source } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(*line, Some(3));
+        assert_eq!(source.kind, Kind::Exec);
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings() {
+        let mut diags = Vec::new();
+        let config = parse(
+            "[permissions]\nnetwrok = [\"x.com\"]\n[extra]\n",
+            &mut diags,
+        )
+        .unwrap();
+        assert!(config.permissions.is_empty());
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2);
+        assert!(messages.iter().any(|m| m.contains("`permissions.netwrok`")));
+        assert_eq!(
+            diags
+                .iter()
+                .find(|d| d.message.contains("netwrok"))
+                .unwrap()
+                .line,
+            Some(2)
+        );
+    }
+}

@@ -1,0 +1,406 @@
+//! The Skill format: `SKILL.md` and its frontmatter, OpenClaw's metadata, and `skillsig.toml`.
+//!
+//! [`SkillInfo::from_tree`] reads everything skillsig needs to know about a Skill from its
+//! files alone (so a bundle describes itself and a manifest can be recomputed from it):
+//! identity (`namespace/name@version`), description, declared permissions and OpenClaw's
+//! requirements, plus diagnostics for whatever is odd.
+
+mod config;
+pub mod frontmatter;
+mod openclaw;
+
+use std::fmt;
+
+pub use config::{CONFIG_FILE, Config, ConfigError};
+pub use frontmatter::Frontmatter;
+pub use openclaw::OpenClawRequirements;
+
+use crate::diagnostic::{Diagnostic, Level};
+use crate::limits::Limits;
+use crate::permissions::{Kind, Permissions};
+use crate::tree::{FileEntry, FileTree, SkillPath};
+
+/// The file every Skill has at its root.
+pub const SKILL_MD: &str = "SKILL.md";
+
+/// Why a tree has no usable `SKILL.md`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SkillMdError {
+    #[error("there is no SKILL.md at the root of the Skill")]
+    Missing,
+    #[error("SKILL.md is not at the root of the Skill (found {found})")]
+    NotAtRoot { found: String },
+    #[error("SKILL.md is {size} bytes; the limit is {limit}")]
+    TooLarge { size: u64, limit: u64 },
+}
+
+/// Finds the root `SKILL.md` (any letter case: some tools write `skill.md`). The tree's
+/// collision rule already guarantees there is at most one.
+pub fn find_skill_md<'t>(
+    tree: &'t FileTree,
+    limits: &Limits,
+) -> Result<(&'t SkillPath, &'t FileEntry), SkillMdError> {
+    let root = tree
+        .iter()
+        .find(|(path, _)| path.as_str().eq_ignore_ascii_case(SKILL_MD));
+    match root {
+        Some((_, entry)) if entry.data.len() as u64 > limits.max_skill_md_bytes => {
+            Err(SkillMdError::TooLarge {
+                size: entry.data.len() as u64,
+                limit: limits.max_skill_md_bytes,
+            })
+        }
+        Some(found) => Ok(found),
+        None => match tree.iter().find(|(path, _)| {
+            path.components()
+                .last()
+                .is_some_and(|name| name.eq_ignore_ascii_case(SKILL_MD))
+        }) {
+            Some((path, _)) => Err(SkillMdError::NotAtRoot {
+                found: path.to_string(),
+            }),
+            None => Err(SkillMdError::Missing),
+        },
+    }
+}
+
+/// `namespace/name@version`: who publishes the Skill, what it is called, which release.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SkillId {
+    pub namespace: String,
+    pub name: String,
+    pub version: semver::Version,
+}
+
+impl SkillId {
+    /// The file name `pack` writes: `<namespace>-<name>-<version>.skill`.
+    pub fn bundle_file_name(&self) -> String {
+        format!(
+            "{}-{}-{}.{}",
+            self.namespace,
+            self.name,
+            self.version,
+            crate::bundle::EXTENSION
+        )
+    }
+}
+
+impl fmt::Display for SkillId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}@{}", self.namespace, self.name, self.version)
+    }
+}
+
+/// Everything skillsig reads from a Skill's own files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillInfo {
+    pub id: SkillId,
+    /// The frontmatter `description` (empty when there is none; a diagnostic says so).
+    pub description: String,
+    /// Declared permissions: `skillsig.toml` plus OpenClaw's `requires.bins`, `anyBins`, `env`
+    /// and `primaryEnv`.
+    pub permissions: Permissions,
+    /// OpenClaw's requirements block, when the frontmatter has one.
+    pub openclaw: Option<OpenClawRequirements>,
+    /// Whatever is odd about the Skill's files; none of it stopped the read.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a Skill's identity or declarations cannot be determined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SkillError {
+    #[error(transparent)]
+    SkillMd(#[from] SkillMdError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "no namespace: add `namespace = \"…\"` under [skill] in {CONFIG_FILE} (`skillsig init` writes one)"
+    )]
+    NoNamespace,
+    #[error(
+        "namespace {0:?} is not valid: use lowercase letters, digits and single hyphens (at most 64)"
+    )]
+    BadNamespace(String),
+    #[error("no name: SKILL.md has no usable `name`; set `name` under [skill] in {CONFIG_FILE}")]
+    NoName,
+    #[error(
+        "name {0:?} is not valid: use lowercase letters, digits and single hyphens (at most 64); set `name` under [skill] in {CONFIG_FILE} to override SKILL.md"
+    )]
+    BadName(String),
+    #[error(
+        "no version: set `version` under [skill] in {CONFIG_FILE} (or `metadata.version` in SKILL.md)"
+    )]
+    NoVersion,
+    #[error(
+        "version {value:?} (from {source_file}) is not a semver 2.0 version such as 1.2.0: {reason}"
+    )]
+    BadVersion {
+        value: String,
+        source_file: &'static str,
+        reason: String,
+    },
+}
+
+impl SkillInfo {
+    /// Reads identity, description and permissions from the files of `tree`.
+    pub fn from_tree(tree: &FileTree, limits: &Limits) -> Result<SkillInfo, SkillError> {
+        let mut diagnostics = Vec::new();
+        let (md_path, md) = find_skill_md(tree, limits)?;
+        let md_file = md_path.to_string();
+        if md_file != SKILL_MD {
+            diagnostics.push(warning(
+                "skill-md-name",
+                &md_file,
+                format!("is named {md_file}; the spec says {SKILL_MD}"),
+            ));
+        }
+        let text = String::from_utf8_lossy(&md.data);
+        if matches!(text, std::borrow::Cow::Owned(_)) {
+            diagnostics.push(warning(
+                "skill-md-utf8",
+                &md_file,
+                "is not valid UTF-8; invalid bytes were replaced".into(),
+            ));
+        }
+        let fm = frontmatter::parse(&text, &md_file, &mut diagnostics);
+
+        let config = match tree.get(CONFIG_FILE) {
+            Some(entry) => {
+                let text = std::str::from_utf8(&entry.data).map_err(|_| ConfigError::Syntax {
+                    line: None,
+                    column: None,
+                    message: "the file is not valid UTF-8".into(),
+                })?;
+                config::parse(text, &mut diagnostics)?
+            }
+            None => Config::default(),
+        };
+        let openclaw = fm
+            .openclaw
+            .as_ref()
+            .map(|block| OpenClawRequirements::from_json(block, &md_file, &mut diagnostics));
+
+        let id = resolve_id(&fm, &config)?;
+        let mut permissions = config.permissions.clone();
+        if let Some(req) = &openclaw {
+            add_openclaw_permissions(&mut permissions, req, &md_file, &mut diagnostics);
+        }
+        Ok(SkillInfo {
+            id,
+            description: fm.description.clone().unwrap_or_default(),
+            permissions,
+            openclaw,
+            diagnostics,
+        })
+    }
+
+    /// Whether any diagnostic is an error (the Skill was still read).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.level == Level::Error)
+    }
+}
+
+fn warning(code: &'static str, file: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        level: Level::Warning,
+        code,
+        file: file.to_owned(),
+        line: None,
+        column: None,
+        message,
+    }
+}
+
+fn resolve_id(fm: &Frontmatter, config: &Config) -> Result<SkillId, SkillError> {
+    let namespace = config.namespace.clone().ok_or(SkillError::NoNamespace)?;
+    if !frontmatter::is_spec_name(&namespace) {
+        return Err(SkillError::BadNamespace(namespace));
+    }
+    let name = config
+        .name
+        .clone()
+        .or_else(|| fm.name.clone())
+        .ok_or(SkillError::NoName)?;
+    if !frontmatter::is_spec_name(&name) {
+        return Err(SkillError::BadName(name));
+    }
+    let (value, source_file) = match (&config.version, &fm.version) {
+        (Some(v), _) => (v.clone(), CONFIG_FILE),
+        (None, Some(v)) => (v.clone(), SKILL_MD),
+        (None, None) => return Err(SkillError::NoVersion),
+    };
+    let version = semver::Version::parse(&value).map_err(|err| SkillError::BadVersion {
+        value: value.clone(),
+        source_file,
+        reason: err.to_string(),
+    })?;
+    Ok(SkillId {
+        namespace,
+        name,
+        version,
+    })
+}
+
+/// OpenClaw's `requires.bins`/`anyBins` are declared `exec`; `requires.env` and `primaryEnv`
+/// are declared `env`. A value that is not a valid permission is reported and left out.
+fn add_openclaw_permissions(
+    permissions: &mut Permissions,
+    req: &OpenClawRequirements,
+    file: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let exec = req
+        .bins
+        .iter()
+        .chain(&req.any_bins)
+        .map(|v| (Kind::Exec, v));
+    let env = req
+        .env
+        .iter()
+        .chain(&req.primary_env)
+        .map(|v| (Kind::Env, v));
+    for (kind, value) in exec.chain(env) {
+        if let Err(err) = permissions.add(kind, value) {
+            diagnostics.push(warning(
+                "openclaw-permission",
+                file,
+                format!("OpenClaw requirement not counted as a permission: {err}"),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::TreeBuilder;
+
+    fn tree(files: &[(&str, &str)]) -> FileTree {
+        let mut builder = TreeBuilder::new(Limits::DEFAULT);
+        for (path, data) in files {
+            builder
+                .add(
+                    SkillPath::parse(path, &Limits::DEFAULT).unwrap(),
+                    data.as_bytes().to_vec(),
+                    false,
+                )
+                .unwrap();
+        }
+        builder.finish()
+    }
+
+    const MD: &str = "---\nname: github\ndescription: Use gh.\nmetadata: {\"openclaw\": {\"requires\": {\"bins\": [\"gh\"], \"env\": [\"GH_TOKEN\"]}, \"primaryEnv\": \"GH_API\"}}\n---\n";
+
+    #[test]
+    fn merges_config_and_openclaw_permissions() {
+        let t = tree(&[
+            ("SKILL.md", MD),
+            (
+                "skillsig.toml",
+                "[skill]\nnamespace = \"acme\"\nversion = \"1.4.2\"\n[permissions]\nexec = [\"git\"]\n",
+            ),
+        ]);
+        let info = SkillInfo::from_tree(&t, &Limits::DEFAULT).unwrap();
+        assert_eq!(info.id.to_string(), "acme/github@1.4.2");
+        assert_eq!(info.id.bundle_file_name(), "acme-github-1.4.2.skill");
+        assert_eq!(
+            info.permissions.exec.iter().collect::<Vec<_>>(),
+            ["gh", "git"]
+        );
+        assert_eq!(
+            info.permissions.env.iter().collect::<Vec<_>>(),
+            ["GH_API", "GH_TOKEN"]
+        );
+        assert!(info.diagnostics.is_empty(), "{:?}", info.diagnostics);
+    }
+
+    #[test]
+    fn identity_errors_say_how_to_fix_them() {
+        let no_ns = tree(&[("SKILL.md", MD)]);
+        assert_eq!(
+            SkillInfo::from_tree(&no_ns, &Limits::DEFAULT),
+            Err(SkillError::NoNamespace)
+        );
+        let no_version = tree(&[
+            ("SKILL.md", MD),
+            ("skillsig.toml", "[skill]\nnamespace = \"acme\"\n"),
+        ]);
+        assert_eq!(
+            SkillInfo::from_tree(&no_version, &Limits::DEFAULT),
+            Err(SkillError::NoVersion)
+        );
+        let bad_version = tree(&[
+            ("SKILL.md", "---\nname: x\nversion: \"1.0\"\n---\n"),
+            ("skillsig.toml", "[skill]\nnamespace = \"acme\"\n"),
+        ]);
+        assert!(matches!(
+            SkillInfo::from_tree(&bad_version, &Limits::DEFAULT),
+            Err(SkillError::BadVersion {
+                source_file: "SKILL.md",
+                ..
+            })
+        ));
+        let bad_name = tree(&[
+            ("SKILL.md", "---\nname: My Skill\n---\n"),
+            (
+                "skillsig.toml",
+                "[skill]\nnamespace = \"acme\"\nversion = \"1.0.0\"\n",
+            ),
+        ]);
+        assert_eq!(
+            SkillInfo::from_tree(&bad_name, &Limits::DEFAULT),
+            Err(SkillError::BadName("My Skill".into()))
+        );
+        let bad_ns = tree(&[
+            ("SKILL.md", MD),
+            (
+                "skillsig.toml",
+                "[skill]\nnamespace = \"Acme Inc\"\nversion = \"1.0.0\"\n",
+            ),
+        ]);
+        assert_eq!(
+            SkillInfo::from_tree(&bad_ns, &Limits::DEFAULT),
+            Err(SkillError::BadNamespace("Acme Inc".into()))
+        );
+    }
+
+    #[test]
+    fn config_name_overrides_an_odd_frontmatter_name() {
+        let t = tree(&[
+            ("skill.md", "no frontmatter at all\n"),
+            (
+                "skillsig.toml",
+                "[skill]\nnamespace = \"acme\"\nname = \"notes\"\nversion = \"0.1.0\"\n",
+            ),
+        ]);
+        let info = SkillInfo::from_tree(&t, &Limits::DEFAULT).unwrap();
+        assert_eq!(info.id.name, "notes");
+        let codes: Vec<&str> = info.diagnostics.iter().map(|d| d.code).collect();
+        assert!(
+            codes.contains(&"skill-md-name") && codes.contains(&"frontmatter-missing"),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn skill_md_must_be_at_the_root() {
+        assert_eq!(
+            find_skill_md(&tree(&[("a.md", "")]), &Limits::DEFAULT),
+            Err(SkillMdError::Missing)
+        );
+        assert_eq!(
+            find_skill_md(&tree(&[("sub/SKILL.md", "")]), &Limits::DEFAULT),
+            Err(SkillMdError::NotAtRoot {
+                found: "sub/SKILL.md".into()
+            })
+        );
+        let small = Limits {
+            max_skill_md_bytes: 3,
+            ..Limits::DEFAULT
+        };
+        assert_eq!(
+            find_skill_md(&tree(&[("SKILL.md", "abcd")]), &small),
+            Err(SkillMdError::TooLarge { size: 4, limit: 3 })
+        );
+    }
+}
