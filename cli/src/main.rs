@@ -1,1 +1,48 @@
-fn main() {}
+//! The `skillsig` command: a thin layer over the `skillsig` library.
+//!
+//! Each subcommand lives in its own module and returns `Result<(), Failure>`; this file parses
+//! arguments and turns a failure into its message and exit code.
+
+mod failure;
+mod init;
+mod inspect;
+mod pack;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the Skill or bundle was refused (the message says why)
+  2  usage error, or a file could not be read or written";
+
+/// Make AI-agent Skills safe to share: reproducible bundles, signed manifests of files and
+/// permissions, verification against a trust root, and a static scan before install.
+#[derive(Parser)]
+#[command(name = "skillsig", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Init(init::InitArgs),
+    Pack(pack::PackArgs),
+    Inspect(inspect::InspectArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (result, json) = match &cli.command {
+        Command::Init(args) => (init::run(args), false),
+        Command::Pack(args) => (pack::run(args), args.json),
+        Command::Inspect(args) => (inspect::run(args), args.json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(json),
+    }
+}

@@ -117,6 +117,39 @@ impl Permissions {
         Kind::ALL.iter().all(|&k| self.values(k).is_empty()) && !self.dynamic_code && !self.native
     }
 
+    /// One line per kind asked for, in plain words, for people deciding whether to trust a
+    /// Skill. An empty list means the Skill asks for nothing.
+    pub fn describe(&self) -> Vec<String> {
+        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+        let mut lines = Vec::new();
+        for kind in Kind::ALL {
+            let values = self.values(kind);
+            if values.is_empty() {
+                continue;
+            }
+            let any = values.contains("*");
+            lines.push(match (kind, any) {
+                (Kind::Network, true) => "connect to ANY host on the network".to_owned(),
+                (Kind::Network, false) => format!("connect to {}", list(values)),
+                (Kind::Exec, true) => "run ANY program".to_owned(),
+                (Kind::Exec, false) => format!("run {}", list(values)),
+                (Kind::Env, true) => {
+                    "read ALL environment variables (including secrets)".to_owned()
+                }
+                (Kind::Env, false) => format!("read the environment variables {}", list(values)),
+                (Kind::Read, _) => format!("read files in {}", list(values)),
+                (Kind::Write, _) => format!("write files in {}", list(values)),
+            });
+        }
+        if self.dynamic_code {
+            lines.push("run code it builds at run time (eval, exec, …)".to_owned());
+        }
+        if self.native {
+            lines.push("run native code (executables or libraries it ships or loads)".to_owned());
+        }
+        lines
+    }
+
     /// Checks every value (for permissions that were deserialized rather than built by `add`).
     pub fn validate(&self) -> Result<(), InvalidPermission> {
         for kind in Kind::ALL {
@@ -391,6 +424,26 @@ mod tests {
         ] {
             assert!(normalize(Kind::Read, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn describes_permissions_in_plain_words() {
+        assert!(Permissions::default().describe().is_empty());
+        let mut p = Permissions::default();
+        p.add(Kind::Network, "api.github.com").unwrap();
+        p.add(Kind::Exec, "gh").unwrap();
+        p.add(Kind::Exec, "git").unwrap();
+        p.add(Kind::Env, "*").unwrap();
+        p.native = true;
+        assert_eq!(
+            p.describe(),
+            [
+                "connect to api.github.com",
+                "run gh, git",
+                "read ALL environment variables (including secrets)",
+                "run native code (executables or libraries it ships or loads)",
+            ]
+        );
     }
 
     #[test]

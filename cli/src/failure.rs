@@ -1,0 +1,68 @@
+//! How a command fails: a message for people, a code for machines, and an exit status.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+/// The input was examined and refused.
+pub const EXIT_REFUSED: u8 = 1;
+/// Usage error, or a file could not be read or written.
+pub const EXIT_ERROR: u8 = 2;
+
+/// A command's failure.
+#[derive(Debug)]
+pub struct Failure {
+    /// A stable machine-readable code such as `bundle-invalid`.
+    pub code: &'static str,
+    /// What went wrong, and what to do next.
+    pub message: String,
+    pub exit: u8,
+}
+
+impl Failure {
+    /// The input was refused: exit 1.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+            exit: EXIT_REFUSED,
+        }
+    }
+
+    /// A usage or I/O error: exit 2.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+            exit: EXIT_ERROR,
+        }
+    }
+
+    /// Prints the failure (always on stderr; with `json`, also as an object on stdout).
+    pub fn report(self, json: bool) -> ExitCode {
+        for (i, line) in self.message.lines().enumerate() {
+            if i == 0 {
+                eprintln!("error: {line}");
+            } else {
+                eprintln!("  {line}");
+            }
+        }
+        if json {
+            let value =
+                json!({"error": {"code": self.code, "message": self.message, "exit": self.exit}});
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("JSON value")
+            );
+        }
+        ExitCode::from(self.exit)
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON value")
+    );
+}

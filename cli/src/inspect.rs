@@ -1,0 +1,196 @@
+//! `skillsig inspect`: show what a `.skill` bundle holds, after checking it is a safe archive.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{Value, json};
+use skillsig::Limits;
+use skillsig::bundle;
+use skillsig::manifest::{FILE_SUFFIX, MAX_MANIFEST_BYTES, Manifest};
+
+use crate::failure::{Failure, print_json};
+
+/// Show a bundle's name, version, files, tree digest and declared permissions.
+///
+/// The bundle is read in memory and refused if it breaks any archive-safety rule (links,
+/// traversal, duplicates, PAX tricks, trailing data, size limits, ...). Nothing is extracted.
+/// If `<bundle>.manifest.json` sits beside it, inspect says whether it matches the bundle;
+/// a mismatch exits 1. This checks no signature: use `skillsig verify` for that.
+#[derive(Args)]
+#[command(after_help = crate::EXIT_CODES)]
+pub struct InspectArgs {
+    /// The `.skill` file.
+    pub bundle: PathBuf,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &InspectArgs) -> Result<(), Failure> {
+    let limits = Limits::DEFAULT;
+    let bytes = read_limited(&args.bundle, limits.max_bundle_bytes)?;
+    let refused = |err: &dyn std::fmt::Display| {
+        Failure::refused(
+            "bundle-invalid",
+            format!("{}: {err}", args.bundle.display()),
+        )
+    };
+    let bundle = bundle::read_bytes(&bytes, &limits).map_err(|e| refused(&e))?;
+    let (manifest, info) = Manifest::for_bundle(&bundle, &limits).map_err(|e| refused(&e))?;
+    let beside = check_manifest_beside(&args.bundle, &manifest);
+
+    let files: Vec<Value> = manifest
+        .statement()
+        .predicate
+        .files
+        .iter()
+        .map(|f| json!({"path": f.path, "size": f.size, "sha256": f.sha256, "executable": f.executable}))
+        .collect();
+    let tree_digest = format!("sha256:{}", hex::encode(manifest.tree_digest()));
+    if args.json {
+        print_json(&json!({
+            "skill": {
+                "id": info.id.to_string(),
+                "namespace": info.id.namespace,
+                "name": info.id.name,
+                "version": info.id.version.to_string(),
+                "description": info.description,
+            },
+            "bundle": {"path": args.bundle, "sha256": hex::encode(bundle.sha256), "size": bundle.size},
+            "tree_digest": tree_digest,
+            "files": files,
+            "permissions": manifest.permissions(),
+            "openclaw": info.openclaw,
+            "diagnostics": info.diagnostics,
+            "manifest_beside": beside.as_ref().map(Beside::to_json),
+        }));
+    } else {
+        println!("{}", info.id);
+        if !info.description.is_empty() {
+            println!("  {}", info.description);
+        }
+        println!("tree digest  {tree_digest}");
+        println!(
+            "bundle       {} bytes, sha256 {}",
+            bundle.size,
+            hex::encode(bundle.sha256)
+        );
+        println!("files ({}):", files.len());
+        for record in manifest.records() {
+            let mode = if record.executable { "755" } else { "644" };
+            println!("  {mode} {:>10}  {}", record.size, record.path);
+        }
+        let described = manifest.permissions().describe();
+        if described.is_empty() {
+            println!("permissions: none (no network, programs, environment variables or files)");
+        } else {
+            println!("permissions this Skill asks for:");
+            for line in described {
+                println!("  - {line}");
+            }
+        }
+        for diagnostic in &info.diagnostics {
+            println!("{diagnostic}");
+        }
+        if let Some(beside) = &beside {
+            println!("{}", beside.describe());
+        }
+    }
+    match beside {
+        Some(Beside {
+            ok: false,
+            path,
+            message,
+        }) => Err(Failure::refused(
+            "manifest-mismatch",
+            format!("{}: {message}", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a file, refusing it as soon as it is larger than `limit`.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let io = |err: std::io::Error| Failure::error("io", format!("{}: {err}", path.display()));
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::refused(
+            "too-large",
+            format!("{}: larger than the limit of {limit} bytes", path.display()),
+        ));
+    }
+    Ok(bytes)
+}
+
+struct Beside {
+    path: PathBuf,
+    ok: bool,
+    message: String,
+}
+
+impl Beside {
+    fn to_json(&self) -> Value {
+        json!({"path": self.path, "matches": self.ok, "message": self.message})
+    }
+
+    fn describe(&self) -> String {
+        let verdict = if self.ok {
+            "matches the bundle"
+        } else {
+            "DOES NOT MATCH the bundle"
+        };
+        format!(
+            "manifest {} {verdict} (unsigned check: {})",
+            self.path.display(),
+            self.message
+        )
+    }
+}
+
+/// Compares the manifest file beside the bundle, if any, with the one the bundle implies.
+fn check_manifest_beside(bundle_path: &Path, recomputed: &Manifest) -> Option<Beside> {
+    let mut name = bundle_path.as_os_str().to_owned();
+    name.push(FILE_SUFFIX);
+    let path = PathBuf::from(name);
+    if !path.exists() {
+        return None;
+    }
+    let fail = |message: String| {
+        Some(Beside {
+            path: path.clone(),
+            ok: false,
+            message,
+        })
+    };
+    let bytes = match read_limited(&path, MAX_MANIFEST_BYTES) {
+        Ok(bytes) => bytes,
+        Err(failure) => return fail(failure.message),
+    };
+    let manifest = match Manifest::from_json(&bytes) {
+        Ok(manifest) => manifest,
+        Err(err) => return fail(err.to_string()),
+    };
+    if manifest.tree_digest() != recomputed.tree_digest() {
+        return fail("its files or tree digest differ from the bundle's".into());
+    }
+    if manifest.id() != recomputed.id() {
+        return fail(format!(
+            "it names {} but the bundle is {}",
+            manifest.id(),
+            recomputed.id()
+        ));
+    }
+    if manifest.permissions() != recomputed.permissions() {
+        return fail(
+            "its declared permissions differ from the bundle's skillsig.toml and SKILL.md".into(),
+        );
+    }
+    Some(Beside {
+        path,
+        ok: true,
+        message: "same files, identity and permissions".into(),
+    })
+}
