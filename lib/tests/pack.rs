@@ -19,14 +19,19 @@ fn fixture() -> PathBuf {
 
 /// Pinned sha256 of the example Skill's bundle. If this changes, the bundle format changed:
 /// that breaks every published hash, so it must be deliberate (and the format version raised).
-const GOLDEN_BUNDLE_SHA256: &str = "708bddec12787cdf01666515580ad46663adb654d3f30890c7996191643f2d72";
+const GOLDEN_BUNDLE_SHA256: &str =
+    "708bddec12787cdf01666515580ad46663adb654d3f30890c7996191643f2d72";
 const GOLDEN_TREE_DIGEST: &str = "5286fb0f41f1561dfc8da03ebce6bc24fa958769f2c643bf1131e607c0bdc1e6";
 
 /// The fixture's files, relative path and whether it is executable, in the order given.
 fn fixture_files() -> Vec<(String, bool)> {
     let mut files = Vec::new();
     for entry in walk(&fixture()) {
-        let rel = entry.strip_prefix(fixture()).unwrap().to_string_lossy().into_owned();
+        let rel = entry
+            .strip_prefix(fixture())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let exec = fs::metadata(&entry).unwrap().permissions().mode() & 0o100 != 0;
         files.push((rel, exec));
     }
@@ -60,16 +65,25 @@ fn copy_fixture(order: &[(String, bool)], seed: u64, dest: &Path) {
             (false, _) => 0o666,
         };
         fs::set_permissions(&target, fs::Permissions::from_mode(mode)).unwrap();
-        let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000 * seed + i as u64 * 7919);
-        fs::File::options().write(true).open(&target).unwrap().set_modified(mtime).unwrap();
+        let mtime =
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000 * seed + i as u64 * 7919);
+        fs::File::options()
+            .write(true)
+            .open(&target)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
         if is_root() {
-            std::os::unix::fs::lchown(&target, Some(1000 + seed as u32), Some(2000 + seed as u32)).unwrap();
+            std::os::unix::fs::lchown(&target, Some(1000 + seed as u32), Some(2000 + seed as u32))
+                .unwrap();
         }
     }
 }
 
 fn is_root() -> bool {
-    fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
 }
 
 #[test]
@@ -83,7 +97,10 @@ fn golden_bundle_is_byte_identical_whatever_the_filesystem_metadata() {
         copy_fixture(order, seed, dir.path());
         let packed = pack::pack_dir(dir.path(), &SourceOptions::default()).unwrap();
         hashes.push(hex::encode(sha256(&packed.bundle)));
-        assert_eq!(hex::encode(packed.manifest.tree_digest()), GOLDEN_TREE_DIGEST);
+        assert_eq!(
+            hex::encode(packed.manifest.tree_digest()),
+            GOLDEN_TREE_DIGEST
+        );
     }
     assert_eq!(hashes, vec![GOLDEN_BUNDLE_SHA256; 3]);
     let direct = pack::pack_dir(&fixture(), &SourceOptions::default()).unwrap();
@@ -97,8 +114,15 @@ fn manifest_bytes_are_canonical_and_stable() {
     let json = a.manifest.to_canonical_json();
     assert_eq!(json, b.manifest.to_canonical_json());
     let reparsed = skillsig::manifest::Manifest::from_json(&json).unwrap();
-    assert_eq!(reparsed.to_canonical_json(), json, "parse → serialize is the identity");
-    assert!(!json.contains(&b'\n'), "canonical JSON has no insignificant whitespace");
+    assert_eq!(
+        reparsed.to_canonical_json(),
+        json,
+        "parse → serialize is the identity"
+    );
+    assert!(
+        !json.contains(&b'\n'),
+        "canonical JSON has no insignificant whitespace"
+    );
 }
 
 #[test]
@@ -121,10 +145,20 @@ fn gnu_tar_reads_our_bundles_and_we_read_its_ustar_archives() {
     fs::write(&bundle_path, &packed.bundle).unwrap();
     let out = work.path().join("out");
     fs::create_dir(&out).unwrap();
-    let status = Command::new("tar").arg("-xzf").arg(&bundle_path).arg("-C").arg(&out).status().unwrap();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(&bundle_path)
+        .arg("-C")
+        .arg(&out)
+        .status()
+        .unwrap();
     assert!(status.success());
     for (rel, exec) in fixture_files() {
-        assert_eq!(fs::read(out.join(&rel)).unwrap(), fs::read(fixture().join(&rel)).unwrap(), "{rel}");
+        assert_eq!(
+            fs::read(out.join(&rel)).unwrap(),
+            fs::read(fixture().join(&rel)).unwrap(),
+            "{rel}"
+        );
         let mode = fs::metadata(out.join(&rel)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, if exec { 0o755 } else { 0o644 }, "{rel}");
     }
@@ -143,7 +177,16 @@ fn gnu_tar_reads_our_bundles_and_we_read_its_ustar_archives() {
     assert!(status.success());
     let read = bundle::read_bytes(&fs::read(&gnu).unwrap(), &Limits::DEFAULT);
     // `tar -C out .` names entries `./SKILL.md`: not clean, so refused by name.
-    assert!(matches!(read, Err(bundle::ReadError::Path { source: PathError::NotClean(_), .. })), "{read:?}");
+    assert!(
+        matches!(
+            read,
+            Err(bundle::ReadError::Path {
+                source: PathError::NotClean(_),
+                ..
+            })
+        ),
+        "{read:?}"
+    );
     let status = Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -161,14 +204,24 @@ fn gnu_tar_reads_our_bundles_and_we_read_its_ustar_archives() {
 /// A minimal valid Skill folder.
 fn skill_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("SKILL.md"), "---\nname: t\ndescription: d\n---\n").unwrap();
-    fs::write(dir.path().join("skillsig.toml"), "[skill]\nnamespace = \"acme\"\nversion = \"1.0.0\"\n").unwrap();
+    fs::write(
+        dir.path().join("SKILL.md"),
+        "---\nname: t\ndescription: d\n---\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("skillsig.toml"),
+        "[skill]\nnamespace = \"acme\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
     dir
 }
 
 fn problems(dir: &Path, options: &SourceOptions) -> Vec<(String, ProblemKind)> {
     match pack::pack_dir(dir, options) {
-        Err(PackError::Source(SourceError::Refused { problems })) => problems.into_iter().map(|p| (p.path, p.kind)).collect(),
+        Err(PackError::Source(SourceError::Refused { problems })) => {
+            problems.into_iter().map(|p| (p.path, p.kind)).collect()
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -180,7 +233,13 @@ fn links_and_special_files_are_refused_all_at_once() {
     fs::create_dir(dir.path().join("sub")).unwrap();
     symlink("..", dir.path().join("sub/up")).unwrap();
     let fifo = dir.path().join("pipe");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let found = problems(dir.path(), &SourceOptions::default());
     assert_eq!(
         found,
@@ -202,9 +261,18 @@ fn bad_names_are_refused() {
     assert_eq!(
         found,
         [
-            ("ab:c".into(), ProblemKind::BadPath(PathError::ForbiddenChar(':'))),
-            ("aux.md".into(), ProblemKind::BadPath(PathError::ReservedName("aux.md".into()))),
-            ("e\u{301}.md".into(), ProblemKind::BadPath(PathError::NotNfc)),
+            (
+                "ab:c".into(),
+                ProblemKind::BadPath(PathError::ForbiddenChar(':'))
+            ),
+            (
+                "aux.md".into(),
+                ProblemKind::BadPath(PathError::ReservedName("aux.md".into()))
+            ),
+            (
+                "e\u{301}.md".into(),
+                ProblemKind::BadPath(PathError::NotNfc)
+            ),
         ]
     );
 }
@@ -216,7 +284,10 @@ fn case_collisions_on_disk_are_refused() {
     fs::write(dir.path().join("notes.md"), "y").unwrap();
     let found = problems(dir.path(), &SourceOptions::default());
     assert_eq!(found.len(), 1);
-    assert!(matches!(&found[0].1, ProblemKind::Conflict(TreeError::Collision { .. })));
+    assert!(matches!(
+        &found[0].1,
+        ProblemKind::Conflict(TreeError::Collision { .. })
+    ));
 }
 
 #[test]
@@ -225,7 +296,11 @@ fn likely_secrets_are_refused_unless_allowed() {
     fs::write(dir.path().join(".env"), "OPENAI_API_KEY=sk-live\n").unwrap();
     fs::write(dir.path().join(".env.example"), "OPENAI_API_KEY=\n").unwrap();
     fs::create_dir(dir.path().join("certs")).unwrap();
-    fs::write(dir.path().join("certs/ca.pem"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+    fs::write(
+        dir.path().join("certs/ca.pem"),
+        "-----BEGIN CERTIFICATE-----\n",
+    )
+    .unwrap();
     fs::write(dir.path().join("id_rsa"), "x").unwrap();
     fs::write(
         dir.path().join("notes.txt"),
@@ -237,9 +312,18 @@ fn likely_secrets_are_refused_unless_allowed() {
         found,
         [
             (".env".into(), ProblemKind::Secret(SecretKind::EnvFile)),
-            ("certs/ca.pem".into(), ProblemKind::Secret(SecretKind::KeyFileName)),
-            ("id_rsa".into(), ProblemKind::Secret(SecretKind::KeyFileName)),
-            ("notes.txt".into(), ProblemKind::Secret(SecretKind::PrivateKeyContent)),
+            (
+                "certs/ca.pem".into(),
+                ProblemKind::Secret(SecretKind::KeyFileName)
+            ),
+            (
+                "id_rsa".into(),
+                ProblemKind::Secret(SecretKind::KeyFileName)
+            ),
+            (
+                "notes.txt".into(),
+                ProblemKind::Secret(SecretKind::PrivateKeyContent)
+            ),
         ]
     );
 
@@ -247,16 +331,39 @@ fn likely_secrets_are_refused_unless_allowed() {
         allow_secrets: paths.iter().map(|p| p.to_string()).collect(),
         ..SourceOptions::default()
     };
-    let found = problems(dir.path(), &allow(&["./certs/ca.pem", ".env", "id_rsa", "notes.txt", "missing.key"]));
-    assert_eq!(found, [("missing.key".into(), ProblemKind::UnusedAllowSecret)]);
-    let packed = pack::pack_dir(dir.path(), &allow(&["certs/ca.pem", ".env", "id_rsa", "notes.txt"])).unwrap();
+    let found = problems(
+        dir.path(),
+        &allow(&[
+            "./certs/ca.pem",
+            ".env",
+            "id_rsa",
+            "notes.txt",
+            "missing.key",
+        ]),
+    );
+    assert_eq!(
+        found,
+        [("missing.key".into(), ProblemKind::UnusedAllowSecret)]
+    );
+    let packed = pack::pack_dir(
+        dir.path(),
+        &allow(&["certs/ca.pem", ".env", "id_rsa", "notes.txt"]),
+    )
+    .unwrap();
     assert!(packed.tree.get(".env").is_some() && packed.tree.get(".env.example").is_some());
 }
 
 #[test]
 fn git_output_folder_and_skillignore_are_left_out() {
     let dir = skill_dir();
-    for folder in [".git", "sub/.git", ".skillsig", "sub/.skillsig", "build", "sub/cache"] {
+    for folder in [
+        ".git",
+        "sub/.git",
+        ".skillsig",
+        "sub/.skillsig",
+        "build",
+        "sub/cache",
+    ] {
         fs::create_dir_all(dir.path().join(folder)).unwrap();
         fs::write(dir.path().join(folder).join("f"), "x").unwrap();
     }
@@ -269,7 +376,16 @@ fn git_output_folder_and_skillignore_are_left_out() {
     fs::write(dir.path().join("build/.env"), "SECRET=1").unwrap();
     let packed = pack::pack_dir(dir.path(), &SourceOptions::default()).unwrap();
     let paths: Vec<&str> = packed.tree.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(paths, [".skillignore", "SKILL.md", "skillsig.toml", "sub/.skillignore", "sub/.skillsig/f"]);
+    assert_eq!(
+        paths,
+        [
+            ".skillignore",
+            "SKILL.md",
+            "skillsig.toml",
+            "sub/.skillignore",
+            "sub/.skillsig/f"
+        ]
+    );
 }
 
 #[test]
@@ -278,17 +394,49 @@ fn limits_are_checked_before_reading() {
     let big = fs::File::create(dir.path().join("big.bin")).unwrap();
     big.set_len(21 * 1024 * 1024).unwrap(); // sparse: nothing is really written
     let err = pack::pack_dir(dir.path(), &SourceOptions::default()).unwrap_err();
-    assert!(matches!(err, PackError::Source(SourceError::Limit(TreeError::FileTooLarge { ref path, .. })) if path == "big.bin"), "{err}");
+    assert!(
+        matches!(err, PackError::Source(SourceError::Limit(TreeError::FileTooLarge { ref path, .. })) if path == "big.bin"),
+        "{err}"
+    );
 
     let dir = skill_dir();
     for i in 0..5 {
         fs::write(dir.path().join(format!("f{i}")), "0123456789").unwrap();
     }
-    let small = |limits| SourceOptions { limits, ..SourceOptions::default() };
-    let err = pack::pack_dir(dir.path(), &small(Limits { max_files: 6, ..Limits::DEFAULT })).unwrap_err();
-    assert!(matches!(err, PackError::Source(SourceError::Limit(TreeError::TooManyFiles { limit: 6 }))), "{err}");
-    let err = pack::pack_dir(dir.path(), &small(Limits { max_total_bytes: 80, ..Limits::DEFAULT })).unwrap_err();
-    assert!(matches!(err, PackError::Source(SourceError::Limit(TreeError::TotalTooLarge { limit: 80 }))), "{err}");
+    let small = |limits| SourceOptions {
+        limits,
+        ..SourceOptions::default()
+    };
+    let err = pack::pack_dir(
+        dir.path(),
+        &small(Limits {
+            max_files: 6,
+            ..Limits::DEFAULT
+        }),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PackError::Source(SourceError::Limit(TreeError::TooManyFiles { limit: 6 }))
+        ),
+        "{err}"
+    );
+    let err = pack::pack_dir(
+        dir.path(),
+        &small(Limits {
+            max_total_bytes: 80,
+            ..Limits::DEFAULT
+        }),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PackError::Source(SourceError::Limit(TreeError::TotalTooLarge { limit: 80 }))
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -303,12 +451,19 @@ fn a_path_that_cannot_be_stored_in_ustar_is_refused() {
 
 #[test]
 fn not_a_folder_and_missing_skill_md() {
-    let err = pack::pack_dir(Path::new("/nonexistent/skill"), &SourceOptions::default()).unwrap_err();
-    assert!(matches!(err, PackError::Source(SourceError::Io { .. })), "{err}");
+    let err =
+        pack::pack_dir(Path::new("/nonexistent/skill"), &SourceOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, PackError::Source(SourceError::Io { .. })),
+        "{err}"
+    );
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("README.md"), "x").unwrap();
     let err = pack::pack_dir(dir.path(), &SourceOptions::default()).unwrap_err();
-    assert_eq!(err.to_string(), "there is no SKILL.md at the root of the Skill");
+    assert_eq!(
+        err.to_string(),
+        "there is no SKILL.md at the root of the Skill"
+    );
 }
 
 #[test]
@@ -333,8 +488,14 @@ fn write_is_atomic_and_leaves_nothing_on_failure() {
     let fresh = out.path().join("a/b/c");
     let written = pack::write(&packed, &fresh).unwrap();
     assert_eq!(fs::read(&written.bundle).unwrap(), packed.bundle);
-    assert_eq!(fs::read(&written.manifest).unwrap(), packed.manifest.to_canonical_json());
-    assert_eq!(listing(&fresh), [packed.bundle_file_name(), packed.manifest_file_name()]);
+    assert_eq!(
+        fs::read(&written.manifest).unwrap(),
+        packed.manifest.to_canonical_json()
+    );
+    assert_eq!(
+        listing(&fresh),
+        [packed.bundle_file_name(), packed.manifest_file_name()]
+    );
 }
 
 fn listing(dir: &Path) -> Vec<String> {
@@ -367,12 +528,23 @@ fn benign_corpus_packs_and_round_trips() {
         eprintln!("skipped: {} is missing", corpus.display());
         return;
     };
-    let mut skills: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut skills: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     skills.sort();
     let mut with_diagnostics = 0;
     for skill in &skills {
         let copy = tempfile::tempdir().unwrap();
-        assert!(Command::new("cp").arg("-a").arg(format!("{}/.", skill.display())).arg(copy.path()).status().unwrap().success());
+        assert!(
+            Command::new("cp")
+                .arg("-a")
+                .arg(format!("{}/.", skill.display()))
+                .arg(copy.path())
+                .status()
+                .unwrap()
+                .success()
+        );
         fs::write(
             copy.path().join("skillsig.toml"),
             "[skill]\nnamespace = \"corpus\"\nname = \"corpus-skill\"\nversion = \"0.0.0\"\n",
@@ -387,5 +559,8 @@ fn benign_corpus_packs_and_round_trips() {
         assert_eq!(read.tree, packed.tree, "{}", skill.display());
     }
     assert!(skills.len() >= 200, "corpus has {} Skills", skills.len());
-    eprintln!("{} Skills packed; {with_diagnostics} with diagnostics", skills.len());
+    eprintln!(
+        "{} Skills packed; {with_diagnostics} with diagnostics",
+        skills.len()
+    );
 }

@@ -99,13 +99,34 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Bundle, ReadError> {
         });
     }
     let mut source = GzipSource(gzip::Decoder::new(bytes)?);
-    let tree = tar::read(&mut source, limits)?;
+    let tree = match tar::read(&mut source, limits) {
+        Ok(tree) => tree,
+        Err(err) => return Err(damage_or(source, err, limits)),
+    };
     crate::skill::find_skill_md(&tree, limits)?;
     Ok(Bundle {
         tree,
         sha256: sha256(bytes),
         size: bytes.len() as u64,
     })
+}
+
+/// A damaged file often inflates to garbage that the tar layer trips over before the gzip
+/// trailer is reached. Reading on (bounded by the size limit) lets the error name the cause.
+fn damage_or(mut source: GzipSource, err: ReadError, limits: &Limits) -> ReadError {
+    if matches!(err, ReadError::Gzip(_)) {
+        return err;
+    }
+    let mut budget = limits.max_total_bytes;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match source.0.read_some(&mut buf) {
+            Ok(0) => return err,
+            Ok(n) if (n as u64) < budget => budget -= n as u64,
+            Ok(_) => return err,
+            Err(damage) => return ReadError::Gzip(damage),
+        }
+    }
 }
 
 struct GzipSource<'a>(gzip::Decoder<'a>);

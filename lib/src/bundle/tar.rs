@@ -87,10 +87,9 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
     if path.len() <= field::NAME.1 {
         return Some(("", path));
     }
-    path.match_indices('/')
+    path.rmatch_indices('/')
         .map(|(i, _)| (&path[..i], &path[i + 1..]))
-        .filter(|(prefix, name)| prefix.len() <= field::PREFIX.1 && name.len() <= field::NAME.1)
-        .last()
+        .find(|(prefix, name)| prefix.len() <= field::PREFIX.1 && name.len() <= field::NAME.1)
 }
 
 fn put(h: &mut [u8; BLOCK], (start, len): (usize, usize), value: &[u8]) {
@@ -146,6 +145,7 @@ pub fn read(source: &mut impl Source, limits: &Limits) -> Result<FileTree, ReadE
     // Directory entries and PAX headers count too, so no input can make us loop for long.
     let max_headers = limits.max_files.saturating_mul(4).saturating_add(64);
     let mut headers = 0usize;
+    let mut offset = 0u64;
     let mut pax_path: Option<Vec<u8>> = None;
     let mut block = [0u8; BLOCK];
     loop {
@@ -167,7 +167,11 @@ pub fn read(source: &mut impl Source, limits: &Limits) -> Result<FileTree, ReadE
             return Err(ReadError::TooManyEntries { limit: max_headers });
         }
         let raw_name = header_name(&block);
-        let entry = String::from_utf8_lossy(pax_path.as_deref().unwrap_or(&raw_name)).into_owned();
+        let mut entry =
+            String::from_utf8_lossy(pax_path.as_deref().unwrap_or(&raw_name)).into_owned();
+        if entry.is_empty() {
+            entry = format!("(unnamed entry at byte {offset})");
+        }
         if stored_checksum(&block, &entry)? != checksum(&block) {
             return Err(ReadError::BadChecksum { entry });
         }
@@ -176,6 +180,8 @@ pub fn read(source: &mut impl Source, limits: &Limits) -> Result<FileTree, ReadE
         }
         let size = octal(&block, field::SIZE, &entry, "size")?;
         let mode = octal(&block, field::MODE, &entry, "mode")?;
+        offset +=
+            (BLOCK as u64).saturating_add(size.div_ceil(BLOCK as u64).saturating_mul(BLOCK as u64));
         match block[field::TYPEFLAG] {
             b'0' | b'\0' => {
                 let name = pax_path.take().unwrap_or(raw_name);

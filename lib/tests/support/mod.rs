@@ -42,7 +42,10 @@ impl Header {
     }
 
     pub fn typed(name: &str, typeflag: u8) -> Header {
-        Header { typeflag, ..Header::file(name) }
+        Header {
+            typeflag,
+            ..Header::file(name)
+        }
     }
 
     pub fn encode(&self, size: u64) -> [u8; BLOCK] {
@@ -87,7 +90,8 @@ impl RawTar {
     }
 
     pub fn entry(mut self, header: &Header, data: &[u8]) -> RawTar {
-        self.bytes.extend_from_slice(&header.encode(data.len() as u64));
+        self.bytes
+            .extend_from_slice(&header.encode(data.len() as u64));
         self.bytes.extend_from_slice(data);
         self.pad();
         self
