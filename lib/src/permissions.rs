@@ -16,19 +16,38 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Permissions {
     /// Hosts it connects to: `api.github.com`, `*.example.com`, `localhost:8000`, or `*`.
+    #[serde(deserialize_with = "sorted_unique")]
     pub network: BTreeSet<String>,
     /// Programs it runs, by name (`git`), or `$SKILL_DIR/…` for its own scripts, or `*`.
+    #[serde(deserialize_with = "sorted_unique")]
     pub exec: BTreeSet<String>,
     /// Environment variables it reads: `GITHUB_TOKEN`, a prefix `OPENAI_*`, or `*`.
+    #[serde(deserialize_with = "sorted_unique")]
     pub env: BTreeSet<String>,
     /// Paths it reads (`$WORKSPACE`, `$SKILL_DIR`, `$TMPDIR`, `~`, absolute; `*`/`**` globs).
+    #[serde(deserialize_with = "sorted_unique")]
     pub read: BTreeSet<String>,
     /// Paths it writes, spelled as `read`.
+    #[serde(deserialize_with = "sorted_unique")]
     pub write: BTreeSet<String>,
     /// It evaluates code built at run time (eval, exec, pickle, …).
     pub dynamic_code: bool,
     /// It ships or loads native code (executables, shared libraries, FFI).
     pub native: bool,
+}
+
+/// Reads a list that must already be sorted and free of duplicates, as canonical output is:
+/// silently merging `["git", "git"]` would let two readers disagree about what was signed.
+fn sorted_unique<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeSet<String>, D::Error> {
+    let values = Vec::<String>::deserialize(deserializer)?;
+    if values.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(serde::de::Error::custom(
+            "permission values must be sorted and unique",
+        ));
+    }
+    Ok(values.into_iter().collect())
 }
 
 /// A kind of permission that takes values.

@@ -326,3 +326,57 @@ fn file_records(files: &[ManifestFile]) -> Result<Vec<FileRecord>, ManifestError
     }
     Ok(records)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn example() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../registry-schema/examples/manifest/valid/weather-report.json"
+        );
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn parse(value: &Value) -> Result<Manifest, ManifestError> {
+        Manifest::from_json(&serde_json::to_vec(value).unwrap())
+    }
+
+    #[test]
+    fn checks_what_a_schema_cannot() {
+        assert!(parse(&example()).is_ok());
+
+        let mut changed = example();
+        changed["predicate"]["files"][0]["size"] = 1.into();
+        assert_eq!(parse(&changed), Err(ManifestError::TreeDigestMismatch));
+
+        let mut renamed = example();
+        renamed["subject"][0]["name"] = "example/other@1.0.0".into();
+        assert!(matches!(
+            parse(&renamed),
+            Err(ManifestError::SubjectName { .. })
+        ));
+
+        let mut unsorted = example();
+        let files = unsorted["predicate"]["files"].as_array_mut().unwrap();
+        files.swap(0, 1);
+        assert!(matches!(parse(&unsorted), Err(ManifestError::Order(_))));
+
+        let mut not_normalized = example();
+        not_normalized["predicate"]["permissions"]["network"] =
+            serde_json::json!(["API.open-meteo.com"]);
+        assert!(matches!(
+            parse(&not_normalized),
+            Err(ManifestError::Permission(_))
+        ));
+
+        assert!(matches!(
+            Manifest::from_json(b"[]"),
+            Err(ManifestError::Json(_))
+        ));
+        let huge = vec![b' '; MAX_MANIFEST_BYTES as usize + 1];
+        assert_eq!(Manifest::from_json(&huge), Err(ManifestError::TooLarge));
+    }
+}
