@@ -20,9 +20,10 @@ const TOTAL_BYTES: usize = 50_000_000;
 /// it compresses about as well as real code (3–4×).
 fn generate(dir: &Path) {
     const WORDS: &[&str] = &[
-        "fn", "let", "return", "if", "else", "for", "while", "import", "def", "class", "self", "value", "result",
-        "error", "config", "request", "response", "path", "name", "data", "=", "(", ")", "{", "}", ":", ";", ".",
-        "0", "1", "42", "\"text\"", "None", "true", "false", "async", "await", "map", "filter", "print",
+        "fn", "let", "return", "if", "else", "for", "while", "import", "def", "class", "self",
+        "value", "result", "error", "config", "request", "response", "path", "name", "data", "=",
+        "(", ")", "{", "}", ":", ";", ".", "0", "1", "42", "\"text\"", "None", "true", "false",
+        "async", "await", "map", "filter", "print",
     ];
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let mut next = move || {
@@ -31,8 +32,16 @@ fn generate(dir: &Path) {
         state ^= state << 17;
         state
     };
-    fs::write(dir.join("SKILL.md"), "---\nname: bench\ndescription: generated\n---\n").unwrap();
-    fs::write(dir.join("skillsig.toml"), "[skill]\nnamespace = \"bench\"\nversion = \"1.0.0\"\n").unwrap();
+    fs::write(
+        dir.join("SKILL.md"),
+        "---\nname: bench\ndescription: generated\n---\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("skillsig.toml"),
+        "[skill]\nnamespace = \"bench\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
     let per_file = TOTAL_BYTES / FILES;
     for i in 0..FILES {
         let folder = dir.join(format!("src{:02}", i / 100));
@@ -48,7 +57,12 @@ fn generate(dir: &Path) {
 }
 
 fn shell(script: &str, dir: &Path) {
-    let status = Command::new("sh").arg("-c").arg(script).current_dir(dir).status().unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .status()
+        .unwrap();
     assert!(status.success(), "{script}");
 }
 
@@ -72,11 +86,17 @@ fn bench(c: &mut Criterion) {
         6,
         gnu_bundle.display()
     );
-    let tools = Command::new("sh").arg("-c").arg("tar --version && gzip --version").output();
+    let tools = Command::new("sh")
+        .arg("-c")
+        .arg("tar --version && gzip --version")
+        .output();
     let have_gnu = tools.is_ok_and(|o| o.status.success());
 
     let mut group = c.benchmark_group("pack");
-    group.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Bytes(bytes));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .throughput(Throughput::Bytes(bytes));
     group.bench_function("skillsig", |b| {
         b.iter(|| black_box(skillsig::pack::pack_dir(&skill, &options).unwrap()))
     });
@@ -86,13 +106,19 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("read");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Bytes(bytes));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Bytes(bytes));
     group.bench_function("skillsig", |b| {
         b.iter(|| black_box(bundle::read_bytes(&packed.bundle, &Limits::DEFAULT).unwrap()))
     });
     if have_gnu {
         shell(&gnu_pack, &skill);
-        let list = format!("gzip -dc '{}' | tar -tf - > /dev/null", gnu_bundle.display());
+        let list = format!(
+            "gzip -dc '{}' | tar -tf - > /dev/null",
+            gnu_bundle.display()
+        );
         group.bench_function("gnu-gzip-d-tar-t", |b| b.iter(|| shell(&list, work.path())));
     }
     group.finish();

@@ -13,6 +13,9 @@
 //! | [`bundle`] | reading a folder, writing and strictly reading `.skill` archives |
 //! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
 //! | [`pack`] | folder → bundle + manifest, written atomically |
+//! | [`signing`] | ed25519 keys, DSSE envelopes in Sigstore bundles, signing a bundle |
+//! | [`trust`] | the trust root: publishers, namespaces, keys, revocation, rollback state |
+//! | [`verify`] | bundle + signature + trust root → [`verify::VerifiedSkill`] |
 
 pub mod bundle;
 pub mod diagnostic;
@@ -20,8 +23,11 @@ pub mod limits;
 pub mod manifest;
 pub mod pack;
 pub mod permissions;
+pub mod signing;
 pub mod skill;
 pub mod tree;
+pub mod trust;
+pub mod verify;
 
 pub use limits::Limits;
 

@@ -138,7 +138,33 @@ pub enum ManifestError {
     BundleDigest,
 }
 
-/// A well-formed manifest and the exact bytes it was read from or serialized to.
+/// One way a bundle's files differ from its manifest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileMismatch {
+    #[error("{0}: in the bundle but not in the manifest")]
+    Extra(String),
+    #[error("{0}: in the manifest but not in the bundle")]
+    Missing(String),
+    #[error("{0}: content differs from the manifest")]
+    Changed(String),
+    #[error("{0}: exec bit differs from the manifest")]
+    ExecBit(String),
+}
+
+/// Why a bundle's content is not what its manifest says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContentMismatch {
+    #[error("the bundle's files do not match the manifest:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Files(Vec<FileMismatch>),
+    #[error("the bundle describes itself as {bundle} but the manifest names {manifest}")]
+    Identity { bundle: String, manifest: String },
+    #[error("the permissions the bundle's files declare differ from the manifest's")]
+    Permissions,
+    #[error("the bundle's own files cannot be read as a Skill: {0}")]
+    Skill(#[from] crate::skill::SkillError),
+}
+
+/// A well-formed manifest: structure, paths and digests checked, nothing about who wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
     statement: Statement,
@@ -290,6 +316,70 @@ impl Manifest {
     /// The declared permissions.
     pub fn permissions(&self) -> &Permissions {
         &self.statement.predicate.permissions
+    }
+
+    /// Checks that `bundle` is exactly what this manifest describes: the same files with the
+    /// same contents and exec bits (so the same tree digest), and the same identity and
+    /// permissions when read from the bundle's own `SKILL.md` and `skillsig.toml`.
+    pub fn check_bundle(
+        &self,
+        bundle: &Bundle,
+        limits: &Limits,
+    ) -> Result<SkillInfo, ContentMismatch> {
+        let mismatches = self.compare_tree(&bundle.tree);
+        if !mismatches.is_empty() {
+            return Err(ContentMismatch::Files(mismatches));
+        }
+        let info = SkillInfo::from_tree(&bundle.tree, limits)?;
+        if &info.id != self.id() {
+            return Err(ContentMismatch::Identity {
+                bundle: info.id.to_string(),
+                manifest: self.id().to_string(),
+            });
+        }
+        if &info.permissions != self.permissions() {
+            return Err(ContentMismatch::Permissions);
+        }
+        Ok(info)
+    }
+
+    /// Every difference between the manifest's file list and `tree`: an extra, missing or
+    /// changed file, or a flipped exec bit. Empty means the tree digest matches too.
+    pub fn compare_tree(&self, tree: &FileTree) -> Vec<FileMismatch> {
+        let actual = tree.records();
+        let mut mismatches = Vec::new();
+        let (mut expected, mut found) = (self.records.iter().peekable(), actual.iter().peekable());
+        loop {
+            match (expected.peek(), found.peek()) {
+                (None, None) => break,
+                (Some(e), None) => {
+                    mismatches.push(FileMismatch::Missing(e.path.to_string()));
+                    expected.next();
+                }
+                (None, Some(f)) => {
+                    mismatches.push(FileMismatch::Extra(f.path.to_string()));
+                    found.next();
+                }
+                (Some(e), Some(f)) if e.path < f.path => {
+                    mismatches.push(FileMismatch::Missing(e.path.to_string()));
+                    expected.next();
+                }
+                (Some(e), Some(f)) if e.path > f.path => {
+                    mismatches.push(FileMismatch::Extra(f.path.to_string()));
+                    found.next();
+                }
+                (Some(e), Some(f)) => {
+                    if e.sha256 != f.sha256 || e.size != f.size {
+                        mismatches.push(FileMismatch::Changed(e.path.to_string()));
+                    } else if e.executable != f.executable {
+                        mismatches.push(FileMismatch::ExecBit(e.path.to_string()));
+                    }
+                    expected.next();
+                    found.next();
+                }
+            }
+        }
+        mismatches
     }
 }
 

@@ -1,0 +1,265 @@
+//! The signature file: a Sigstore bundle v0.3 around a DSSE envelope.
+//!
+//! DSSE signs `PAE(payloadType, payload)`, never re-serialized JSON, so the verifier checks
+//! exactly the bytes that were signed. The Sigstore bundle is the carrier: in key mode its
+//! verification material is a public-key hint (the key id) and it has no transparency-log
+//! entry; keyless mode fills the same carrier with a certificate and log entries.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use super::keys::{KeyId, SecretKey};
+
+/// Media type of the bundles skillsig writes.
+pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// Older spellings a reader accepts.
+const ACCEPTED_MEDIA_TYPES: &[&str] = &[
+    BUNDLE_MEDIA_TYPE,
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+];
+/// Suffix of the signature file written beside a bundle: `<bundle>.sigstore.json`.
+pub const FILE_SUFFIX: &str = ".sigstore.json";
+/// Largest signature file accepted.
+pub const MAX_SIGNATURE_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// `PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + payload_type.len() + 32);
+    out.extend_from_slice(
+        format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            payload.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(payload);
+    out
+}
+
+/// A Sigstore bundle (the fields skillsig reads and writes; others are ignored on read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SigstoreBundle {
+    pub media_type: String,
+    pub verification_material: VerificationMaterial,
+    pub dsse_envelope: Option<DsseEnvelope>,
+}
+
+/// How to find the key that verifies the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationMaterial {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<PublicKeyHint>,
+    #[serde(default)]
+    pub tlog_entries: Vec<serde_json::Value>,
+}
+
+/// A key referred to by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKeyHint {
+    pub hint: String,
+}
+
+/// A DSSE envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DsseEnvelope {
+    /// Base64 of the payload bytes.
+    pub payload: String,
+    pub payload_type: String,
+    pub signatures: Vec<DsseSignature>,
+}
+
+/// One signature in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DsseSignature {
+    /// Base64 of the signature bytes.
+    pub sig: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub keyid: String,
+}
+
+/// Why a signature file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("the signature file is larger than {MAX_SIGNATURE_FILE_BYTES} bytes")]
+    TooLarge,
+    #[error("the signature file is not a Sigstore bundle: {0}")]
+    NotABundle(String),
+    #[error("unsupported Sigstore bundle media type {0:?}")]
+    MediaType(String),
+    #[error("the Sigstore bundle carries no DSSE envelope")]
+    NoEnvelope,
+    #[error("the envelope's payloadType is {found:?}, not {expected:?}")]
+    PayloadType { found: String, expected: String },
+    #[error("the envelope must carry exactly one signature (it has {0})")]
+    SignatureCount(usize),
+    #[error("the envelope's {0} is not valid base64")]
+    Base64(&'static str),
+    #[error("the bundle names no public key (no verificationMaterial.publicKey.hint)")]
+    NoKeyHint,
+    #[error("the envelope's key id {envelope:?} differs from the bundle's key hint {hint:?}")]
+    KeyIdMismatch { envelope: String, hint: String },
+}
+
+/// A parsed signature file whose signature has *not* been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedPayload {
+    /// The key id the signer names.
+    pub key_id: String,
+    pub payload_type: String,
+    /// The exact payload bytes that were signed.
+    pub payload: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+impl SignedPayload {
+    /// The bytes the signature covers.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        pae(&self.payload_type, &self.payload)
+    }
+}
+
+/// Signs `payload` and returns the signature file's JSON text.
+pub fn sign(payload: &[u8], payload_type: &str, key: &SecretKey) -> String {
+    let signature = key.sign(&pae(payload_type, payload));
+    let key_id = key.public().id().to_string();
+    let bundle = SigstoreBundle {
+        media_type: BUNDLE_MEDIA_TYPE.into(),
+        verification_material: VerificationMaterial {
+            public_key: Some(PublicKeyHint {
+                hint: key_id.clone(),
+            }),
+            tlog_entries: Vec::new(),
+        },
+        dsse_envelope: Some(DsseEnvelope {
+            payload: STANDARD.encode(payload),
+            payload_type: payload_type.into(),
+            signatures: vec![DsseSignature {
+                sig: STANDARD.encode(signature),
+                keyid: key_id,
+            }],
+        }),
+    };
+    let mut text = serde_json::to_string_pretty(&bundle).expect("a bundle always serializes");
+    text.push('\n');
+    text
+}
+
+/// Parses a signature file in key mode, requiring `expected_payload_type`.
+pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload, EnvelopeError> {
+    if bytes.len() as u64 > MAX_SIGNATURE_FILE_BYTES {
+        return Err(EnvelopeError::TooLarge);
+    }
+    let bundle: SigstoreBundle =
+        serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotABundle(e.to_string()))?;
+    if !ACCEPTED_MEDIA_TYPES.contains(&bundle.media_type.as_str()) {
+        return Err(EnvelopeError::MediaType(bundle.media_type));
+    }
+    let envelope = bundle.dsse_envelope.ok_or(EnvelopeError::NoEnvelope)?;
+    if envelope.payload_type != expected_payload_type {
+        return Err(EnvelopeError::PayloadType {
+            found: envelope.payload_type,
+            expected: expected_payload_type.into(),
+        });
+    }
+    let [signature] = envelope.signatures.as_slice() else {
+        return Err(EnvelopeError::SignatureCount(envelope.signatures.len()));
+    };
+    let hint = bundle
+        .verification_material
+        .public_key
+        .map(|k| k.hint)
+        .ok_or(EnvelopeError::NoKeyHint)?;
+    if !signature.keyid.is_empty() && signature.keyid != hint {
+        return Err(EnvelopeError::KeyIdMismatch {
+            envelope: signature.keyid.clone(),
+            hint,
+        });
+    }
+    Ok(SignedPayload {
+        key_id: hint,
+        payload_type: envelope.payload_type,
+        payload: STANDARD
+            .decode(&envelope.payload)
+            .map_err(|_| EnvelopeError::Base64("payload"))?,
+        signature: STANDARD
+            .decode(&signature.sig)
+            .map_err(|_| EnvelopeError::Base64("signature"))?,
+    })
+}
+
+/// The key id as a [`KeyId`], if it is well-formed.
+pub fn key_id(payload: &SignedPayload) -> Option<KeyId> {
+    KeyId::parse(&payload.key_id).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_specification_example() {
+        // From the DSSE protocol document.
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+        );
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ");
+    }
+
+    #[test]
+    fn signs_and_parses_back() {
+        let key = SecretKey::generate().unwrap();
+        let text = sign(b"{\"a\":1}", "application/vnd.in-toto+json", &key);
+        let parsed = parse(text.as_bytes(), "application/vnd.in-toto+json").unwrap();
+        assert_eq!(parsed.payload, b"{\"a\":1}");
+        assert_eq!(parsed.key_id, key.public().id().as_str());
+        assert!(
+            key.public()
+                .verify(&parsed.signed_bytes(), &parsed.signature)
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["mediaType"], BUNDLE_MEDIA_TYPE);
+        assert_eq!(
+            value["verificationMaterial"]["publicKey"]["hint"],
+            key.public().id().as_str()
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_files() {
+        let key = SecretKey::generate().unwrap();
+        let good: serde_json::Value = serde_json::from_str(&sign(b"x", "t", &key)).unwrap();
+        let parse_value = |v: &serde_json::Value| parse(&serde_json::to_vec(v).unwrap(), "t");
+        assert!(matches!(
+            parse(b"not json", "t"),
+            Err(EnvelopeError::NotABundle(_))
+        ));
+        assert!(matches!(
+            parse(&serde_json::to_vec(&good).unwrap(), "other"),
+            Err(EnvelopeError::PayloadType { .. })
+        ));
+        let mut v = good.clone();
+        v["mediaType"] = "application/json".into();
+        assert!(matches!(parse_value(&v), Err(EnvelopeError::MediaType(_))));
+        let mut v = good.clone();
+        v["dsseEnvelope"]["signatures"] = serde_json::json!([]);
+        assert_eq!(parse_value(&v), Err(EnvelopeError::SignatureCount(0)));
+        let mut v = good.clone();
+        v["dsseEnvelope"]["payload"] = "***".into();
+        assert_eq!(parse_value(&v), Err(EnvelopeError::Base64("payload")));
+        let mut v = good.clone();
+        v["dsseEnvelope"]["signatures"][0]["keyid"] = "other".into();
+        assert!(matches!(
+            parse_value(&v),
+            Err(EnvelopeError::KeyIdMismatch { .. })
+        ));
+        let mut v = good;
+        v["verificationMaterial"] = serde_json::json!({"tlogEntries": []});
+        assert_eq!(parse_value(&v), Err(EnvelopeError::NoKeyHint));
+    }
+}

@@ -1,0 +1,252 @@
+//! ed25519 key pairs: generation, PEM files and key ids.
+//!
+//! Private keys are PKCS#8 PEM, encrypted by default with a passphrase (PBES2 as implemented
+//! by the RustCrypto `pkcs8` crate, readable by OpenSSL); public keys are SubjectPublicKeyInfo
+//! PEM. A key id is the SHA-256 of the public key's SubjectPublicKeyInfo DER, in hex.
+
+use std::fmt;
+
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use zeroize::Zeroizing;
+
+use crate::tree::sha256;
+
+/// The id of a public key: lowercase hex SHA-256 of its SubjectPublicKeyInfo DER.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct KeyId(String);
+
+impl KeyId {
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses a key id written by a person or a file: 64 lowercase hex digits.
+    pub fn parse(text: &str) -> Result<KeyId, KeyError> {
+        if text.len() == 64
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Ok(KeyId(text.to_owned()))
+        } else {
+            Err(KeyError::BadKeyId(text.to_owned()))
+        }
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a key could not be made, read or written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("the private key is encrypted: set SKILLSIG_PASSWORD or enter the passphrase")]
+    PassphraseNeeded,
+    #[error("cannot decrypt the private key: wrong passphrase or damaged file")]
+    Decrypt,
+    #[error("not an ed25519 private key in PKCS#8 PEM ({0})")]
+    BadPrivateKey(String),
+    #[error("not an ed25519 public key in PEM ({0})")]
+    BadPublicKey(String),
+    #[error("{0:?} is not a key id (64 lowercase hex digits)")]
+    BadKeyId(String),
+    #[error("cannot encode the key: {0}")]
+    Encode(String),
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
+}
+
+/// An ed25519 public key and its id.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    id: KeyId,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.id)
+    }
+}
+
+impl PublicKey {
+    fn new(key: VerifyingKey) -> PublicKey {
+        let der = key
+            .to_public_key_der()
+            .expect("an ed25519 key always encodes");
+        let id = KeyId(hex::encode(sha256(der.as_bytes())));
+        PublicKey { key, id }
+    }
+
+    /// Reads a `-----BEGIN PUBLIC KEY-----` PEM.
+    pub fn from_pem(pem: &str) -> Result<PublicKey, KeyError> {
+        let key = VerifyingKey::from_public_key_pem(pem.trim())
+            .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
+        Ok(PublicKey::new(key))
+    }
+
+    /// The PEM text.
+    pub fn to_pem(&self) -> String {
+        self.key
+            .to_public_key_pem(LineEnding::LF)
+            .expect("an ed25519 key always encodes")
+    }
+
+    /// The key id.
+    pub fn id(&self) -> &KeyId {
+        &self.id
+    }
+
+    /// Whether `signature` is a valid ed25519 signature of `message` by this key (strict
+    /// verification: no malleable or small-order signatures).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        let signature = Signature::from_bytes(&bytes);
+        self.key.verify_strict(message, &signature).is_ok()
+            && self.key.verify(message, &signature).is_ok()
+    }
+}
+
+/// An ed25519 private key. The secret is zeroed when dropped.
+pub struct SecretKey {
+    key: SigningKey,
+    public: PublicKey,
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey({})", self.public.id)
+    }
+}
+
+impl SecretKey {
+    /// A new random key from the operating system's generator.
+    pub fn generate() -> Result<SecretKey, KeyError> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(SecretKey::from_signing_key(SigningKey::from_bytes(&seed)))
+    }
+
+    fn from_signing_key(key: SigningKey) -> SecretKey {
+        let public = PublicKey::new(key.verifying_key());
+        SecretKey { key, public }
+    }
+
+    /// Reads a PKCS#8 PEM private key, decrypting it with `passphrase` when it is encrypted.
+    pub fn from_pem(pem: &str, passphrase: Option<&[u8]>) -> Result<SecretKey, KeyError> {
+        let pem = pem.trim();
+        let key = if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            let passphrase = passphrase.ok_or(KeyError::PassphraseNeeded)?;
+            SigningKey::from_pkcs8_encrypted_pem(pem, passphrase).map_err(|_| KeyError::Decrypt)?
+        } else {
+            SigningKey::from_pkcs8_pem(pem).map_err(|e| KeyError::BadPrivateKey(e.to_string()))?
+        };
+        Ok(SecretKey::from_signing_key(key))
+    }
+
+    /// Whether a PEM text holds an encrypted private key.
+    pub fn pem_is_encrypted(pem: &str) -> bool {
+        pem.trim_start()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    }
+
+    /// The PKCS#8 PEM text, encrypted under `passphrase` when one is given.
+    pub fn to_pem(&self, passphrase: Option<&[u8]>) -> Result<Zeroizing<String>, KeyError> {
+        match passphrase {
+            Some(passphrase) => self.key.to_pkcs8_encrypted_pem(passphrase, LineEnding::LF),
+            None => self.key.to_pkcs8_pem(LineEnding::LF),
+        }
+        .map_err(|e| KeyError::Encode(e.to_string()))
+    }
+
+    /// The public half.
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trips_plain_and_encrypted() {
+        let key = SecretKey::generate().unwrap();
+        let plain = key.to_pem(None).unwrap();
+        assert!(plain.starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert_eq!(
+            SecretKey::from_pem(&plain, None).unwrap().public(),
+            key.public()
+        );
+
+        let encrypted = key.to_pem(Some(b"correct horse")).unwrap();
+        assert!(SecretKey::pem_is_encrypted(&encrypted));
+        assert_eq!(
+            SecretKey::from_pem(&encrypted, None).unwrap_err(),
+            KeyError::PassphraseNeeded
+        );
+        assert_eq!(
+            SecretKey::from_pem(&encrypted, Some(b"wrong")).unwrap_err(),
+            KeyError::Decrypt
+        );
+        let back = SecretKey::from_pem(&encrypted, Some(b"correct horse")).unwrap();
+        assert_eq!(back.public(), key.public());
+
+        let public = PublicKey::from_pem(&key.public().to_pem()).unwrap();
+        assert_eq!(&public, key.public());
+        assert_eq!(public.id().as_str().len(), 64);
+    }
+
+    #[test]
+    fn signatures_verify_only_for_their_message_and_key() {
+        let key = SecretKey::generate().unwrap();
+        let other = SecretKey::generate().unwrap();
+        let sig = key.sign(b"message");
+        assert!(key.public().verify(b"message", &sig));
+        assert!(!key.public().verify(b"messagE", &sig));
+        assert!(!other.public().verify(b"message", &sig));
+        assert!(!key.public().verify(b"message", &sig[..63]));
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        assert!(matches!(
+            SecretKey::from_pem("hello", None),
+            Err(KeyError::BadPrivateKey(_))
+        ));
+        assert!(matches!(
+            PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+            Err(KeyError::BadPublicKey(_))
+        ));
+        assert!(KeyId::parse("ABC").is_err());
+        assert!(KeyId::parse(&"a".repeat(64)).is_ok());
+    }
+
+    /// A key id is the SHA-256 of the SubjectPublicKeyInfo DER, which for ed25519 is a fixed
+    /// 12-byte prefix and the 32-byte key: computed here without the pkcs8 machinery.
+    #[test]
+    fn key_id_is_sha256_of_spki_der() {
+        let key = SecretKey::generate().unwrap();
+        let mut der = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        der.extend_from_slice(key.key.verifying_key().as_bytes());
+        assert_eq!(key.public().id().as_str(), hex::encode(sha256(&der)));
+    }
+}

@@ -1,0 +1,38 @@
+//! Signing a packed Skill: ed25519 keys, and DSSE envelopes carried in Sigstore bundles.
+//!
+//! The signature covers the manifest's exact bytes (an in-toto statement), so it binds every
+//! file, the identity and the declared permissions at once. [`sign_bundle`] refuses a bundle
+//! that does not match its manifest: nobody should sign something that verification rejects.
+
+pub mod envelope;
+pub mod keys;
+
+use crate::bundle::{self, ReadError};
+use crate::limits::Limits;
+use crate::manifest::{ContentMismatch, Manifest, ManifestError, PAYLOAD_TYPE};
+use keys::SecretKey;
+
+/// Why a bundle was not signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    #[error("the bundle is refused: {0}")]
+    Bundle(#[from] ReadError),
+    #[error("the manifest is refused: {0}")]
+    Manifest(#[from] ManifestError),
+    #[error("{0}")]
+    Content(#[from] ContentMismatch),
+}
+
+/// Checks the bundle against its manifest and returns the signature file (a Sigstore bundle
+/// v0.3 holding a DSSE envelope over the manifest bytes).
+pub fn sign_bundle(
+    bundle_bytes: &[u8],
+    manifest_bytes: &[u8],
+    key: &SecretKey,
+    limits: &Limits,
+) -> Result<String, SignError> {
+    let bundle = bundle::read_bytes(bundle_bytes, limits)?;
+    let manifest = Manifest::from_json(manifest_bytes)?;
+    manifest.check_bundle(&bundle, limits)?;
+    Ok(envelope::sign(manifest_bytes, PAYLOAD_TYPE, key))
+}

@@ -1,0 +1,806 @@
+//! The trust root: which publishers may sign which namespaces, with which keys, until when.
+//!
+//! A trust root file is `{"signed": {…}, "signatures": […]}` as in TUF root metadata. Loading
+//! one ([`TrustRoot::load`]) checks everything before anything may rely on it: structure, that
+//! every key id matches its key, expiry, and — when root keys are listed — a threshold of
+//! signatures over the canonical (RFC 8785) JSON of `signed`. Against the last version this
+//! machine accepted (see [`state`]) it refuses rollbacks, a different document under the same
+//! version, and an update not signed by the threshold of the *previous* version's root keys.
+
+pub mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::signing::keys::{KeyError, KeyId, PublicKey, SecretKey};
+use crate::skill::frontmatter::is_spec_name;
+
+/// `_type` of a trust root.
+pub const TRUST_ROOT_TYPE: &str = "skillsig/trust-root/v1";
+/// Largest trust root file accepted.
+pub const MAX_TRUST_ROOT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A trust root file as written on disk. Nothing in it is trusted until [`TrustRoot::load`]
+/// has checked it; edit it with the methods here, then sign it with root keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustRootFile {
+    pub signed: TrustRootBody,
+    #[serde(default)]
+    pub signatures: Vec<RootSignature>,
+}
+
+/// The signed part of a trust root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustRootBody {
+    #[serde(rename = "_type")]
+    pub root_type: String,
+    /// Which trust root this is; rollback protection is kept per name.
+    pub name: String,
+    /// Grows with every change.
+    pub version: u64,
+    /// After this instant the root is refused (defeats freeze attacks).
+    pub expires: Timestamp,
+    #[serde(default)]
+    pub publishers: Vec<Publisher>,
+    #[serde(default)]
+    pub revoked: Vec<Revocation>,
+    /// Keys that sign the trust root itself, and how many signatures it needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<RootRole>,
+}
+
+/// Someone allowed to sign Skills in some namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publisher {
+    pub id: String,
+    /// Namespaces it may sign: exact (`acme`) or a prefix ending in `*` (`acme-*`).
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub keys: Vec<PublisherKey>,
+    /// CI identities allowed to sign keyless (used by Sigstore verification).
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+}
+
+/// An ed25519 key of a publisher, with an optional validity window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherKey {
+    pub keyid: KeyId,
+    /// SubjectPublicKeyInfo PEM.
+    pub public_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<Timestamp>,
+}
+
+/// An OIDC identity: issuer plus an exact subject or an anchored regular expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_regex: Option<String>,
+}
+
+/// A key that must no longer be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    pub keyid: KeyId,
+    pub reason: String,
+    pub time: Timestamp,
+}
+
+/// The keys that sign the trust root, and the threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootRole {
+    pub keys: Vec<RootKey>,
+    pub threshold: u32,
+}
+
+/// One root key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootKey {
+    pub keyid: KeyId,
+    pub public_key: String,
+}
+
+/// A root key's signature over the canonical JSON of `signed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootSignature {
+    pub keyid: KeyId,
+    pub sig: String,
+}
+
+/// Why a trust root was refused or could not be edited.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrustError {
+    #[error("the trust root is larger than {MAX_TRUST_ROOT_BYTES} bytes")]
+    TooLarge,
+    #[error("the trust root is not valid: {0}")]
+    Parse(String),
+    #[error("`_type` is {0:?}, not {TRUST_ROOT_TYPE:?}")]
+    Type(String),
+    #[error("the trust root is invalid: {0}")]
+    Invalid(String),
+    #[error("the trust root expired at {expires}; get a current one from its maintainer")]
+    Expired { expires: Timestamp },
+    #[error(
+        "the trust root has {valid} valid signature(s) from its root keys; it needs {threshold}"
+    )]
+    Threshold { valid: usize, threshold: u32 },
+    #[error(
+        "trust root {name:?} version {found} is older than version {highest}, already seen on this machine: refusing a rollback"
+    )]
+    Rollback {
+        name: String,
+        found: u64,
+        highest: u64,
+    },
+    #[error(
+        "trust root {name:?} version {version} differs from the version {version} already seen on this machine; a changed root must raise its version"
+    )]
+    Conflict { name: String, version: u64 },
+    #[error(
+        "trust root {name:?} version {found} is not signed by {threshold} of the root keys of version {previous}, which this machine trusts; the update is refused"
+    )]
+    NotSignedByPrevious {
+        name: String,
+        found: u64,
+        previous: u64,
+        threshold: u32,
+    },
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    #[error("no publisher {0:?} in the trust root")]
+    NoPublisher(String),
+    #[error("{0}")]
+    Edit(String),
+}
+
+/// A trust root that passed every check of [`TrustRoot::load`].
+#[derive(Debug, Clone)]
+pub struct TrustRoot {
+    file: TrustRootFile,
+    /// Parsed publisher keys by key id: (publisher index, key index, key).
+    keys: BTreeMap<KeyId, (usize, usize, PublicKey)>,
+}
+
+impl TrustRootFile {
+    /// A new, unsigned trust root with no publisher.
+    pub fn new(name: &str, expires: Timestamp) -> TrustRootFile {
+        TrustRootFile {
+            signed: TrustRootBody {
+                root_type: TRUST_ROOT_TYPE.into(),
+                name: name.into(),
+                version: 1,
+                expires,
+                publishers: Vec::new(),
+                revoked: Vec::new(),
+                root: None,
+            },
+            signatures: Vec::new(),
+        }
+    }
+
+    /// Parses a file without checking anything beyond its shape.
+    pub fn from_json(bytes: &[u8]) -> Result<TrustRootFile, TrustError> {
+        if bytes.len() as u64 > MAX_TRUST_ROOT_BYTES {
+            return Err(TrustError::TooLarge);
+        }
+        serde_json::from_slice(bytes).map_err(|e| TrustError::Parse(e.to_string()))
+    }
+
+    /// Pretty JSON for the file on disk.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a trust root always serializes");
+        text.push('\n');
+        text
+    }
+
+    /// The bytes root keys sign: RFC 8785 JSON of `signed`.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        serde_json_canonicalizer::to_vec(&self.signed).expect("a trust root always serializes")
+    }
+
+    /// Starts a new version: raises `version` and drops signatures, which no longer apply.
+    /// Returns whether signatures were dropped.
+    pub fn begin_edit(&mut self) -> bool {
+        self.signed.version += 1;
+        let had = !self.signatures.is_empty();
+        self.signatures.clear();
+        had
+    }
+
+    /// Adds a publisher.
+    pub fn add_publisher(&mut self, id: &str, namespaces: &[String]) -> Result<(), TrustError> {
+        if self.signed.publishers.iter().any(|p| p.id == id) {
+            return Err(TrustError::Edit(format!("publisher {id:?} already exists")));
+        }
+        check_publisher_id(id)?;
+        if namespaces.is_empty() {
+            return Err(TrustError::Edit(
+                "a publisher needs at least one --namespace".into(),
+            ));
+        }
+        for ns in namespaces {
+            check_namespace_pattern(ns)?;
+        }
+        self.signed.publishers.push(Publisher {
+            id: id.into(),
+            namespaces: namespaces.to_vec(),
+            keys: Vec::new(),
+            identities: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Adds a key to a publisher.
+    pub fn add_key(
+        &mut self,
+        publisher: &str,
+        key: &PublicKey,
+        not_before: Option<Timestamp>,
+        not_after: Option<Timestamp>,
+    ) -> Result<(), TrustError> {
+        if self
+            .signed
+            .publishers
+            .iter()
+            .flat_map(|p| &p.keys)
+            .any(|k| &k.keyid == key.id())
+        {
+            return Err(TrustError::Edit(format!(
+                "key {} is already in the trust root",
+                key.id()
+            )));
+        }
+        let entry = self
+            .signed
+            .publishers
+            .iter_mut()
+            .find(|p| p.id == publisher)
+            .ok_or_else(|| TrustError::NoPublisher(publisher.into()))?;
+        entry.keys.push(PublisherKey {
+            keyid: key.id().clone(),
+            public_key: key.to_pem(),
+            not_before,
+            not_after,
+        });
+        Ok(())
+    }
+
+    /// Revokes a key.
+    pub fn revoke(
+        &mut self,
+        keyid: &KeyId,
+        reason: &str,
+        time: Timestamp,
+    ) -> Result<(), TrustError> {
+        if self.signed.revoked.iter().any(|r| &r.keyid == keyid) {
+            return Err(TrustError::Edit(format!("key {keyid} is already revoked")));
+        }
+        if reason.trim().is_empty() {
+            return Err(TrustError::Edit("a revocation needs a reason".into()));
+        }
+        self.signed.revoked.push(Revocation {
+            keyid: keyid.clone(),
+            reason: reason.into(),
+            time,
+        });
+        Ok(())
+    }
+
+    /// Adds a root key and sets the threshold.
+    pub fn add_root_key(
+        &mut self,
+        key: &PublicKey,
+        threshold: Option<u32>,
+    ) -> Result<(), TrustError> {
+        let role = self.signed.root.get_or_insert(RootRole {
+            keys: Vec::new(),
+            threshold: 1,
+        });
+        if role.keys.iter().any(|k| &k.keyid == key.id()) {
+            return Err(TrustError::Edit(format!(
+                "root key {} is already listed",
+                key.id()
+            )));
+        }
+        role.keys.push(RootKey {
+            keyid: key.id().clone(),
+            public_key: key.to_pem(),
+        });
+        if let Some(threshold) = threshold {
+            role.threshold = threshold;
+        }
+        if role.threshold == 0 || role.threshold as usize > role.keys.len() {
+            return Err(TrustError::Edit(format!(
+                "threshold {} is not between 1 and the {} root key(s)",
+                role.threshold,
+                role.keys.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Adds a signature by `key` over `signed` (replacing an earlier one by the same key).
+    pub fn sign(&mut self, key: &SecretKey) {
+        let sig = STANDARD.encode(key.sign(&self.signed_bytes()));
+        self.signatures.retain(|s| &s.keyid != key.public().id());
+        self.signatures.push(RootSignature {
+            keyid: key.public().id().clone(),
+            sig,
+        });
+        self.signatures.sort_by(|a, b| a.keyid.cmp(&b.keyid));
+    }
+
+    /// Number of distinct keys of `role` with a valid signature over `signed`.
+    fn valid_signatures(&self, role: &RootRole) -> Result<usize, TrustError> {
+        let message = self.signed_bytes();
+        let mut valid = BTreeSet::new();
+        for key in &role.keys {
+            let public = checked_key(&key.keyid, &key.public_key, "root key")?;
+            let signed = self
+                .signatures
+                .iter()
+                .filter(|s| s.keyid == key.keyid)
+                .any(|s| {
+                    STANDARD
+                        .decode(&s.sig)
+                        .is_ok_and(|sig| public.verify(&message, &sig))
+                });
+            if signed {
+                valid.insert(key.keyid.clone());
+            }
+        }
+        Ok(valid.len())
+    }
+}
+
+fn checked_key(keyid: &KeyId, pem: &str, what: &str) -> Result<PublicKey, TrustError> {
+    let public = PublicKey::from_pem(pem)?;
+    if public.id() != keyid {
+        return Err(TrustError::Invalid(format!(
+            "{what} {keyid} does not match its public key (its id is {})",
+            public.id()
+        )));
+    }
+    Ok(public)
+}
+
+fn check_publisher_id(id: &str) -> Result<(), TrustError> {
+    if is_spec_name(id) {
+        Ok(())
+    } else {
+        Err(TrustError::Invalid(format!(
+            "publisher id {id:?} must be lowercase letters, digits and single hyphens"
+        )))
+    }
+}
+
+/// `acme` or `acme-*`: a namespace, or a prefix of one followed by `*`.
+fn check_namespace_pattern(pattern: &str) -> Result<(), TrustError> {
+    let ok = match pattern.strip_suffix('*') {
+        Some(prefix) => {
+            !prefix.is_empty()
+                && prefix
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        }
+        None => is_spec_name(pattern),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TrustError::Invalid(format!(
+            "namespace pattern {pattern:?} must be a namespace (`acme`) or a prefix ending in `*` (`acme-*`)"
+        )))
+    }
+}
+
+/// Whether `namespace` matches `pattern` (see [`Publisher::namespaces`]).
+pub fn namespace_matches(pattern: &str, namespace: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => namespace.starts_with(prefix) && namespace.len() > prefix.len(),
+        None => pattern == namespace,
+    }
+}
+
+impl TrustRoot {
+    /// Checks a trust root file at time `now`, against the last version of the same name this
+    /// machine accepted (`previous`, from [`state::TrustState`]).
+    pub fn load(
+        bytes: &[u8],
+        now: Timestamp,
+        previous: Option<&TrustRootFile>,
+    ) -> Result<TrustRoot, TrustError> {
+        let file = TrustRootFile::from_json(bytes)?;
+        let body = &file.signed;
+        if body.root_type != TRUST_ROOT_TYPE {
+            return Err(TrustError::Type(body.root_type.clone()));
+        }
+        if !is_spec_name(&body.name) {
+            return Err(TrustError::Invalid(format!(
+                "name {:?} must be lowercase letters, digits and single hyphens",
+                body.name
+            )));
+        }
+        let keys = check_structure(body)?;
+        match &body.root {
+            Some(role) => {
+                let valid = file.valid_signatures(role)?;
+                if valid < role.threshold as usize {
+                    return Err(TrustError::Threshold {
+                        valid,
+                        threshold: role.threshold,
+                    });
+                }
+            }
+            None if !file.signatures.is_empty() => {
+                return Err(TrustError::Invalid(
+                    "it carries signatures but lists no root keys".into(),
+                ));
+            }
+            None => {}
+        }
+        if let Some(previous) = previous.filter(|p| p.signed.name == body.name) {
+            check_update(previous, &file)?;
+        }
+        if body.expires <= now {
+            return Err(TrustError::Expired {
+                expires: body.expires,
+            });
+        }
+        Ok(TrustRoot { file, keys })
+    }
+
+    /// The checked file.
+    pub fn file(&self) -> &TrustRootFile {
+        &self.file
+    }
+
+    /// The version.
+    pub fn version(&self) -> u64 {
+        self.file.signed.version
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.file.signed.name
+    }
+
+    /// The publisher that holds `keyid`, that key's entry, and the key.
+    pub fn find_key(&self, keyid: &KeyId) -> Option<(&Publisher, &PublisherKey, &PublicKey)> {
+        let (p, k, key) = self.keys.get(keyid)?;
+        let publisher = &self.file.signed.publishers[*p];
+        Some((publisher, &publisher.keys[*k], key))
+    }
+
+    /// The revocation of `keyid`, if it is revoked.
+    pub fn revocation(&self, keyid: &KeyId) -> Option<&Revocation> {
+        self.file.signed.revoked.iter().find(|r| &r.keyid == keyid)
+    }
+
+    /// Whether `publisher` may sign Skills in `namespace`.
+    pub fn may_sign(publisher: &Publisher, namespace: &str) -> bool {
+        publisher
+            .namespaces
+            .iter()
+            .any(|p| namespace_matches(p, namespace))
+    }
+}
+
+/// Checks ids, namespace patterns, key ids against keys, validity windows, identities and the
+/// root role; returns the publisher keys by id.
+fn check_structure(
+    body: &TrustRootBody,
+) -> Result<BTreeMap<KeyId, (usize, usize, PublicKey)>, TrustError> {
+    let mut ids = BTreeSet::new();
+    let mut keys = BTreeMap::new();
+    for (p, publisher) in body.publishers.iter().enumerate() {
+        check_publisher_id(&publisher.id)?;
+        if !ids.insert(&publisher.id) {
+            return Err(TrustError::Invalid(format!(
+                "publisher {:?} is listed twice",
+                publisher.id
+            )));
+        }
+        if publisher.namespaces.is_empty() {
+            return Err(TrustError::Invalid(format!(
+                "publisher {:?} has no namespace",
+                publisher.id
+            )));
+        }
+        for ns in &publisher.namespaces {
+            check_namespace_pattern(ns)?;
+        }
+        for (k, key) in publisher.keys.iter().enumerate() {
+            let public = checked_key(&key.keyid, &key.public_key, "key")?;
+            if let (Some(from), Some(to)) = (key.not_before, key.not_after)
+                && from >= to
+            {
+                return Err(TrustError::Invalid(format!(
+                    "key {} has not_before after not_after",
+                    key.keyid
+                )));
+            }
+            if keys.insert(key.keyid.clone(), (p, k, public)).is_some() {
+                return Err(TrustError::Invalid(format!(
+                    "key {} belongs to two publishers",
+                    key.keyid
+                )));
+            }
+        }
+        for identity in &publisher.identities {
+            check_identity(&publisher.id, identity)?;
+        }
+    }
+    if let Some(role) = &body.root {
+        if role.threshold == 0 || role.threshold as usize > role.keys.len() {
+            return Err(TrustError::Invalid(format!(
+                "root threshold {} is not between 1 and the {} root key(s)",
+                role.threshold,
+                role.keys.len()
+            )));
+        }
+        let mut seen = BTreeSet::new();
+        for key in &role.keys {
+            checked_key(&key.keyid, &key.public_key, "root key")?;
+            if !seen.insert(&key.keyid) {
+                return Err(TrustError::Invalid(format!(
+                    "root key {} is listed twice",
+                    key.keyid
+                )));
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn check_identity(publisher: &str, identity: &Identity) -> Result<(), TrustError> {
+    let bad = |why: &str| {
+        Err(TrustError::Invalid(format!(
+            "publisher {publisher:?}: identity {why}"
+        )))
+    };
+    if identity.issuer.is_empty() {
+        return bad("has no issuer");
+    }
+    match (&identity.subject, &identity.subject_regex) {
+        (Some(_), None) => Ok(()),
+        (None, Some(regex)) if regex.starts_with('^') && regex.ends_with('$') => Ok(()),
+        (None, Some(_)) => bad("subject_regex must be anchored with ^ and $"),
+        _ => bad("needs exactly one of subject and subject_regex"),
+    }
+}
+
+/// The TUF root-rotation rules, against the last version this machine accepted.
+fn check_update(previous: &TrustRootFile, new: &TrustRootFile) -> Result<(), TrustError> {
+    let name = new.signed.name.clone();
+    let (found, highest) = (new.signed.version, previous.signed.version);
+    if found < highest {
+        return Err(TrustError::Rollback {
+            name,
+            found,
+            highest,
+        });
+    }
+    if found == highest {
+        return if new.signed_bytes() == previous.signed_bytes() {
+            Ok(())
+        } else {
+            Err(TrustError::Conflict {
+                name,
+                version: found,
+            })
+        };
+    }
+    if let Some(role) = &previous.signed.root {
+        let valid = new.valid_signatures(role)?;
+        if valid < role.threshold as usize {
+            return Err(TrustError::NotSignedByPrevious {
+                name,
+                found,
+                previous: highest,
+                threshold: role.threshold,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-24T00:00:00Z".parse().unwrap()
+    }
+
+    fn later() -> Timestamp {
+        "2027-11-24T00:00:00Z".parse().unwrap()
+    }
+
+    fn load(
+        file: &TrustRootFile,
+        previous: Option<&TrustRootFile>,
+    ) -> Result<TrustRoot, TrustError> {
+        TrustRoot::load(file.to_json().as_bytes(), now(), previous)
+    }
+
+    fn with_publisher() -> (TrustRootFile, SecretKey) {
+        let mut file = TrustRootFile::new("local", later());
+        file.add_publisher("acme", &["acme".into(), "acme-*".into()])
+            .unwrap();
+        let key = SecretKey::generate().unwrap();
+        file.add_key("acme", key.public(), None, None).unwrap();
+        (file, key)
+    }
+
+    #[test]
+    fn an_unsigned_root_loads_and_finds_keys() {
+        let (file, key) = with_publisher();
+        let root = load(&file, None).unwrap();
+        let (publisher, _, public) = root.find_key(key.public().id()).unwrap();
+        assert_eq!(publisher.id, "acme");
+        assert_eq!(public, key.public());
+        assert!(TrustRoot::may_sign(publisher, "acme"));
+        assert!(TrustRoot::may_sign(publisher, "acme-tools"));
+        assert!(!TrustRoot::may_sign(publisher, "acme2"));
+        assert!(!TrustRoot::may_sign(publisher, "acme-"));
+        assert!(!TrustRoot::may_sign(publisher, "other"));
+    }
+
+    #[test]
+    fn expired_root_is_refused() {
+        let file = TrustRootFile::new("local", "2026-01-01T00:00:00Z".parse().unwrap());
+        assert!(matches!(load(&file, None), Err(TrustError::Expired { .. })));
+    }
+
+    #[test]
+    fn tampered_key_ids_and_bad_structure_are_refused() {
+        let (mut file, _) = with_publisher();
+        file.signed.publishers[0].keys[0].keyid = KeyId::parse(&"a".repeat(64)).unwrap();
+        assert!(
+            matches!(load(&file, None), Err(TrustError::Invalid(m)) if m.contains("does not match"))
+        );
+        let (mut file, _) = with_publisher();
+        file.signed.publishers[0].namespaces = vec!["*".into()];
+        assert!(matches!(load(&file, None), Err(TrustError::Invalid(_))));
+        let (mut file, _) = with_publisher();
+        file.signed
+            .publishers
+            .push(file.signed.publishers[0].clone());
+        assert!(matches!(load(&file, None), Err(TrustError::Invalid(_))));
+        let mut json: serde_json::Value =
+            serde_json::from_str(&with_publisher().0.to_json()).unwrap();
+        json["signed"]["extra"] = 1.into();
+        assert!(matches!(
+            TrustRoot::load(json.to_string().as_bytes(), now(), None),
+            Err(TrustError::Parse(_))
+        ));
+    }
+
+    #[test]
+    fn signed_roots_need_their_threshold() {
+        let (mut file, _) = with_publisher();
+        let (r1, r2) = (
+            SecretKey::generate().unwrap(),
+            SecretKey::generate().unwrap(),
+        );
+        file.add_root_key(r1.public(), None).unwrap();
+        file.add_root_key(r2.public(), Some(2)).unwrap();
+        assert_eq!(
+            load(&file, None).unwrap_err(),
+            TrustError::Threshold {
+                valid: 0,
+                threshold: 2
+            }
+        );
+        file.sign(&r1);
+        file.sign(&r1);
+        assert_eq!(
+            load(&file, None).unwrap_err(),
+            TrustError::Threshold {
+                valid: 1,
+                threshold: 2
+            }
+        );
+        file.sign(&r2);
+        assert!(load(&file, None).is_ok());
+        // Any change to `signed` breaks the signatures.
+        file.signed.publishers[0].namespaces.push("evil".into());
+        assert_eq!(
+            load(&file, None).unwrap_err(),
+            TrustError::Threshold {
+                valid: 0,
+                threshold: 2
+            }
+        );
+    }
+
+    #[test]
+    fn rollback_conflict_and_rotation_rules() {
+        let root_key = SecretKey::generate().unwrap();
+        let (mut v1, _) = with_publisher();
+        v1.add_root_key(root_key.public(), None).unwrap();
+        v1.sign(&root_key);
+        load(&v1, None).unwrap();
+
+        // Same version, same content: fine. Same version, other content: conflict.
+        assert!(load(&v1, Some(&v1)).is_ok());
+        let mut v1b = v1.clone();
+        v1b.signed.publishers[0].namespaces.push("more".into());
+        v1b.sign(&root_key);
+        assert!(matches!(
+            load(&v1b, Some(&v1)),
+            Err(TrustError::Conflict { version: 1, .. })
+        ));
+
+        // A new version signed by the previous root key is accepted, even with a new root key.
+        let new_root = SecretKey::generate().unwrap();
+        let mut v2 = v1.clone();
+        v2.begin_edit();
+        v2.signed.root = None;
+        v2.add_root_key(new_root.public(), None).unwrap();
+        v2.sign(&new_root);
+        assert!(matches!(
+            load(&v2, Some(&v1)),
+            Err(TrustError::NotSignedByPrevious {
+                found: 2,
+                previous: 1,
+                ..
+            })
+        ));
+        v2.signatures.push(RootSignature {
+            keyid: root_key.public().id().clone(),
+            sig: STANDARD.encode(root_key.sign(&v2.signed_bytes())),
+        });
+        assert!(load(&v2, Some(&v1)).is_ok());
+
+        // Going back is refused.
+        assert_eq!(
+            load(&v1, Some(&v2)).unwrap_err(),
+            TrustError::Rollback {
+                name: "local".into(),
+                found: 1,
+                highest: 2
+            }
+        );
+
+        // An unsigned update of a signed root is refused.
+        let mut unsigned = v1.clone();
+        unsigned.begin_edit();
+        unsigned.signed.root = None;
+        assert!(matches!(
+            load(&unsigned, Some(&v1)),
+            Err(TrustError::NotSignedByPrevious { .. })
+        ));
+    }
+
+    #[test]
+    fn identities_must_be_anchored() {
+        let (mut file, _) = with_publisher();
+        file.signed.publishers[0].identities.push(Identity {
+            issuer: "https://token.actions.githubusercontent.com".into(),
+            subject: None,
+            subject_regex: Some("https://github.com/acme/.*".into()),
+        });
+        assert!(matches!(load(&file, None), Err(TrustError::Invalid(m)) if m.contains("anchored")));
+    }
+}
