@@ -17,6 +17,8 @@ pub struct Failure {
     /// What went wrong, and what to do next.
     pub message: String,
     pub exit: u8,
+    /// Fields added to the JSON object printed with `--json`.
+    pub json_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Failure {
@@ -26,6 +28,7 @@ impl Failure {
             code,
             message: message.into(),
             exit: EXIT_REFUSED,
+            json_fields: Default::default(),
         }
     }
 
@@ -35,7 +38,14 @@ impl Failure {
             code,
             message: message.into(),
             exit: EXIT_ERROR,
+            json_fields: Default::default(),
         }
+    }
+
+    /// Adds a field to the JSON printed with `--json`.
+    pub fn with_json(mut self, key: &str, value: serde_json::Value) -> Failure {
+        self.json_fields.insert(key.to_owned(), value);
+        self
     }
 
     /// Prints the failure (always on stderr; with `json`, also as an object on stdout).

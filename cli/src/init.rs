@@ -1,7 +1,6 @@
 //! `skillsig init`: write a commented `skillsig.toml` for a Skill folder.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -55,14 +54,7 @@ pub fn run(args: &InitArgs) -> Result<(), Failure> {
         ));
     }
     let text = render(args, &read_frontmatter(&args.dir));
-    let io = |err: std::io::Error| Failure::error("io", format!("{}: {err}", target.display()));
-    let mut file = tempfile::Builder::new()
-        .prefix(".skillsig-")
-        .tempfile_in(&args.dir)
-        .map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    // persist_noclobber: a file that appeared meanwhile is not replaced.
-    file.persist_noclobber(&target).map_err(|e| io(e.error))?;
+    crate::files::write_new(&target, text.as_bytes(), 0o644)?;
     println!("Wrote {}", target.display());
     if args.namespace.is_none() {
         println!("Next: set `namespace` under [skill] (pack refuses a Skill without one).");

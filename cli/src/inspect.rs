@@ -9,6 +9,7 @@ use skillsig::bundle;
 use skillsig::manifest::{FILE_SUFFIX, MAX_MANIFEST_BYTES, Manifest};
 
 use crate::failure::{Failure, print_json};
+use crate::files::read_limited;
 
 /// Show a bundle's name, version, files, tree digest and declared permissions.
 ///
@@ -107,22 +108,6 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
         )),
         _ => Ok(()),
     }
-}
-
-/// Reads a file, refusing it as soon as it is larger than `limit`.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
-    let io = |err: std::io::Error| Failure::error("io", format!("{}: {err}", path.display()));
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > limit {
-        return Err(Failure::refused(
-            "too-large",
-            format!("{}: larger than the limit of {limit} bytes", path.display()),
-        ));
-    }
-    Ok(bytes)
 }
 
 struct Beside {

@@ -4,9 +4,14 @@
 //! arguments and turns a failure into its message and exit code.
 
 mod failure;
+mod files;
 mod init;
 mod inspect;
+mod keygen;
 mod pack;
+mod sign;
+mod trust;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -32,6 +37,10 @@ enum Command {
     Init(init::InitArgs),
     Pack(pack::PackArgs),
     Inspect(inspect::InspectArgs),
+    Keygen(keygen::KeygenArgs),
+    Sign(sign::SignArgs),
+    Verify(verify::VerifyArgs),
+    Trust(trust::TrustArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +49,13 @@ fn main() -> ExitCode {
         Command::Init(args) => (init::run(args), false),
         Command::Pack(args) => (pack::run(args), args.json),
         Command::Inspect(args) => (inspect::run(args), args.json),
+        Command::Keygen(args) => (keygen::run(args), args.json),
+        Command::Sign(args) => (sign::run(args), args.json),
+        Command::Verify(args) => (verify::run(args), args.json),
+        Command::Trust(args) => (
+            trust::run(args),
+            matches!(args.command, trust::TrustCommand::Show { json: true }),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -162,10 +162,18 @@ impl SecretKey {
     }
 
     /// The PKCS#8 PEM text, encrypted under `passphrase` when one is given.
+    ///
+    /// Written as PKCS#8 v1 (RFC 5208, no embedded public key): ed25519-dalek's own encoder
+    /// writes v2 (RFC 5958), which OpenSSL 3.0 cannot read. Both versions are read back.
     pub fn to_pem(&self, passphrase: Option<&[u8]>) -> Result<Zeroizing<String>, KeyError> {
+        // KeypairBytes zeroes its secret when dropped (ed25519's `zeroize` feature).
+        let v1 = ed25519::pkcs8::KeypairBytes {
+            secret_key: self.key.to_bytes(),
+            public_key: None,
+        };
         match passphrase {
-            Some(passphrase) => self.key.to_pkcs8_encrypted_pem(passphrase, LineEnding::LF),
-            None => self.key.to_pkcs8_pem(LineEnding::LF),
+            Some(passphrase) => v1.to_pkcs8_encrypted_pem(passphrase, LineEnding::LF),
+            None => v1.to_pkcs8_pem(LineEnding::LF),
         }
         .map_err(|e| KeyError::Encode(e.to_string()))
     }
@@ -236,6 +244,18 @@ mod tests {
         ));
         assert!(KeyId::parse("ABC").is_err());
         assert!(KeyId::parse(&"a".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn private_keys_are_written_as_pkcs8_v1() {
+        use pkcs8::der::Decode;
+        use pkcs8::der::pem::PemLabel;
+        let key = SecretKey::generate().unwrap();
+        let pem = key.to_pem(None).unwrap();
+        let (label, der) = pkcs8::der::pem::decode_vec(pem.as_bytes()).unwrap();
+        assert_eq!(label, pkcs8::PrivateKeyInfoRef::PEM_LABEL);
+        let info = pkcs8::PrivateKeyInfoRef::from_der(&der).unwrap();
+        assert!(info.public_key.is_none(), "no embedded public key (v1)");
     }
 
     /// A key id is the SHA-256 of the SubjectPublicKeyInfo DER, which for ed25519 is a fixed

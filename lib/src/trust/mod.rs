@@ -21,6 +21,18 @@ use crate::skill::frontmatter::is_spec_name;
 
 /// `_type` of a trust root.
 pub const TRUST_ROOT_TYPE: &str = "skillsig/trust-root/v1";
+/// Environment variable naming the trust root file.
+pub const TRUST_ROOT_ENV: &str = "SKILLSIG_TRUST_ROOT";
+
+/// The trust root file used when none is named: `SKILLSIG_TRUST_ROOT`, else `trust.json` in
+/// the platform's config folder (`~/.config/skillsig/trust.json` on Linux).
+pub fn default_path() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os(TRUST_ROOT_ENV).filter(|p| !p.is_empty()) {
+        return Some(path.into());
+    }
+    directories::ProjectDirs::from("", "", "skillsig").map(|d| d.config_dir().join("trust.json"))
+}
+
 /// Largest trust root file accepted.
 pub const MAX_TRUST_ROOT_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -224,6 +236,15 @@ impl TrustRootFile {
         let had = !self.signatures.is_empty();
         self.signatures.clear();
         had
+    }
+
+    /// Checks the structure (ids, namespaces, keys, thresholds) without signatures or expiry:
+    /// what an editor must keep true.
+    pub fn check(&self) -> Result<(), TrustError> {
+        if self.signed.root_type != TRUST_ROOT_TYPE {
+            return Err(TrustError::Type(self.signed.root_type.clone()));
+        }
+        check_structure(&self.signed).map(|_| ())
     }
 
     /// Adds a publisher.

@@ -32,6 +32,15 @@ pub enum StateError {
     NoDir,
 }
 
+/// Why [`TrustState::load_root`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
 impl TrustState {
     /// The state at `dir`.
     pub fn at(dir: impl Into<PathBuf>) -> TrustState {
@@ -85,6 +94,19 @@ impl TrustState {
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(&path).map_err(|e| io(e.error))?;
         Ok(())
+    }
+
+    /// Loads and checks a trust root against what this machine remembers, then remembers it.
+    pub fn load_root(&self, bytes: &[u8], now: jiff::Timestamp) -> Result<TrustRoot, LoadError> {
+        let name = TrustRootFile::from_json(bytes)?.signed.name;
+        let previous = if crate::skill::frontmatter::is_spec_name(&name) {
+            self.previous(&name)?
+        } else {
+            None
+        };
+        let root = TrustRoot::load(bytes, now, previous.as_ref())?;
+        self.record(&root)?;
+        Ok(root)
     }
 
     /// The folder.

@@ -1,0 +1,374 @@
+//! `skillsig trust …`: create, edit, sign and show a trust root without writing JSON by hand.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use skillsig::signing::keys::{KeyId, PublicKey};
+use skillsig::trust::state::{LoadError, TrustState};
+use skillsig::trust::{self, MAX_TRUST_ROOT_BYTES, TrustRoot, TrustRootFile};
+
+use crate::failure::{Failure, print_json};
+use crate::files;
+
+/// Manage a trust root: which publishers may sign which namespaces, with which keys.
+///
+/// Every edit raises the version. If the trust root lists root keys, an edit removes the old
+/// signatures and it must be signed again (`skillsig trust sign`) by the threshold of the
+/// root keys, and, for machines that saw the previous version, by the previous root keys.
+#[derive(Args)]
+#[command(after_help = crate::EXIT_CODES)]
+pub struct TrustArgs {
+    /// The trust root file [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: TrustCommand,
+}
+
+#[derive(Subcommand)]
+pub enum TrustCommand {
+    /// Create a new, empty trust root.
+    Init {
+        /// Name of the trust root (rollback protection is kept per name).
+        #[arg(long, default_value = "local")]
+        name: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 365)]
+        expires_in_days: u32,
+    },
+    /// Add a publisher allowed to sign the given namespaces.
+    AddPublisher {
+        /// Publisher id (lowercase letters, digits, hyphens).
+        id: String,
+        /// A namespace it may sign: `acme`, or a prefix such as `acme-*` (repeatable).
+        #[arg(long = "namespace", required = true)]
+        namespaces: Vec<String>,
+        /// A public key of the publisher (PEM; repeatable).
+        #[arg(long = "key")]
+        keys: Vec<PathBuf>,
+    },
+    /// Add a public key to a publisher.
+    AddKey {
+        /// Publisher id.
+        id: String,
+        /// The public key (PEM from `skillsig keygen`).
+        public_key: PathBuf,
+        /// First instant the key is valid (RFC 3339).
+        #[arg(long)]
+        not_before: Option<Timestamp>,
+        /// Instant the key stops being valid (RFC 3339).
+        #[arg(long)]
+        not_after: Option<Timestamp>,
+    },
+    /// Revoke a key: signatures by it fail from now on.
+    Revoke {
+        /// The key id (64 hex digits).
+        keyid: String,
+        /// Why, shown to everyone whose verification fails.
+        #[arg(long, required = true)]
+        reason: String,
+    },
+    /// Add a key that signs the trust root itself, and set how many signatures it needs.
+    AddRootKey {
+        /// The public key (PEM).
+        public_key: PathBuf,
+        /// Signatures required [default: unchanged, 1 for the first key].
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
+    /// Sign the trust root with a root key.
+    Sign {
+        /// The root key's private key.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Move the expiry date.
+    SetExpiry {
+        /// Days from now.
+        #[arg(long)]
+        days: u32,
+    },
+    /// Show the trust root and whether it is valid now.
+    Show {
+        /// Print as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The trust root path: the given one, else the default.
+pub fn trust_root_path(given: Option<&Path>) -> Result<PathBuf, Failure> {
+    given
+        .map(Path::to_owned)
+        .or_else(trust::default_path)
+        .ok_or_else(|| {
+            Failure::error(
+                "usage",
+                "no trust root: pass --trust-root or set SKILLSIG_TRUST_ROOT",
+            )
+        })
+}
+
+/// Reads and checks the trust root, refusing rollbacks against this machine's state, and
+/// remembers it.
+pub fn load_trust_root(given: Option<&Path>, now: Timestamp) -> Result<TrustRoot, Failure> {
+    let path = trust_root_path(given)?;
+    if !path.exists() {
+        return Err(Failure::error(
+            "no-trust-root",
+            format!(
+                "{}: no trust root here; create one with `skillsig trust init`, or pass --trust-root",
+                path.display()
+            ),
+        ));
+    }
+    let bytes = files::read_limited(&path, MAX_TRUST_ROOT_BYTES)?;
+    let state =
+        TrustState::default_location().map_err(|e| Failure::error("state", e.to_string()))?;
+    state.load_root(&bytes, now).map_err(|err| match err {
+        LoadError::Trust(err) => {
+            Failure::refused("trust-root", format!("{}: {err}", path.display()))
+        }
+        LoadError::State(err) => Failure::error("state", err.to_string()),
+    })
+}
+
+pub fn run(args: &TrustArgs) -> Result<(), Failure> {
+    let path = trust_root_path(args.file.as_deref())?;
+    // Whole seconds: the file is read by people.
+    let now = Timestamp::from_second(Timestamp::now().as_second()).expect("now is in range");
+    match &args.command {
+        TrustCommand::Init {
+            name,
+            expires_in_days,
+        } => {
+            let file = TrustRootFile::new(name, now + days(*expires_in_days));
+            file.check()
+                .map_err(|e| Failure::error("usage", e.to_string()))?;
+            if let Err(err) = TrustRoot::load(file.to_json().as_bytes(), now, None) {
+                return Err(Failure::error("usage", err.to_string()));
+            }
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Failure::error("io", format!("{}: {e}", parent.display())))?;
+            }
+            files::write_new(&path, file.to_json().as_bytes(), 0o644)?;
+            println!("Created trust root {name:?} at {}", path.display());
+            println!("Next: skillsig trust add-publisher ID --namespace NS --key PUB.pem");
+            Ok(())
+        }
+        TrustCommand::AddPublisher {
+            id,
+            namespaces,
+            keys,
+        } => {
+            let keys = keys
+                .iter()
+                .map(|k| read_public_key(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            edit(&path, |file| {
+                file.add_publisher(id, namespaces)?;
+                for key in &keys {
+                    file.add_key(id, key, None, None)?;
+                }
+                Ok(format!(
+                    "added publisher {id:?} for {}",
+                    namespaces.join(", ")
+                ))
+            })
+        }
+        TrustCommand::AddKey {
+            id,
+            public_key,
+            not_before,
+            not_after,
+        } => {
+            let key = read_public_key(public_key)?;
+            edit(&path, |file| {
+                file.add_key(id, &key, *not_before, *not_after)?;
+                Ok(format!("added key {} to publisher {id:?}", key.id()))
+            })
+        }
+        TrustCommand::Revoke { keyid, reason } => {
+            let keyid = KeyId::parse(keyid).map_err(|e| Failure::error("usage", e.to_string()))?;
+            edit(&path, |file| {
+                file.revoke(&keyid, reason, now)?;
+                Ok(format!("revoked key {keyid}"))
+            })
+        }
+        TrustCommand::AddRootKey {
+            public_key,
+            threshold,
+        } => {
+            let key = read_public_key(public_key)?;
+            edit(&path, |file| {
+                file.add_root_key(&key, *threshold)?;
+                Ok(format!("added root key {}", key.id()))
+            })
+        }
+        TrustCommand::SetExpiry { days: d } => edit(&path, |file| {
+            file.signed.expires = now + days(*d);
+            Ok(format!("expiry set to {}", file.signed.expires))
+        }),
+        TrustCommand::Sign { key } => sign(&path, key),
+        TrustCommand::Show { json } => show(&path, now, *json),
+    }
+}
+
+fn days(n: u32) -> SignedDuration {
+    SignedDuration::from_hours(i64::from(n) * 24)
+}
+
+fn read_public_key(path: &Path) -> Result<PublicKey, Failure> {
+    let bytes = files::read_limited(path, 64 * 1024)?;
+    let text = String::from_utf8_lossy(&bytes);
+    PublicKey::from_pem(&text)
+        .map_err(|e| Failure::error("key", format!("{}: {e}", path.display())))
+}
+
+fn read_file(path: &Path) -> Result<TrustRootFile, Failure> {
+    let bytes = files::read_limited(path, MAX_TRUST_ROOT_BYTES)?;
+    TrustRootFile::from_json(&bytes)
+        .map_err(|e| Failure::refused("trust-root", format!("{}: {e}", path.display())))
+}
+
+/// Applies one change as a new version and writes the file atomically.
+fn edit(
+    path: &Path,
+    change: impl FnOnce(&mut TrustRootFile) -> Result<String, trust::TrustError>,
+) -> Result<(), Failure> {
+    let mut file = read_file(path)?;
+    let dropped = file.begin_edit();
+    let what = change(&mut file).map_err(|e| {
+        Failure::error(
+            "usage",
+            format!("{}: {e}; nothing was changed", path.display()),
+        )
+    })?;
+    file.check().map_err(|e| {
+        Failure::error(
+            "usage",
+            format!("{}: {e}; nothing was changed", path.display()),
+        )
+    })?;
+    files::replace(path, file.to_json().as_bytes())?;
+    println!(
+        "{}: {what}; now version {}",
+        path.display(),
+        file.signed.version
+    );
+    if let Some(role) = &file.signed.root {
+        let note = if dropped {
+            "its signatures no longer apply; "
+        } else {
+            ""
+        };
+        println!(
+            "{note}sign it with `skillsig trust sign --key ROOT.key` ({} signature(s) needed)",
+            role.threshold
+        );
+    }
+    Ok(())
+}
+
+fn sign(path: &Path, key_path: &Path) -> Result<(), Failure> {
+    let mut file = read_file(path)?;
+    let key = files::read_secret_key(key_path)?;
+    let listed = file
+        .signed
+        .root
+        .as_ref()
+        .is_some_and(|r| r.keys.iter().any(|k| &k.keyid == key.public().id()));
+    if !listed {
+        return Err(Failure::error(
+            "usage",
+            format!(
+                "{}: key {} is not a root key of this trust root; add it first with `skillsig trust add-root-key`",
+                path.display(),
+                key.public().id()
+            ),
+        ));
+    }
+    file.sign(&key);
+    files::replace(path, file.to_json().as_bytes())?;
+    let threshold = file.signed.root.as_ref().map_or(0, |r| r.threshold);
+    println!(
+        "{}: signed version {} with root key {} ({} of {threshold} needed signatures present)",
+        path.display(),
+        file.signed.version,
+        key.public().id(),
+        file.signatures.len()
+    );
+    Ok(())
+}
+
+fn show(path: &Path, now: Timestamp, as_json: bool) -> Result<(), Failure> {
+    let bytes = files::read_limited(path, MAX_TRUST_ROOT_BYTES)?;
+    let file = TrustRootFile::from_json(&bytes)
+        .map_err(|e| Failure::refused("trust-root", format!("{}: {e}", path.display())))?;
+    let status = TrustRoot::load(&bytes, now, None)
+        .err()
+        .map(|e| e.to_string());
+    if as_json {
+        print_json(
+            &json!({"path": path, "valid": status.is_none(), "problem": status, "trust_root": file}),
+        );
+        return Ok(());
+    }
+    let body = &file.signed;
+    let validity = match &status {
+        None => "valid".to_owned(),
+        Some(problem) => format!("NOT VALID: {problem}"),
+    };
+    println!(
+        "trust root {:?} version {}, expires {} ({validity})",
+        body.name, body.version, body.expires
+    );
+    match &body.root {
+        None => println!("root keys: none (the file is unsigned; protect it as you would a key)"),
+        Some(role) => {
+            println!(
+                "root keys ({} signature(s) needed, {} present):",
+                role.threshold,
+                file.signatures.len()
+            );
+            for key in &role.keys {
+                println!("  {}", key.keyid);
+            }
+        }
+    }
+    if body.publishers.is_empty() {
+        println!("publishers: none");
+    }
+    for publisher in &body.publishers {
+        println!(
+            "publisher {} may sign {}",
+            publisher.id,
+            publisher.namespaces.join(", ")
+        );
+        for key in &publisher.keys {
+            let mut line = format!("  key {}", key.keyid);
+            if let Some(t) = key.not_before {
+                line.push_str(&format!(" from {t}"));
+            }
+            if let Some(t) = key.not_after {
+                line.push_str(&format!(" until {t}"));
+            }
+            if let Some(r) = body.revoked.iter().find(|r| r.keyid == key.keyid) {
+                line.push_str(&format!(" REVOKED at {}: {}", r.time, r.reason));
+            }
+            println!("{line}");
+        }
+        for identity in &publisher.identities {
+            let subject = identity
+                .subject
+                .as_deref()
+                .or(identity.subject_regex.as_deref())
+                .unwrap_or("");
+            println!("  identity {subject} (issuer {})", identity.issuer);
+        }
+    }
+    Ok(())
+}
