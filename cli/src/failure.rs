@@ -58,12 +58,12 @@ impl Failure {
             }
         }
         if json {
-            let value =
-                json!({"error": {"code": self.code, "message": self.message, "exit": self.exit}});
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).expect("JSON value")
+            let mut value = self.json_fields;
+            value.insert(
+                "error".into(),
+                json!({"code": self.code, "message": self.message, "exit": self.exit}),
             );
+            print_json(&serde_json::Value::Object(value));
         }
         ExitCode::from(self.exit)
     }

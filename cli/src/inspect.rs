@@ -38,7 +38,7 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
     };
     let bundle = bundle::read_bytes(&bytes, &limits).map_err(|e| refused(&e))?;
     let (manifest, info) = Manifest::for_bundle(&bundle, &limits).map_err(|e| refused(&e))?;
-    let beside = check_manifest_beside(&args.bundle, &manifest);
+    let beside = check_manifest_beside(&args.bundle, &bundle, &limits);
 
     let files: Vec<Value> = manifest
         .statement()
@@ -135,47 +135,36 @@ impl Beside {
     }
 }
 
-/// Compares the manifest file beside the bundle, if any, with the one the bundle implies.
-fn check_manifest_beside(bundle_path: &Path, recomputed: &Manifest) -> Option<Beside> {
+/// Checks the manifest file beside the bundle, if any, against the bundle's content.
+fn check_manifest_beside(
+    bundle_path: &Path,
+    bundle: &bundle::Bundle,
+    limits: &Limits,
+) -> Option<Beside> {
     let mut name = bundle_path.as_os_str().to_owned();
     name.push(FILE_SUFFIX);
     let path = PathBuf::from(name);
     if !path.exists() {
         return None;
     }
-    let fail = |message: String| {
-        Some(Beside {
-            path: path.clone(),
+    let result = read_limited(&path, MAX_MANIFEST_BYTES)
+        .map_err(|failure| failure.message)
+        .and_then(|bytes| Manifest::from_json(&bytes).map_err(|e| e.to_string()))
+        .and_then(|manifest| {
+            manifest
+                .check_bundle(bundle, limits)
+                .map_err(|e| e.to_string())
+        });
+    Some(match result {
+        Ok(_) => Beside {
+            path,
+            ok: true,
+            message: "same files, identity, description and permissions".into(),
+        },
+        Err(message) => Beside {
+            path,
             ok: false,
             message,
-        })
-    };
-    let bytes = match read_limited(&path, MAX_MANIFEST_BYTES) {
-        Ok(bytes) => bytes,
-        Err(failure) => return fail(failure.message),
-    };
-    let manifest = match Manifest::from_json(&bytes) {
-        Ok(manifest) => manifest,
-        Err(err) => return fail(err.to_string()),
-    };
-    if manifest.tree_digest() != recomputed.tree_digest() {
-        return fail("its files or tree digest differ from the bundle's".into());
-    }
-    if manifest.id() != recomputed.id() {
-        return fail(format!(
-            "it names {} but the bundle is {}",
-            manifest.id(),
-            recomputed.id()
-        ));
-    }
-    if manifest.permissions() != recomputed.permissions() {
-        return fail(
-            "its declared permissions differ from the bundle's skillsig.toml and SKILL.md".into(),
-        );
-    }
-    Some(Beside {
-        path,
-        ok: true,
-        message: "same files, identity and permissions".into(),
+        },
     })
 }

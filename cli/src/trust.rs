@@ -276,20 +276,21 @@ fn edit(
 fn sign(path: &Path, key_path: &Path) -> Result<(), Failure> {
     let mut file = read_file(path)?;
     let key = files::read_secret_key(key_path)?;
-    let listed = file
-        .signed
-        .root
-        .as_ref()
-        .is_some_and(|r| r.keys.iter().any(|k| &k.keyid == key.public().id()));
-    if !listed {
+    let Some(role) = &file.signed.root else {
         return Err(Failure::error(
             "usage",
             format!(
-                "{}: key {} is not a root key of this trust root; add it first with `skillsig trust add-root-key`",
-                path.display(),
-                key.public().id()
+                "{}: the trust root lists no root keys; add one first with `skillsig trust add-root-key`",
+                path.display()
             ),
         ));
+    };
+    if !role.keys.iter().any(|k| &k.keyid == key.public().id()) {
+        // Rotation: the previous version's root keys sign the new version.
+        eprintln!(
+            "note: key {} is not a root key of this version; its signature counts only for machines that trust the previous version (root key rotation)",
+            key.public().id()
+        );
     }
     file.sign(&key);
     files::replace(path, file.to_json().as_bytes())?;

@@ -369,7 +369,9 @@ fn inspect_reports_a_manifest_that_does_not_match() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("DOES NOT MATCH"))
-        .stderr(predicate::str::contains("declared permissions differ"));
+        .stderr(predicate::str::contains(
+            "permissions the bundle's files declare differ",
+        ));
 
     fs::write(&manifest_path, b"{not json").unwrap();
     skillsig()

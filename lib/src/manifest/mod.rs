@@ -160,6 +160,8 @@ pub enum ContentMismatch {
     Identity { bundle: String, manifest: String },
     #[error("the permissions the bundle's files declare differ from the manifest's")]
     Permissions,
+    #[error("the manifest's {0} differs from what the bundle's own files say")]
+    Field(&'static str),
     #[error("the bundle's own files cannot be read as a Skill: {0}")]
     Skill(#[from] crate::skill::SkillError),
 }
@@ -339,6 +341,15 @@ impl Manifest {
         }
         if &info.permissions != self.permissions() {
             return Err(ContentMismatch::Permissions);
+        }
+        // Everything else the manifest derives from the files must agree too; only the
+        // transport checksum (`bundle`) and `tool` may differ.
+        let predicate = &self.statement.predicate;
+        if predicate.skill.description != info.description {
+            return Err(ContentMismatch::Field("description"));
+        }
+        if predicate.openclaw != info.openclaw {
+            return Err(ContentMismatch::Field("openclaw block"));
         }
         Ok(info)
     }

@@ -70,6 +70,7 @@ impl VerifyError {
             VerifyError::Content(ContentMismatch::Files(_)) => "files-mismatch",
             VerifyError::Content(ContentMismatch::Identity { .. }) => "identity-mismatch",
             VerifyError::Content(ContentMismatch::Permissions) => "permissions-mismatch",
+            VerifyError::Content(ContentMismatch::Field(_)) => "manifest-mismatch",
             VerifyError::Content(ContentMismatch::Skill(_)) => "skill-invalid",
         }
     }

@@ -1,0 +1,347 @@
+//! keygen → pack → sign → trust → verify from the command line, and the failures a user meets.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const BUNDLE: &str = "example-weather-report-1.0.0.skill";
+
+/// One isolated user: their own trust root, state folder and files.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("skillsig").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env("SKILLSIG_TRUST_ROOT", self.path("trust.json"))
+            .env("SKILLSIG_STATE_DIR", self.path("state"))
+            .env_remove("SKILLSIG_PASSWORD");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.cmd().args(args).assert()
+    }
+
+    /// keygen (encrypted) → pack → sign → trust init + add-publisher.
+    fn signed_example() -> Home {
+        let home = Home::new();
+        home.cmd()
+            .env("SKILLSIG_PASSWORD", "pw")
+            .args(["keygen", "--out", "publisher"])
+            .assert()
+            .success();
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report");
+        home.cmd()
+            .arg("pack")
+            .arg(&example)
+            .args(["-o", "out"])
+            .assert()
+            .success();
+        home.cmd()
+            .env("SKILLSIG_PASSWORD", "pw")
+            .args(["sign", &format!("out/{BUNDLE}"), "--key", "publisher.key"])
+            .assert()
+            .success();
+        home.run(&["trust", "init"]).success();
+        home.run(&[
+            "trust",
+            "add-publisher",
+            "example",
+            "--namespace",
+            "example",
+            "--key",
+            "publisher.pub",
+        ])
+        .success();
+        home
+    }
+
+    fn bundle(&self) -> String {
+        format!("out/{BUNDLE}")
+    }
+
+    fn key_id(&self) -> String {
+        let output = self
+            .cmd()
+            .args(["trust", "show", "--json"])
+            .output()
+            .unwrap();
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["trust_root"]["signed"]["publishers"][0]["keys"][0]["keyid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[test]
+fn keygen_pack_sign_verify_round_trip() {
+    let home = Home::signed_example();
+    home.run(&["verify", &home.bundle()])
+        .success()
+        .stdout(predicate::str::contains(
+            "Verified example/weather-report@1.0.0",
+        ))
+        .stdout(predicate::str::contains("publisher   example"))
+        .stdout(predicate::str::contains("This Skill asks permission to:"))
+        .stdout(predicate::str::contains("connect to api.open-meteo.com"));
+
+    let output = home
+        .cmd()
+        .args(["verify", &home.bundle(), "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["verified"], true);
+    assert_eq!(value["publisher"], "example");
+    assert_eq!(value["key_id"], home.key_id());
+    assert_eq!(value["trust_root"]["version"], 2);
+    assert_eq!(value["permissions"]["exec"][0], "python3");
+}
+
+#[test]
+fn keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "pw")
+        .args(["keygen", "--out", "k"])
+        .assert()
+        .success();
+    let mode = fs::metadata(home.path("k.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let key = fs::read_to_string(home.path("k.key")).unwrap();
+    assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let before = (
+        fs::read(home.path("k.key")).unwrap(),
+        fs::read(home.path("k.pub")).unwrap(),
+    );
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "pw")
+        .args(["keygen", "--out", "k"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(
+        (
+            fs::read(home.path("k.key")).unwrap(),
+            fs::read(home.path("k.pub")).unwrap()
+        ),
+        before
+    );
+}
+
+#[test]
+fn keygen_without_a_passphrase_writes_nothing() {
+    let home = Home::new();
+    home.run(&["keygen", "--out", "k"])
+        .code(2)
+        .stderr(predicate::str::contains("SKILLSIG_PASSWORD"));
+    assert!(!home.path("k.key").exists() && !home.path("k.pub").exists());
+    home.run(&["keygen", "--out", "k", "--unencrypted"])
+        .success();
+    assert!(
+        fs::read_to_string(home.path("k.key"))
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+}
+
+#[test]
+fn openssl_reads_our_encrypted_private_key() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no openssl on PATH");
+        return;
+    }
+    let home = Home::new();
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "pw")
+        .args(["keygen", "--out", "k"])
+        .assert()
+        .success();
+    let output = std::process::Command::new("openssl")
+        .args(["pkey", "-passin", "pass:pw", "-pubout", "-in"])
+        .arg(home.path("k.key"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.stdout, fs::read(home.path("k.pub")).unwrap());
+}
+
+#[test]
+fn sign_with_a_wrong_passphrase_writes_no_signature() {
+    let home = Home::signed_example();
+    let signature = home.path(&format!("out/{BUNDLE}.sigstore.json"));
+    fs::remove_file(&signature).unwrap();
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "wrong")
+        .args(["sign", &home.bundle(), "--key", "publisher.key"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("wrong passphrase"));
+    assert!(!signature.exists());
+    // And without any passphrase source, the message says how to give one.
+    home.run(&["sign", &home.bundle(), "--key", "publisher.key"])
+        .code(2)
+        .stderr(predicate::str::contains("SKILLSIG_PASSWORD"));
+    assert!(!signature.exists());
+}
+
+#[test]
+fn sign_refuses_a_bundle_that_does_not_match_its_manifest() {
+    let home = Home::signed_example();
+    let manifest = home.path(&format!("out/{BUNDLE}.manifest.json"));
+    let signature = home.path(&format!("out/{BUNDLE}.sigstore.json"));
+    let before = fs::read(&signature).unwrap();
+    let mut value: Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    value["predicate"]["skill"]["description"] = "changed".into();
+    fs::write(&manifest, serde_json::to_vec(&value).unwrap()).unwrap();
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "pw")
+        .args(["sign", &home.bundle(), "--key", "publisher.key"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Nothing was signed"));
+    assert_eq!(fs::read(&signature).unwrap(), before);
+}
+
+#[test]
+fn verify_failures_exit_1_with_their_code() {
+    let home = Home::signed_example();
+    let key_id = home.key_id();
+
+    // A changed file.
+    let tampered = home.path("tampered.skill");
+    let original = fs::read(home.path(&home.bundle())).unwrap();
+    let mut bytes = original.clone();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    fs::write(&tampered, &bytes).unwrap();
+    let sig = format!("{}.sigstore.json", home.bundle());
+    let output = home
+        .cmd()
+        .args(["verify", "tampered.skill", "--signature", &sig, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["verified"], false);
+    assert_eq!(value["error"]["code"], "bundle-invalid");
+
+    // Revoked key.
+    home.run(&["trust", "revoke", &key_id, "--reason", "leaked in CI logs"])
+        .success();
+    home.run(&["verify", &home.bundle()])
+        .code(1)
+        .stderr(predicate::str::contains("revoked"))
+        .stderr(predicate::str::contains("leaked in CI logs"));
+}
+
+#[test]
+fn verify_refuses_a_rolled_back_trust_root() {
+    let home = Home::signed_example();
+    let old = fs::read(home.path("trust.json")).unwrap();
+    home.run(&["verify", &home.bundle()]).success();
+    home.run(&["trust", "add-publisher", "other", "--namespace", "other"])
+        .success();
+    home.run(&["verify", &home.bundle()]).success();
+    fs::write(home.path("trust.json"), old).unwrap();
+    home.run(&["verify", &home.bundle()])
+        .code(1)
+        .stderr(predicate::str::contains("rollback"));
+}
+
+#[test]
+fn verify_usage_and_io_errors_exit_2() {
+    let home = Home::signed_example();
+    home.run(&["verify", "missing.skill"]).code(2);
+    fs::remove_file(home.path("trust.json")).unwrap();
+    home.run(&["verify", &home.bundle()])
+        .code(2)
+        .stderr(predicate::str::contains("skillsig trust init"));
+    home.run(&["verify", "--help"])
+        .success()
+        .stdout(predicate::str::contains("0  verified"));
+}
+
+#[test]
+fn signed_trust_root_workflow() {
+    let home = Home::signed_example();
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "rootpw")
+        .args(["keygen", "--out", "root"])
+        .assert()
+        .success();
+    home.run(&["trust", "add-root-key", "root.pub"])
+        .success()
+        .stdout(predicate::str::contains("sign it with"));
+    // Unsigned but listing a root key: refused until signed.
+    home.run(&["verify", &home.bundle()])
+        .code(1)
+        .stderr(predicate::str::contains("0 valid signature(s)"));
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "rootpw")
+        .args(["trust", "sign", "--key", "root.key"])
+        .assert()
+        .success();
+    home.run(&["verify", &home.bundle()]).success();
+    home.run(&["trust", "show"])
+        .success()
+        .stdout(predicate::str::contains("(valid)"))
+        .stdout(predicate::str::contains("1 signature(s) needed, 1 present"));
+
+    // An edit drops the signatures; this machine then refuses the unsigned new version.
+    home.run(&["trust", "set-expiry", "--days", "30"])
+        .success()
+        .stdout(predicate::str::contains("signatures no longer apply"));
+    home.run(&["verify", &home.bundle()]).code(1);
+}
+
+#[test]
+fn trust_edits_validate_and_change_nothing_on_error() {
+    let home = Home::signed_example();
+    let before = fs::read(home.path("trust.json")).unwrap();
+    home.run(&["trust", "add-publisher", "example", "--namespace", "x"])
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    home.run(&["trust", "add-publisher", "new", "--namespace", "Bad NS"])
+        .code(2);
+    home.run(&["trust", "revoke", "nothex", "--reason", "x"])
+        .code(2);
+    home.run(&["trust", "add-key", "nobody", "publisher.pub"])
+        .code(2);
+    home.run(&["trust", "init"])
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(fs::read(home.path("trust.json")).unwrap(), before);
+}

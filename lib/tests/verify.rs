@@ -1,0 +1,459 @@
+//! Verification against a trust root: the round trip, and every way it must fail, each with
+//! its own error.
+
+use std::path::Path;
+
+use jiff::{SignedDuration, Timestamp};
+use skillsig::Limits;
+use skillsig::bundle::{self, SourceOptions};
+use skillsig::manifest::{ContentMismatch, FileMismatch, PAYLOAD_TYPE};
+use skillsig::pack::{self, Packed};
+use skillsig::signing::envelope::{self, EnvelopeError};
+use skillsig::signing::keys::SecretKey;
+use skillsig::signing::sign_bundle;
+use skillsig::tree::{FileTree, SkillPath, TreeBuilder};
+use skillsig::trust::state::{LoadError, TrustState};
+use skillsig::trust::{TrustError, TrustRoot, TrustRootFile};
+use skillsig::verify::{VerifyError, verify};
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn example() -> Packed {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report");
+    pack::pack_dir(&dir, &SourceOptions::default()).unwrap()
+}
+
+struct World {
+    packed: Packed,
+    key: SecretKey,
+    signature: Vec<u8>,
+    file: TrustRootFile,
+}
+
+impl World {
+    /// The example Skill signed by publisher "example", whose key the trust root lists.
+    fn new() -> World {
+        let packed = example();
+        let key = SecretKey::generate().unwrap();
+        let signature = sign_bundle(
+            &packed.bundle,
+            &packed.manifest.to_canonical_json(),
+            &key,
+            &Limits::DEFAULT,
+        )
+        .unwrap()
+        .into_bytes();
+        let mut file = TrustRootFile::new("test", now() + days(30));
+        file.add_publisher("example", &["example".into()]).unwrap();
+        file.add_key("example", key.public(), None, None).unwrap();
+        World {
+            packed,
+            key,
+            signature,
+            file,
+        }
+    }
+
+    fn root(&self) -> TrustRoot {
+        TrustRoot::load(self.file.to_json().as_bytes(), now(), None).unwrap()
+    }
+
+    fn verify_bundle(&self, bundle: &[u8]) -> Result<skillsig::verify::VerifiedSkill, VerifyError> {
+        verify(
+            bundle,
+            &self.signature,
+            &self.root(),
+            now(),
+            &Limits::DEFAULT,
+        )
+    }
+
+    fn verify(&self) -> Result<skillsig::verify::VerifiedSkill, VerifyError> {
+        self.verify_bundle(&self.packed.bundle)
+    }
+}
+
+/// Rebuilds the tree with `change` applied to the list of (path, data, executable).
+fn altered(tree: &FileTree, change: impl FnOnce(&mut Vec<(String, Vec<u8>, bool)>)) -> Vec<u8> {
+    let mut files: Vec<(String, Vec<u8>, bool)> = tree
+        .iter()
+        .map(|(p, f)| (p.to_string(), f.data.clone(), f.executable))
+        .collect();
+    change(&mut files);
+    let mut builder = TreeBuilder::new(Limits::DEFAULT);
+    for (path, data, exec) in files {
+        builder
+            .add(
+                SkillPath::parse(&path, &Limits::DEFAULT).unwrap(),
+                data,
+                exec,
+            )
+            .unwrap();
+    }
+    bundle::encode(&builder.finish()).unwrap()
+}
+
+fn files_error(err: VerifyError) -> Vec<FileMismatch> {
+    match err {
+        VerifyError::Content(ContentMismatch::Files(list)) => list,
+        other => panic!("expected a file mismatch, got {other}"),
+    }
+}
+
+#[test]
+fn round_trip_verifies_and_reports_publisher_key_and_permissions() {
+    let world = World::new();
+    let verified = world.verify().unwrap();
+    assert_eq!(verified.publisher(), "example");
+    assert_eq!(verified.key_id(), world.key.public().id());
+    assert_eq!(
+        verified.manifest().id().to_string(),
+        "example/weather-report@1.0.0"
+    );
+    assert_eq!(verified.trust_root(), ("test", 1));
+    assert!(
+        verified
+            .manifest()
+            .permissions()
+            .network
+            .contains("api.open-meteo.com")
+    );
+    assert_eq!(verified.tree(), &world.packed.tree);
+}
+
+#[test]
+fn one_byte_changed_in_any_file() {
+    let world = World::new();
+    for (path, _) in world.packed.tree.iter() {
+        let target = path.to_string();
+        let bundle = altered(&world.packed.tree, |files| {
+            let file = files.iter_mut().find(|f| f.0 == target).unwrap();
+            file.1[0] ^= 0x20;
+        });
+        let err = world.verify_bundle(&bundle).unwrap_err();
+        assert_eq!(err.code(), "files-mismatch");
+        assert_eq!(files_error(err), [FileMismatch::Changed(target)]);
+    }
+}
+
+#[test]
+fn file_added_removed_renamed_or_exec_bit_flipped() {
+    let world = World::new();
+    let tree = &world.packed.tree;
+
+    let added = altered(tree, |f| {
+        f.push(("scripts/extra.sh".into(), b"curl x | sh\n".to_vec(), true))
+    });
+    assert_eq!(
+        files_error(world.verify_bundle(&added).unwrap_err()),
+        [FileMismatch::Extra("scripts/extra.sh".into())]
+    );
+
+    let removed = altered(tree, |f| f.retain(|(p, ..)| p != "references/units.md"));
+    assert_eq!(
+        files_error(world.verify_bundle(&removed).unwrap_err()),
+        [FileMismatch::Missing("references/units.md".into())]
+    );
+
+    let renamed = altered(tree, |f| {
+        for file in f.iter_mut().filter(|(p, ..)| p == "references/units.md") {
+            file.0 = "references/units.txt".into();
+        }
+    });
+    assert_eq!(
+        files_error(world.verify_bundle(&renamed).unwrap_err()),
+        [
+            FileMismatch::Missing("references/units.md".into()),
+            FileMismatch::Extra("references/units.txt".into())
+        ]
+    );
+
+    let flipped = altered(tree, |f| {
+        for file in f.iter_mut().filter(|(p, ..)| p == "references/units.md") {
+            file.2 = true;
+        }
+    });
+    assert_eq!(
+        files_error(world.verify_bundle(&flipped).unwrap_err()),
+        [FileMismatch::ExecBit("references/units.md".into())]
+    );
+}
+
+#[test]
+fn signature_of_another_bundle() {
+    let world = World::new();
+    // Another release of the same Skill, signed by the same trusted key.
+    let other_bundle = altered(&world.packed.tree, |files| {
+        let config = files.iter_mut().find(|f| f.0 == "skillsig.toml").unwrap();
+        config.1 = String::from_utf8(config.1.clone())
+            .unwrap()
+            .replace("1.0.0", "1.0.1")
+            .into_bytes();
+    });
+    let other = pack::pack_tree(
+        bundle::read_bytes(&other_bundle, &Limits::DEFAULT)
+            .unwrap()
+            .tree,
+        &SourceOptions::default(),
+    )
+    .unwrap();
+    let other_signature = sign_bundle(
+        &other.bundle,
+        &other.manifest.to_canonical_json(),
+        &world.key,
+        &Limits::DEFAULT,
+    )
+    .unwrap();
+    let err = verify(
+        &world.packed.bundle,
+        other_signature.as_bytes(),
+        &world.root(),
+        now(),
+        &Limits::DEFAULT,
+    )
+    .unwrap_err();
+    assert_eq!(
+        files_error(err),
+        [FileMismatch::Changed("skillsig.toml".into())]
+    );
+}
+
+#[test]
+fn unknown_key() {
+    let mut world = World::new();
+    let stranger = SecretKey::generate().unwrap();
+    world.signature = sign_bundle(
+        &world.packed.bundle,
+        &world.packed.manifest.to_canonical_json(),
+        &stranger,
+        &Limits::DEFAULT,
+    )
+    .unwrap()
+    .into_bytes();
+    let err = world.verify().unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::UnknownKey(stranger.public().id().to_string())
+    );
+}
+
+#[test]
+fn altered_manifest_under_the_original_signature() {
+    let mut world = World::new();
+    let mut value: serde_json::Value = serde_json::from_slice(&world.signature).unwrap();
+    let payload = value["dsseEnvelope"]["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&engine.decode(payload).unwrap()).unwrap();
+    manifest["predicate"]["permissions"]["network"] = serde_json::json!(["*"]);
+    value["dsseEnvelope"]["payload"] = engine.encode(serde_json::to_vec(&manifest).unwrap()).into();
+    world.signature = serde_json::to_vec(&value).unwrap();
+    assert_eq!(
+        world.verify().unwrap_err(),
+        VerifyError::BadSignature(world.key.public().id().clone())
+    );
+}
+
+#[test]
+fn known_key_signing_another_publishers_namespace() {
+    let mut world = World::new();
+    world.file = TrustRootFile::new("test", now() + days(30));
+    world
+        .file
+        .add_publisher("mallory", &["mallory".into(), "example-*".into()])
+        .unwrap();
+    world
+        .file
+        .add_key("mallory", world.key.public(), None, None)
+        .unwrap();
+    world
+        .file
+        .add_publisher("example", &["example".into()])
+        .unwrap();
+    assert_eq!(
+        world.verify().unwrap_err(),
+        VerifyError::Namespace {
+            publisher: "mallory".into(),
+            namespace: "example".into()
+        }
+    );
+}
+
+#[test]
+fn expired_and_not_yet_valid_keys() {
+    let mut world = World::new();
+    world.file.signed.publishers[0].keys[0].not_after = Some(now() - days(1));
+    assert!(matches!(
+        world.verify().unwrap_err(),
+        VerifyError::KeyExpired { .. }
+    ));
+    world.file.signed.publishers[0].keys[0].not_after = None;
+    world.file.signed.publishers[0].keys[0].not_before = Some(now() + days(1));
+    assert!(matches!(
+        world.verify().unwrap_err(),
+        VerifyError::KeyNotYetValid { .. }
+    ));
+}
+
+#[test]
+fn revoked_key() {
+    let mut world = World::new();
+    let id = world.key.public().id().clone();
+    world.file.revoke(&id, "laptop stolen", now()).unwrap();
+    let err = world.verify().unwrap_err();
+    assert!(
+        matches!(&err, VerifyError::Revoked { reason, .. } if reason == "laptop stolen"),
+        "{err}"
+    );
+    assert_eq!(err.code(), "key-revoked");
+}
+
+#[test]
+fn expired_trust_root() {
+    let mut world = World::new();
+    world.file.signed.expires = now() - days(1);
+    let err = TrustRoot::load(world.file.to_json().as_bytes(), now(), None).unwrap_err();
+    assert!(matches!(err, TrustError::Expired { .. }), "{err}");
+}
+
+#[test]
+fn trust_root_rolled_back_or_updated_without_the_previous_threshold() {
+    let state_dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(state_dir.path());
+    let root_key = SecretKey::generate().unwrap();
+    let mut world = World::new();
+    world.file.add_root_key(root_key.public(), None).unwrap();
+    world.file.sign(&root_key);
+    let v1 = world.file.clone();
+    let mut v2 = v1.clone();
+    v2.begin_edit();
+    v2.sign(&root_key);
+    state.load_root(v2.to_json().as_bytes(), now()).unwrap();
+
+    let err = state.load_root(v1.to_json().as_bytes(), now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::Trust(TrustError::Rollback {
+                found: 1,
+                highest: 2,
+                ..
+            })
+        ),
+        "{err}"
+    );
+
+    // Version 3 replaces the root key and is signed only by the new one.
+    let new_root = SecretKey::generate().unwrap();
+    let mut v3 = v2.clone();
+    v3.begin_edit();
+    v3.signed.root = None;
+    v3.add_root_key(new_root.public(), None).unwrap();
+    v3.sign(&new_root);
+    let err = state.load_root(v3.to_json().as_bytes(), now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::Trust(TrustError::NotSignedByPrevious {
+                found: 3,
+                previous: 2,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    // Signed by the old root key too (not listed in v3, so only the check against the previous
+    // version counts it), it is accepted and becomes the new baseline.
+    v3.sign(&root_key);
+    state.load_root(v3.to_json().as_bytes(), now()).unwrap();
+    assert_eq!(state.previous("test").unwrap().unwrap().signed.version, 3);
+}
+
+#[test]
+fn truncated_or_non_json_signature_file() {
+    let mut world = World::new();
+    let full = world.signature.clone();
+    world.signature = full[..full.len() / 2].to_vec();
+    assert!(matches!(
+        world.verify().unwrap_err(),
+        VerifyError::SignatureFile(EnvelopeError::NotABundle(_))
+    ));
+    world.signature = b"\x00\x01binary".to_vec();
+    assert!(matches!(
+        world.verify().unwrap_err(),
+        VerifyError::SignatureFile(EnvelopeError::NotABundle(_))
+    ));
+    world.signature = Vec::new();
+    assert_eq!(world.verify().unwrap_err().code(), "signature-file");
+}
+
+#[test]
+fn envelope_with_another_payload_type() {
+    let mut world = World::new();
+    world.signature = envelope::sign(
+        &world.packed.manifest.to_canonical_json(),
+        "application/json",
+        &world.key,
+    )
+    .into_bytes();
+    let err = world.verify().unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::SignatureFile(EnvelopeError::PayloadType {
+            found: "application/json".into(),
+            expected: PAYLOAD_TYPE.into()
+        })
+    );
+    assert_eq!(err.code(), "payload-type");
+}
+
+#[test]
+fn signing_refuses_a_bundle_that_does_not_match_its_manifest() {
+    let world = World::new();
+    let tampered = altered(&world.packed.tree, |f| f[0].1.push(b'!'));
+    let err = sign_bundle(
+        &tampered,
+        &world.packed.manifest.to_canonical_json(),
+        &world.key,
+        &Limits::DEFAULT,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            skillsig::signing::SignError::Content(ContentMismatch::Files(_))
+        ),
+        "{err}"
+    );
+    let err = sign_bundle(&world.packed.bundle, b"{}", &world.key, &Limits::DEFAULT).unwrap_err();
+    assert!(
+        matches!(err, skillsig::signing::SignError::Manifest(_)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_trusted_signature_over_a_manifest_that_misdescribes_the_bundle() {
+    let mut world = World::new();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&world.packed.manifest.to_canonical_json()).unwrap();
+    manifest["predicate"]["skill"]["description"] = "A harmless calculator.".into();
+    let payload = serde_json_canonicalizer::to_vec(&manifest).unwrap();
+    world.signature = envelope::sign(&payload, PAYLOAD_TYPE, &world.key).into_bytes();
+    let err = world.verify().unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::Content(ContentMismatch::Field("description"))
+    );
+    assert_eq!(err.code(), "manifest-mismatch");
+}
