@@ -9,6 +9,42 @@ use serde_json::Value;
 
 const BUNDLE: &str = "example-weather-report-1.0.0.skill";
 
+/// Validates `verify --json` output against registry-schema/verify-result.schema.json, which
+/// refers to the manifest schema for permissions.
+fn assert_verify_result_schema(value: &Value) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../registry-schema");
+    let load = |name: &str| -> Value {
+        serde_json::from_slice(&fs::read(dir.join(name)).unwrap()).unwrap()
+    };
+    let manifest = load("manifest.schema.json");
+    let registry = jsonschema::Registry::new()
+        .add("https://skillsig.dev/schema/manifest/v1.json", manifest)
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .build(&load("verify-result.schema.json"))
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{value:#}");
+    for validity in ["valid", "invalid"] {
+        for entry in fs::read_dir(dir.join("examples/verify-result").join(validity)).unwrap() {
+            let path = entry.unwrap().path();
+            let example: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+            assert_eq!(
+                validator.is_valid(&example),
+                validity == "valid",
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
 /// One isolated user: their own trust root, state folder and files.
 struct Home {
     dir: tempfile::TempDir,
@@ -115,6 +151,7 @@ fn keygen_pack_sign_verify_round_trip() {
     assert_eq!(value["key_id"], home.key_id());
     assert_eq!(value["trust_root"]["version"], 2);
     assert_eq!(value["permissions"]["exec"][0], "python3");
+    assert_verify_result_schema(&value);
 }
 
 #[test]
@@ -257,6 +294,7 @@ fn verify_failures_exit_1_with_their_code() {
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["verified"], false);
     assert_eq!(value["error"]["code"], "bundle-invalid");
+    assert_verify_result_schema(&value);
 
     // Revoked key.
     home.run(&["trust", "revoke", &key_id, "--reason", "leaked in CI logs"])

@@ -76,3 +76,66 @@ fn packed_manifests_match_the_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+#[test]
+fn trust_root_examples() {
+    use skillsig::trust::TrustRootFile;
+    let validator = validator("trust-root.schema.json");
+    let library =
+        |path: &Path| TrustRootFile::from_json(&fs::read(path).unwrap()).and_then(|f| f.check());
+    for path in examples("trust-root", "valid") {
+        let errors: Vec<String> = validator
+            .iter_errors(&load(&path))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        library(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    for path in examples("trust-root", "invalid") {
+        assert!(
+            !validator.is_valid(&load(&path)),
+            "{} passes the schema",
+            path.display()
+        );
+        assert!(
+            library(&path).is_err(),
+            "{} passes the library",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn trust_roots_written_by_the_library_match_the_schema() {
+    use skillsig::signing::keys::SecretKey;
+    use skillsig::trust::TrustRootFile;
+    let validator = validator("trust-root.schema.json");
+    let mut file = TrustRootFile::new("local", "2030-01-01T00:00:00Z".parse().unwrap());
+    let (publisher, root) = (
+        SecretKey::generate().unwrap(),
+        SecretKey::generate().unwrap(),
+    );
+    file.add_publisher("acme", &["acme".into(), "acme-*".into()])
+        .unwrap();
+    file.add_key(
+        "acme",
+        publisher.public(),
+        Some("2026-01-01T00:00:00Z".parse().unwrap()),
+        None,
+    )
+    .unwrap();
+    file.revoke(
+        publisher.public().id(),
+        "test",
+        "2026-06-01T00:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    file.add_root_key(root.public(), Some(1)).unwrap();
+    file.sign(&root);
+    let value: Value = serde_json::from_str(&file.to_json()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -98,7 +98,7 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Bundle, ReadError> {
             limit: limits.max_bundle_bytes,
         });
     }
-    let mut source = GzipSource(gzip::Decoder::new(bytes)?);
+    let mut source = GzipSource::new(gzip::Decoder::new(bytes)?);
     let tree = match tar::read(&mut source, limits) {
         Ok(tree) => tree,
         Err(err) => return Err(damage_or(source, err, limits)),
@@ -120,7 +120,7 @@ fn damage_or(mut source: GzipSource, err: ReadError, limits: &Limits) -> ReadErr
     let mut budget = limits.max_total_bytes;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        match source.0.read_some(&mut buf) {
+        match source.decoder.read_some(&mut buf) {
             Ok(0) => return err,
             Ok(n) if (n as u64) < budget => budget -= n as u64,
             Ok(_) => return err,
@@ -129,10 +129,40 @@ fn damage_or(mut source: GzipSource, err: ReadError, limits: &Limits) -> ReadErr
     }
 }
 
-struct GzipSource<'a>(gzip::Decoder<'a>);
+/// Buffers inflated bytes: the tar reader asks for 512-byte headers, and one inflate call per
+/// header costs far more than a copy.
+struct GzipSource<'a> {
+    decoder: gzip::Decoder<'a>,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+}
+
+impl<'a> GzipSource<'a> {
+    const BUFFER: usize = 64 * 1024;
+
+    fn new(decoder: gzip::Decoder<'a>) -> GzipSource<'a> {
+        GzipSource {
+            decoder,
+            buf: vec![0; Self::BUFFER],
+            pos: 0,
+            len: 0,
+        }
+    }
+}
 
 impl tar::Source for GzipSource<'_> {
-    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
-        Ok(self.0.read_some(buf)?)
+    fn read_some(&mut self, out: &mut [u8]) -> Result<usize, ReadError> {
+        if self.pos == self.len {
+            if out.len() >= Self::BUFFER {
+                return Ok(self.decoder.read_some(out)?);
+            }
+            self.len = self.decoder.read_some(&mut self.buf)?;
+            self.pos = 0;
+        }
+        let n = out.len().min(self.len - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }

@@ -8,7 +8,7 @@ use std::fmt;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 use crate::tree::sha256;
@@ -114,7 +114,6 @@ impl PublicKey {
         };
         let signature = Signature::from_bytes(&bytes);
         self.key.verify_strict(message, &signature).is_ok()
-            && self.key.verify(message, &signature).is_ok()
     }
 }
 

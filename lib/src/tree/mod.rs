@@ -253,28 +253,33 @@ impl TreeBuilder {
         Ok(())
     }
 
-    /// Hashes every file (in parallel) and returns the finished tree.
+    /// Hashes every file and returns the finished tree. Large trees are hashed in parallel;
+    /// small ones on the calling thread, where handing work to a pool costs more than it saves.
     pub fn finish(self) -> FileTree {
-        let hashed: Vec<(SkillPath, FileEntry)> = self
-            .files
-            .into_iter()
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(path, (data, executable))| {
-                let sha256 = sha256(&data);
-                (
-                    path,
-                    FileEntry {
-                        data,
-                        executable,
-                        sha256,
-                    },
-                )
-            })
-            .collect();
-        FileTree {
-            files: hashed.into_iter().collect(),
-        }
+        const PARALLEL_ABOVE_BYTES: u64 = 4 * 1024 * 1024;
+        let hash = |(path, (data, executable)): (SkillPath, (Vec<u8>, bool))| {
+            let sha256 = sha256(&data);
+            (
+                path,
+                FileEntry {
+                    data,
+                    executable,
+                    sha256,
+                },
+            )
+        };
+        let files = if self.total > PARALLEL_ABOVE_BYTES {
+            let entries: Vec<_> = self.files.into_iter().collect();
+            entries
+                .into_par_iter()
+                .map(hash)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect()
+        } else {
+            self.files.into_iter().map(hash).collect()
+        };
+        FileTree { files }
     }
 }
 
