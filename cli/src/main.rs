@@ -9,6 +9,7 @@ mod init;
 mod inspect;
 mod keygen;
 mod pack;
+mod scan;
 mod sign;
 mod trust;
 mod verify;
@@ -37,6 +38,7 @@ enum Command {
     Init(init::InitArgs),
     Pack(pack::PackArgs),
     Inspect(inspect::InspectArgs),
+    Scan(scan::ScanArgs),
     Keygen(keygen::KeygenArgs),
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Init(args) => (init::run(args), false),
         Command::Pack(args) => (pack::run(args), args.json),
         Command::Inspect(args) => (inspect::run(args), args.json),
+        Command::Scan(args) => (scan::run(args), false),
         Command::Keygen(args) => (keygen::run(args), args.json),
         Command::Sign(args) => (sign::run(args), args.json),
         Command::Verify(args) => (verify::run(args), args.json),

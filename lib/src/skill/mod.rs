@@ -200,6 +200,66 @@ impl SkillInfo {
     }
 }
 
+/// What a Skill declares, read leniently for the scanner: nothing here fails.
+#[derive(Debug, Clone, Default)]
+pub struct Declaration {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// `skillsig.toml` permissions plus OpenClaw's requirements.
+    pub permissions: Permissions,
+    pub openclaw: Option<OpenClawRequirements>,
+    /// Whether a `skillsig.toml` was present (a broken one declares nothing and says why).
+    pub from_config: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the declaration from the texts of `SKILL.md` and `skillsig.toml`, whichever exist.
+pub fn read_declaration(skill_md: Option<&str>, config_text: Option<&str>) -> Declaration {
+    let mut diagnostics = Vec::new();
+    let fm = skill_md
+        .map(|t| frontmatter::parse(t, SKILL_MD, &mut diagnostics))
+        .unwrap_or_default();
+    let openclaw = fm
+        .openclaw
+        .as_ref()
+        .map(|b| OpenClawRequirements::from_json(b, SKILL_MD, &mut diagnostics));
+    let config = match config_text {
+        Some(text) => match config::parse(text, &mut diagnostics) {
+            Ok(config) => Some(config),
+            Err(err) => {
+                diagnostics.push(Diagnostic {
+                    level: Level::Error,
+                    code: "config-invalid",
+                    file: CONFIG_FILE.to_owned(),
+                    line: None,
+                    column: None,
+                    message: err.to_string(),
+                });
+                Some(Config::default())
+            }
+        },
+        None => None,
+    };
+    let mut permissions = config
+        .as_ref()
+        .map(|c| c.permissions.clone())
+        .unwrap_or_default();
+    if let Some(req) = &openclaw {
+        add_openclaw_permissions(&mut permissions, req, SKILL_MD, &mut diagnostics);
+    }
+    Declaration {
+        name: config.as_ref().and_then(|c| c.name.clone()).or(fm.name),
+        version: config
+            .as_ref()
+            .and_then(|c| c.version.clone())
+            .or(fm.version),
+        permissions,
+        openclaw,
+        from_config: config.is_some(),
+        diagnostics,
+    }
+}
+
 fn warning(code: &'static str, file: &str, message: String) -> Diagnostic {
     Diagnostic {
         level: Level::Warning,

@@ -1,0 +1,125 @@
+//! What the scanner reports: findings with a rule, a severity, a place and, where the finding is
+//! a use of a capability, the permission it maps to.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is. *critical* and *high* are behaviours no honest Skill needs; *medium*,
+/// *low* and *info* are capabilities an honest Skill may declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, least serious first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a lowercase name.
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A kind of capability, in the vocabulary of `docs/permissions.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapabilityKind {
+    Network,
+    Exec,
+    Env,
+    Read,
+    Write,
+    DynamicCode,
+    Native,
+}
+
+impl CapabilityKind {
+    /// The permission key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapabilityKind::Network => "network",
+            CapabilityKind::Exec => "exec",
+            CapabilityKind::Env => "env",
+            CapabilityKind::Read => "read",
+            CapabilityKind::Write => "write",
+            CapabilityKind::DynamicCode => "dynamic-code",
+            CapabilityKind::Native => "native",
+        }
+    }
+}
+
+/// One use of a capability: a kind and, for kinds with values, the value (`*` when it is
+/// computed at run time, so cannot be known).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Capability {
+    pub kind: CapabilityKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{}:{value}", self.kind.as_str()),
+            None => f.write_str(self.kind.as_str()),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable rule id, e.g. `SK-EXEC-001`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability: Option<Capability>,
+    /// Path inside the Skill.
+    pub file: String,
+    /// 1-based line and column (columns count characters).
+    pub line: usize,
+    pub column: usize,
+    /// The line the finding is on, trimmed and shortened.
+    pub snippet: String,
+    pub message: String,
+    /// The reason given in a `skillsig-ignore: RULE-ID reason` comment, when suppressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+impl Finding {
+    /// Whether the finding counts towards the verdict.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none()
+    }
+}

@@ -1,0 +1,792 @@
+//! JavaScript and TypeScript through the tree-sitter grammars.
+//!
+//! Module aliases are followed within a file (`const cp = require('child_' + 'process')`,
+//! `const {exec: run} = require('child_process')`, `import * as cp from 'node:child_process'`),
+//! member access by computed constant (`m['ex' + 'ec'](…)`) is resolved, and strings are folded,
+//! so `child_process.exec` is found however it is spelled.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Parser};
+
+use super::knowledge;
+use super::rules;
+use super::shell;
+use super::sink::Sink;
+use super::text;
+
+/// Which grammar to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    JavaScript,
+    TypeScript,
+    Tsx,
+}
+
+const EXEC_CALLS: &[&str] = &[
+    "child_process.exec",
+    "child_process.execSync",
+    "child_process.spawn",
+    "child_process.spawnSync",
+    "child_process.execFile",
+    "child_process.execFileSync",
+    "child_process.fork",
+    "shelljs.exec",
+    "Bun.spawn",
+    "Bun.spawnSync",
+    "Deno.run",
+    "Deno.Command",
+    "execa",
+    "execa.execa",
+    "execa.command",
+];
+const SHELL_STRING_CALLS: &[&str] = &[
+    "child_process.exec",
+    "child_process.execSync",
+    "shelljs.exec",
+    "execa.command",
+];
+const NETWORK_CALLS: &[&str] = &[
+    "fetch",
+    "axios",
+    "axios.get",
+    "axios.post",
+    "axios.put",
+    "axios.patch",
+    "axios.delete",
+    "axios.request",
+    "http.get",
+    "http.request",
+    "https.get",
+    "https.request",
+    "got",
+    "got.get",
+    "got.post",
+    "node-fetch",
+    "request",
+    "needle",
+    "superagent.get",
+    "superagent.post",
+    "WebSocket",
+    "ws",
+    "net.connect",
+    "net.createConnection",
+    "tls.connect",
+    "undici.fetch",
+    "undici.request",
+    "ky",
+    "ky.get",
+    "ky.post",
+];
+const DYNAMIC_CALLS: &[&str] = &[
+    "eval",
+    "Function",
+    "vm.runInNewContext",
+    "vm.runInThisContext",
+    "vm.runInContext",
+    "vm.Script",
+    "vm.compileFunction",
+];
+const DECODE_CALLS: &[&str] = &[
+    "atob",
+    "Buffer.from",
+    "String.fromCharCode",
+    "decodeURIComponent",
+    "unescape",
+    "zlib.inflateSync",
+    "zlib.gunzipSync",
+];
+
+/// Scans JS/TS `source` at byte `base` of the sink's file; returns whether it parsed only partly.
+pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink) -> bool {
+    if source.len() > shell::MAX_PARSE_BYTES {
+        return true;
+    }
+    let language = match dialect {
+        Dialect::JavaScript => tree_sitter_javascript::LANGUAGE,
+        Dialect::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT,
+        Dialect::Tsx => tree_sitter_typescript::LANGUAGE_TSX,
+    };
+    let mut parser = Parser::new();
+    if parser.set_language(&language.into()).is_err() {
+        return true;
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return true;
+    };
+    let root = tree.root_node();
+    let mut js = Js {
+        src: source.as_bytes(),
+        depth: std::cell::Cell::new(0),
+        base,
+        aliases: HashMap::new(),
+        constants: HashMap::new(),
+    };
+    js.collect_bindings(root);
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "call_expression" | "new_expression" => js.call(node, sink),
+            "member_expression" | "subscript_expression" => js.env_access(node, sink),
+            "variable_declarator" => js.env_destructuring(node, sink),
+            "string" | "template_string" => js.string(node, sink),
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    root.has_error()
+}
+
+struct Js<'s> {
+    src: &'s [u8],
+    /// Recursion depth of the expression evaluators, bounded so no input can exhaust the stack.
+    depth: std::cell::Cell<u32>,
+    base: usize,
+    /// Local name → qualified name (`cp` → `child_process`, `run` → `child_process.exec`).
+    aliases: HashMap<String, String>,
+    constants: HashMap<String, String>,
+}
+
+fn module_name(spec: &str) -> String {
+    spec.trim_start_matches("node:").to_owned()
+}
+
+impl Js<'_> {
+    fn text(&self, node: Node) -> &str {
+        node.utf8_text(self.src).unwrap_or("")
+    }
+
+    fn at(&self, node: Node) -> usize {
+        self.base + node.start_byte()
+    }
+
+    /// Runs an evaluator one level deeper, giving up (None) past 64 levels.
+    fn guarded(&self, f: impl FnOnce() -> Option<String>) -> Option<String> {
+        if self.depth.get() >= 64 {
+            return None;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let result = f();
+        self.depth.set(self.depth.get() - 1);
+        result
+    }
+
+    fn collect_bindings(&mut self, root: Node) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "variable_declarator" => {
+                    if let (Some(name), Some(value)) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("value"),
+                    ) {
+                        let target = self.module_of(value).or_else(|| {
+                            self.qualified(value)
+                                .filter(|q| q.contains('.') || self.aliases.contains_key(q))
+                        });
+                        match (name.kind(), target) {
+                            ("identifier", Some(module)) => {
+                                self.aliases.insert(self.text(name).to_owned(), module);
+                            }
+                            ("object_pattern", Some(module)) => self.destructure(name, &module),
+                            ("identifier", None) => {
+                                if let Some(value) = self.literal(value) {
+                                    self.constants.insert(self.text(name).to_owned(), value);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "import_statement" => {
+                    let module = node
+                        .child_by_field_name("source")
+                        .and_then(|s| self.literal(s))
+                        .map(|s| module_name(&s));
+                    if let Some(module) = module {
+                        let mut s = vec![node];
+                        while let Some(n) = s.pop() {
+                            match n.kind() {
+                                "import_clause" => {
+                                    let mut c = n.walk();
+                                    for child in n.named_children(&mut c) {
+                                        if child.kind() == "identifier" {
+                                            self.aliases.insert(
+                                                self.text(child).to_owned(),
+                                                module.clone(),
+                                            );
+                                        }
+                                    }
+                                }
+                                "namespace_import" => {
+                                    let mut c = n.walk();
+                                    if let Some(id) =
+                                        n.named_children(&mut c).find(|c| c.kind() == "identifier")
+                                    {
+                                        self.aliases
+                                            .insert(self.text(id).to_owned(), module.clone());
+                                    }
+                                }
+                                "import_specifier" => {
+                                    let name = n
+                                        .child_by_field_name("name")
+                                        .map(|x| self.text(x).to_owned())
+                                        .unwrap_or_default();
+                                    let alias = n
+                                        .child_by_field_name("alias")
+                                        .map(|x| self.text(x).to_owned())
+                                        .unwrap_or_else(|| name.clone());
+                                    self.aliases.insert(alias, format!("{module}.{name}"));
+                                }
+                                _ => {}
+                            }
+                            let mut c = n.walk();
+                            s.extend(n.named_children(&mut c));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+
+    fn destructure(&mut self, pattern: Node, module: &str) {
+        let mut cursor = pattern.walk();
+        for prop in pattern.named_children(&mut cursor) {
+            match prop.kind() {
+                "shorthand_property_identifier_pattern" => {
+                    let name = self.text(prop).to_owned();
+                    self.aliases
+                        .insert(name.clone(), format!("{module}.{name}"));
+                }
+                "pair_pattern" => {
+                    if let (Some(key), Some(value)) = (
+                        prop.child_by_field_name("key"),
+                        prop.child_by_field_name("value"),
+                    ) {
+                        let key = self
+                            .literal(key)
+                            .unwrap_or_else(|| self.text(key).to_owned());
+                        self.aliases
+                            .insert(self.text(value).to_owned(), format!("{module}.{key}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `require('x')`, `await import('x')` with a constant name.
+    fn module_of(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.module_of_inner(node))
+    }
+
+    fn module_of_inner(&self, node: Node) -> Option<String> {
+        let node = if node.kind() == "await_expression" {
+            node.named_child(0)?
+        } else {
+            node
+        };
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let function = node.child_by_field_name("function")?;
+        let name = self.text(function);
+        if name == "require" || name == "import" || function.kind() == "import" {
+            let first = node.child_by_field_name("arguments")?.named_child(0)?;
+            return self.literal(first).map(|m| module_name(&m));
+        }
+        None
+    }
+
+    fn literal(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.literal_inner(node))
+    }
+
+    fn literal_inner(&self, node: Node) -> Option<String> {
+        match node.kind() {
+            "string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_fragment" => out.push_str(self.text(child)),
+                        "escape_sequence" => out.push_str(&unescape(self.text(child))),
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            "template_string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_fragment" => out.push_str(self.text(child)),
+                        "escape_sequence" => out.push_str(&unescape(self.text(child))),
+                        _ => return None,
+                    }
+                }
+                if node.named_child_count() == 0 {
+                    return Some(self.text(node).trim_matches('`').to_owned());
+                }
+                Some(out)
+            }
+            "binary_expression" => {
+                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
+                if op != "+" {
+                    return None;
+                }
+                Some(
+                    self.literal(node.child_by_field_name("left")?)?
+                        + &self.literal(node.child_by_field_name("right")?)?,
+                )
+            }
+            "parenthesized_expression" => self.literal(node.named_child(0)?),
+            "identifier" => self.constants.get(self.text(node)).cloned(),
+            "call_expression" => {
+                // ['ex', 'ec'].join('')
+                let function = node.child_by_field_name("function")?;
+                if function.kind() == "member_expression"
+                    && self.text(function.child_by_field_name("property")?) == "join"
+                {
+                    let array = function.child_by_field_name("object")?;
+                    if array.kind() == "array" {
+                        let sep = node
+                            .child_by_field_name("arguments")?
+                            .named_child(0)
+                            .and_then(|s| self.literal(s))
+                            .unwrap_or_else(|| ",".into());
+                        let mut cursor = array.walk();
+                        let parts: Option<Vec<String>> = array
+                            .named_children(&mut cursor)
+                            .map(|p| self.literal(p))
+                            .collect();
+                        return parts.map(|p| p.join(&sep));
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn literal_prefix(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.literal_prefix_inner(node))
+    }
+
+    fn literal_prefix_inner(&self, node: Node) -> Option<String> {
+        if let Some(full) = self.literal(node) {
+            return Some(full);
+        }
+        match node.kind() {
+            "binary_expression" => self.literal_prefix(node.child_by_field_name("left")?),
+            "template_string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_fragment" => out.push_str(self.text(child)),
+                        _ => break,
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            "new_expression" => {
+                self.literal_prefix(node.child_by_field_name("arguments")?.named_child(0)?)
+            }
+            _ => None,
+        }
+    }
+
+    fn qualified(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.qualified_inner(node))
+    }
+
+    fn qualified_inner(&self, node: Node) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let name = self.text(node);
+                Some(
+                    self.aliases
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| name.to_owned()),
+                )
+            }
+            "member_expression" => {
+                let object = self.qualified(node.child_by_field_name("object")?)?;
+                let property = self.text(node.child_by_field_name("property")?);
+                Some(format!("{object}.{property}"))
+            }
+            "subscript_expression" => {
+                let object = self.qualified(node.child_by_field_name("object")?)?;
+                let key = self.literal(node.child_by_field_name("index")?)?;
+                Some(format!("{object}.{key}"))
+            }
+            "call_expression" | "await_expression" => self.module_of(node),
+            "parenthesized_expression" => self.qualified(node.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    fn call(&self, node: Node, sink: &mut Sink) {
+        let callee = node
+            .child_by_field_name("function")
+            .or_else(|| node.child_by_field_name("constructor"));
+        let Some(name) = callee.and_then(|c| self.qualified(c)) else {
+            return;
+        };
+        let args: Vec<Node> = node
+            .child_by_field_name("arguments")
+            .map(|a| {
+                let mut cursor = a.walk();
+                a.named_children(&mut cursor).collect()
+            })
+            .unwrap_or_default();
+        let at = self.at(node);
+        let name = name.as_str();
+        let first = args.first().copied();
+
+        if EXEC_CALLS.contains(&name) {
+            match first.and_then(|f| self.literal(f)) {
+                Some(command) if SHELL_STRING_CALLS.contains(&name) => {
+                    sink.with_origin(at, |sink| {
+                        shell::scan(&command, 0, sink, 1);
+                    });
+                }
+                Some(program) => {
+                    let mut words = vec![program];
+                    if let Some(list) = args.get(1).filter(|a| a.kind() == "array") {
+                        let mut cursor = list.walk();
+                        words.extend(
+                            list.named_children(&mut cursor)
+                                .map(|i| self.literal(i).unwrap_or_else(|| "\"$ARG\"".into())),
+                        );
+                    }
+                    let command = words
+                        .iter()
+                        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    sink.with_origin(at, |sink| {
+                        shell::scan(&command, 0, sink, 1);
+                    });
+                }
+                None => sink.emit(
+                    rules::EXEC_COMPUTED_SHELL,
+                    at,
+                    format!("{name} runs a command built at run time"),
+                    Some("*".into()),
+                ),
+            }
+        }
+        let dynamic = DYNAMIC_CALLS.contains(&name)
+            || (name == "setTimeout" || name == "setInterval")
+                && first.is_some_and(|f| f.kind() == "string");
+        if dynamic {
+            let all_args: Vec<Node> = args.clone();
+            if all_args
+                .iter()
+                .any(|a| self.contains_call(*a, NETWORK_CALLS))
+            {
+                sink.emit(
+                    rules::EXEC_REMOTE_CODE,
+                    at,
+                    format!("{name} runs code downloaded over the network"),
+                    None,
+                );
+            } else if all_args
+                .iter()
+                .any(|a| self.contains_call(*a, DECODE_CALLS))
+            {
+                sink.emit(
+                    rules::EXEC_DECODE_AND_RUN,
+                    at,
+                    format!("{name} runs decoded data"),
+                    None,
+                );
+            } else if !(name == "eval" && first.is_some_and(|f| self.literal(f).is_some())) {
+                sink.emit(
+                    rules::DYNAMIC_CODE,
+                    at,
+                    format!("{name} evaluates code built at run time"),
+                    None,
+                );
+            }
+        }
+        if NETWORK_CALLS.contains(&name) {
+            sink.note_network();
+            let host = first
+                .and_then(|u| self.literal_prefix(u))
+                .and_then(|p| knowledge::host_of(&p));
+            let value = host.unwrap_or_else(|| "*".into());
+            sink.emit(
+                rules::USES_NETWORK,
+                at,
+                format!("{name} connects to {value}"),
+                Some(value),
+            );
+            for arg in &args {
+                if self.mentions_whole_env(*arg) {
+                    sink.emit(
+                        rules::ENV_DUMP,
+                        self.at(*arg),
+                        "sends the whole environment over the network",
+                        Some("*".into()),
+                    );
+                    sink.note_env_dump(self.at(*arg));
+                }
+            }
+        }
+        if matches!(
+            name,
+            "JSON.stringify" | "console.log" | "Object.entries" | "Object.keys"
+        ) && first.is_some_and(|f| self.is_process_env(f))
+        {
+            sink.emit(
+                rules::ENV_DUMP,
+                at,
+                format!("{name} serializes the whole environment"),
+                Some("*".into()),
+            );
+            sink.note_env_dump(at);
+        }
+        if name == "String.fromCharCode" {
+            let codes: Option<Vec<u32>> = args.iter().map(|a| self.text(*a).parse().ok()).collect();
+            if let Some(codes) = codes {
+                text::scan_char_codes(&codes, at, sink);
+            }
+        }
+        if matches!(name, "atob" | "Buffer.from")
+            && let Some(blob) = first.and_then(|f| self.literal(f))
+        {
+            text::scan_blob(&blob, at, sink);
+        }
+        if matches!(name, "Deno.env.get")
+            && let Some(var) = first.and_then(|f| self.literal(f))
+        {
+            sink.emit(rules::USES_ENV, at, format!("reads ${var}"), Some(var));
+        }
+        if name.starts_with("fs.")
+            || name.starts_with("fs/promises.")
+            || name.starts_with("fs.promises.")
+        {
+            let op = name.rsplit('.').next().unwrap_or("");
+            if let Some(path) = first.and_then(|f| self.path_value(f)) {
+                if op.starts_with("write")
+                    || op.starts_with("append")
+                    || op == "createWriteStream"
+                    || op.starts_with("copyFile")
+                    || op == "symlink"
+                {
+                    text::report_write(&path, at, None, sink);
+                } else if op.starts_with("read") || op == "createReadStream" {
+                    text::report_read(&path, at, sink);
+                }
+            }
+        }
+        if matches!(name, "path.join" | "path.resolve") {
+            let parts: Option<Vec<String>> = args.iter().map(|a| self.path_value(*a)).collect();
+            if let Some(joined) = parts.map(|p| p.join("/"))
+                && let Some(hit) = knowledge::sensitive_path(&joined)
+            {
+                sink.emit(
+                    rules::CRED_SENSITIVE_PATH,
+                    at,
+                    format!("builds the path of {hit}"),
+                    Some(joined),
+                );
+                sink.note_credential(at);
+            }
+        }
+        if matches!(
+            name,
+            "process.dlopen" | "ffi-napi.Library" | "ffi.Library" | "koffi.load"
+        ) || (name == "require"
+            && first
+                .and_then(|f| self.literal(f))
+                .is_some_and(|m| m.ends_with(".node")))
+        {
+            sink.emit(
+                rules::NATIVE_CODE,
+                at,
+                format!("{name} loads native code"),
+                None,
+            );
+        }
+    }
+
+    fn path_value(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.path_value_inner(node))
+    }
+
+    fn path_value_inner(&self, node: Node) -> Option<String> {
+        if let Some(text) = self.literal(node) {
+            return Some(text);
+        }
+        match node.kind() {
+            "call_expression" => {
+                let name = self.qualified(node.child_by_field_name("function")?)?;
+                match name.as_str() {
+                    "os.homedir" => Some("~".into()),
+                    "path.join" | "path.resolve" => {
+                        let args = node.child_by_field_name("arguments")?;
+                        let mut cursor = args.walk();
+                        let parts: Option<Vec<String>> = args
+                            .named_children(&mut cursor)
+                            .map(|a| self.path_value(a))
+                            .collect();
+                        parts.map(|p| p.join("/"))
+                    }
+                    _ => None,
+                }
+            }
+            "member_expression" if self.text(node) == "process.env.HOME" => Some("~".into()),
+            _ => None,
+        }
+    }
+
+    fn contains_call(&self, node: Node, names: &[&str]) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if matches!(n.kind(), "call_expression" | "new_expression")
+                && let Some(f) = n
+                    .child_by_field_name("function")
+                    .or_else(|| n.child_by_field_name("constructor"))
+                    .and_then(|f| self.qualified(f))
+                && names.contains(&f.as_str())
+            {
+                return true;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        false
+    }
+
+    fn is_process_env(&self, node: Node) -> bool {
+        matches!(
+            self.text(node),
+            "process.env" | "Deno.env.toObject()" | "Bun.env"
+        ) || (node.kind() == "object" && self.text(node).contains("...process.env"))
+    }
+
+    fn mentions_whole_env(&self, node: Node) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "member_expression" && self.text(n) == "process.env" {
+                let parent_reads_one = n.parent().is_some_and(|p| {
+                    matches!(p.kind(), "member_expression" | "subscript_expression")
+                        && p.child_by_field_name("object") == Some(n)
+                });
+                if !parent_reads_one {
+                    return true;
+                }
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// `process.env.X` and `process.env['X']`.
+    fn env_access(&self, node: Node, sink: &mut Sink) {
+        let Some(object) = node.child_by_field_name("object") else {
+            return;
+        };
+        if !matches!(
+            self.text(object),
+            "process.env" | "Bun.env" | "import.meta.env"
+        ) {
+            return;
+        }
+        let var = match node.kind() {
+            "member_expression" => node
+                .child_by_field_name("property")
+                .map(|p| self.text(p).to_owned()),
+            _ => node
+                .child_by_field_name("index")
+                .and_then(|i| self.literal(i)),
+        };
+        if let Some(var) = var.filter(|v| !v.is_empty()) {
+            sink.emit(
+                rules::USES_ENV,
+                self.at(node),
+                format!("reads ${var}"),
+                Some(var),
+            );
+        }
+    }
+
+    /// `const { TOKEN, HOST: host } = process.env`.
+    fn env_destructuring(&self, node: Node, sink: &mut Sink) {
+        let (Some(name), Some(value)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("value"),
+        ) else {
+            return;
+        };
+        if name.kind() != "object_pattern" || self.text(value) != "process.env" {
+            return;
+        }
+        let mut cursor = name.walk();
+        for prop in name.named_children(&mut cursor) {
+            let key = match prop.kind() {
+                "shorthand_property_identifier_pattern" => Some(self.text(prop).to_owned()),
+                "pair_pattern" => prop
+                    .child_by_field_name("key")
+                    .map(|k| self.text(k).to_owned()),
+                _ => None,
+            };
+            if let Some(var) = key {
+                sink.emit(
+                    rules::USES_ENV,
+                    self.at(prop),
+                    format!("reads ${var}"),
+                    Some(var),
+                );
+            }
+        }
+    }
+
+    fn string(&self, node: Node, sink: &mut Sink) {
+        let Some(value) = self.literal(node) else {
+            return;
+        };
+        let at = self.at(node);
+        if value.contains("/dev/tcp/") {
+            sink.emit(
+                rules::NET_REVERSE_SHELL,
+                at,
+                "connects a shell stream to /dev/tcp",
+                None,
+            );
+        }
+        if value.len() >= text::MIN_BLOB_CHARS && !value.contains(char::is_whitespace) {
+            text::scan_blob(&value, at, sink);
+        }
+    }
+}
+
+fn unescape(escape: &str) -> String {
+    match escape {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\'" => "'".into(),
+        "\\\"" => "\"".into(),
+        "\\\\" => "\\".into(),
+        other => {
+            let hex = other
+                .strip_prefix("\\x")
+                .or_else(|| other.strip_prefix("\\u"));
+            hex.and_then(|h| u32::from_str_radix(h.trim_matches(['{', '}']), 16).ok())
+                .and_then(char::from_u32)
+                .map_or_else(|| other.to_owned(), |c| c.to_string())
+        }
+    }
+}

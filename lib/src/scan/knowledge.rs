@@ -1,0 +1,571 @@
+//! What the analysers know about the world: which paths hold credentials, where persistence
+//! lives, which hosts are well-known installers or throw-away drops, which programs are
+//! interpreters, downloaders and shell builtins. One list per concept, shared by every language.
+
+/// Fragments of paths that hold credentials or private data (matched case-insensitively).
+const SENSITIVE_PATHS: &[&str] = &[
+    ".ssh/id_",
+    "/.ssh/",
+    "~/.ssh",
+    "$home/.ssh",
+    ".aws/credentials",
+    ".config/gcloud",
+    ".azure/",
+    ".kube/config",
+    ".docker/config.json",
+    ".openclaw/openclaw.json",
+    "auth-profiles.json",
+    ".openclaw/credentials",
+    ".openclaw/.env",
+    ".clawdbot/clawdbot.json",
+    ".clawdbot/credentials",
+    ".clawdbot/.env",
+    ".git-credentials",
+    ".netrc",
+    ".config/gh/hosts.yml",
+    "/login data",
+    "/cookies",
+    "local state",
+    "logins.json",
+    "key4.db",
+    "cookies.sqlite",
+    "login.keychain",
+    "keychain-db",
+    "dump-keychain",
+    ".config/solana/id.json",
+    ".ethereum/keystore",
+    "wallet.dat",
+    "/exodus/",
+    ".electrum",
+    "nkbihfbeogaeaoehlefnkodbefgpgknn",
+    "bfnaelmomeimhlpmgjnjophhpkkoljpa",
+    ".bash_history",
+    ".zsh_history",
+    "/etc/shadow",
+    ".gnupg/",
+    ".password-store",
+];
+
+/// Fragments of paths whose modification makes code run again later.
+const PERSISTENCE_PATHS: &[&str] = &[
+    "/library/launchagents",
+    "/library/launchdaemons",
+    ".config/systemd/user",
+    "/etc/systemd/system",
+    "/etc/cron",
+    "/var/spool/cron",
+    ".bashrc",
+    ".zshrc",
+    ".bash_profile",
+    ".zprofile",
+    ".profile",
+    ".config/fish/config.fish",
+    ".git/hooks/",
+    "authorized_keys",
+    "currentversion\\run",
+    "currentversion/run",
+    "\\start menu\\programs\\startup",
+    "/etc/rc.local",
+    "/etc/profile.d/",
+];
+
+/// Fragments of paths of the agent's own memory and configuration.
+const AGENT_MEMORY_PATHS: &[&str] = &[
+    "soul.md",
+    "agents.md",
+    ".openclaw/openclaw.json",
+    "openclaw.json",
+];
+
+/// Official installer hosts of well-known tools, whose `curl … | sh` is common in honest Skills.
+const KNOWN_INSTALLER_HOSTS: &[&str] = &[
+    "sh.rustup.rs",
+    "static.rust-lang.org",
+    "brew.sh",
+    "get.docker.com",
+    "deno.land",
+    "deno.com",
+    "bun.sh",
+    "astral.sh",
+    "install.python-poetry.org",
+    "get.pnpm.io",
+    "fnm.vercel.app",
+    "ollama.com",
+    "ollama.ai",
+    "tailscale.com",
+    "fly.io",
+    "get.helm.sh",
+    "get.sdkman.io",
+    "install.determinate.systems",
+    "nixos.org",
+    "starship.rs",
+    "claude.ai",
+    "opencode.ai",
+    "cursor.com",
+    "mise.run",
+    "get.volta.sh",
+    "dot.net",
+    "pyenv.run",
+    "install.julialang.org",
+    "release.solana.com",
+    "release.anza.xyz",
+    "foundry.paradigm.xyz",
+    "cli.doppler.com",
+    "get.jetify.com",
+    "get.k3s.io",
+    "sh.vector.dev",
+    "install.lunarvim.org",
+    "cdn.jsdelivr.net",
+    "npmjs.org",
+    "registry.npmjs.org",
+    "pypi.org",
+    "downloads.python.org",
+    "golang.org",
+    "go.dev",
+    "nodejs.org",
+    "get.rvm.io",
+    "getcomposer.org",
+    "install.meteor.com",
+    "cli.github.com",
+    "gh.io",
+    "supabase.com",
+    "vercel.com",
+    "railway.app",
+    "render.com",
+    "wasmtime.dev",
+    "wasmer.io",
+    "get.wasmer.io",
+    "get.haskellstack.org",
+    "ziglang.org",
+    "install.duckdb.org",
+    "spacetimedb.com",
+    "cli.codecov.io",
+    "get.trunk.io",
+    "get.tur.so",
+    "dl.google.com",
+    "sdk.cloud.google.com",
+    "aka.ms",
+    "azurecliprod.blob.core.windows.net",
+    "awscli.amazonaws.com",
+    "deb.nodesource.com",
+    "rpm.nodesource.com",
+    "raw.githubusercontent.com/homebrew/",
+    "raw.githubusercontent.com/nvm-sh/",
+];
+
+/// Paste sites, file drops, tunnels and URL shorteners: no honest installer lives there.
+const THROWAWAY_HOSTS: &[&str] = &[
+    "pastebin.com",
+    "paste.ee",
+    "hastebin.com",
+    "ghostbin",
+    "rentry.co",
+    "rentry.org",
+    "termbin.com",
+    "transfer.sh",
+    "0x0.st",
+    "file.io",
+    "temp.sh",
+    "bashupload.com",
+    "catbox.moe",
+    "anonfiles",
+    "ngrok.io",
+    "ngrok-free.app",
+    "ngrok.app",
+    "trycloudflare.com",
+    "bit.ly",
+    "tinyurl.com",
+    "is.gd",
+    "t.co",
+    "cutt.ly",
+    "glot.io",
+    "webhook.site",
+    "pipedream.net",
+    "requestbin",
+    "discord.com/api/webhooks",
+    "api.telegram.org",
+];
+
+/// Programs that run code they read from stdin or a file.
+pub const INTERPRETERS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "fish",
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "php",
+    "iex",
+    "invoke-expression",
+    "pwsh",
+    "powershell",
+    "osascript",
+    "deno",
+    "bun",
+    "tclsh",
+    "lua",
+];
+
+/// Programs that download.
+pub const DOWNLOADERS: &[&str] = &[
+    "curl",
+    "wget",
+    "iwr",
+    "irm",
+    "invoke-webrequest",
+    "invoke-restmethod",
+    "fetch",
+    "aria2c",
+    "http",
+    "https",
+    "xh",
+    "lwp-download",
+    "ftp",
+    "tftp",
+];
+
+/// Shell builtins and keywords: not programs a permission is needed for.
+pub const SHELL_BUILTINS: &[&str] = &[
+    "cd",
+    "echo",
+    "printf",
+    "export",
+    "set",
+    "unset",
+    "read",
+    "test",
+    "[",
+    "[[",
+    "true",
+    "false",
+    ":",
+    "source",
+    ".",
+    "exit",
+    "return",
+    "local",
+    "declare",
+    "typeset",
+    "readonly",
+    "shift",
+    "trap",
+    "wait",
+    "eval",
+    "exec",
+    "alias",
+    "unalias",
+    "type",
+    "command",
+    "builtin",
+    "let",
+    "pushd",
+    "popd",
+    "dirs",
+    "umask",
+    "ulimit",
+    "getopts",
+    "hash",
+    "jobs",
+    "fg",
+    "bg",
+    "kill",
+    "break",
+    "continue",
+    "times",
+    "shopt",
+    "history",
+    "bind",
+    "enable",
+    "help",
+    "logout",
+    "mapfile",
+    "readarray",
+    "caller",
+    "compgen",
+    "complete",
+    "disown",
+    "suspend",
+    "then",
+    "else",
+    "fi",
+    "do",
+    "done",
+    "esac",
+];
+
+/// Shell and process variables that every environment has: not secrets a permission is needed for.
+pub const STANDARD_ENV: &[&str] = &[
+    "HOME",
+    "PATH",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TMPDIR",
+    "TMP",
+    "TEMP",
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "IFS",
+    "RANDOM",
+    "HOSTNAME",
+    "UID",
+    "EUID",
+    "PPID",
+    "LINENO",
+    "SECONDS",
+    "OSTYPE",
+    "MACHTYPE",
+    "HOSTTYPE",
+    "SHLVL",
+    "COLUMNS",
+    "LINES",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+    "SKILL_DIR",
+    "WORKSPACE",
+    "OPTARG",
+    "OPTIND",
+    "REPLY",
+    "PIPESTATUS",
+    "BASH_SOURCE",
+    "BASH_VERSION",
+    "FUNCNAME",
+    "GROUPS",
+    "NODE_ENV",
+    "CI",
+    "DEBUG",
+    "VERBOSE",
+    "NO_COLOR",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "PROGRAMFILES",
+    "SYSTEMROOT",
+    "COMSPEC",
+    "PATHEXT",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+];
+
+fn contains_any(haystack: &str, needles: &'static [&'static str]) -> Option<&'static str> {
+    let lower = haystack.to_ascii_lowercase();
+    needles.iter().find(|n| lower.contains(*n)).copied()
+}
+
+/// The sensitive fragment `text` mentions, if any. Public keys (`*.pub`) are not secrets.
+pub fn sensitive_path(text: &str) -> Option<&'static str> {
+    if text.trim_end_matches(['"', '\'', ')']).ends_with(".pub") {
+        return None;
+    }
+    contains_any(text, SENSITIVE_PATHS)
+}
+
+/// The persistence location `text` mentions, if any.
+pub fn persistence_path(text: &str) -> Option<&'static str> {
+    contains_any(text, PERSISTENCE_PATHS)
+}
+
+/// The agent memory or configuration file `text` mentions, if any.
+pub fn agent_memory_path(text: &str) -> Option<&'static str> {
+    contains_any(text, AGENT_MEMORY_PATHS)
+}
+
+/// How trustworthy a download location looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The official installer host of a well-known tool.
+    KnownInstaller,
+    /// An ordinary named host over HTTPS.
+    Unvetted,
+    /// A raw IP, plain http, a paste site, file drop, tunnel or shortener.
+    Throwaway,
+}
+
+/// Classifies a URL (or bare host) as a download source.
+pub fn classify_source(url: &str) -> Source {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") {
+        return Source::Throwaway;
+    }
+    let host = host_of(&lower).unwrap_or_default();
+    let throwaway = THROWAWAY_HOSTS.iter().any(|h| {
+        if h.contains('/') {
+            lower.contains(h)
+        } else {
+            host == *h || host.ends_with(&format!(".{h}"))
+        }
+    });
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') || throwaway {
+        return Source::Throwaway;
+    }
+    let after_scheme = lower
+        .split_once("://")
+        .map_or(lower.as_str(), |(_, rest)| rest);
+    let known = KNOWN_INSTALLER_HOSTS.iter().any(|k| {
+        if k.contains('/') {
+            after_scheme.starts_with(k)
+        } else {
+            host == *k || host.ends_with(&format!(".{k}"))
+        }
+    });
+    if known {
+        Source::KnownInstaller
+    } else {
+        Source::Unvetted
+    }
+}
+
+/// The host of an http(s) URL (lowercased, without port or credentials), if `text` is one.
+pub fn host_of(text: &str) -> Option<String> {
+    let (scheme, rest) = text.split_once("://")?;
+    if !matches!(
+        scheme.to_ascii_lowercase().as_str(),
+        "http" | "https" | "ws" | "wss" | "ftp"
+    ) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?;
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map(|h| format!("{h}]"))?
+    } else {
+        authority.split(':').next()?.to_owned()
+    };
+    let host = host.to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'))
+        && host.contains(['.', '['])
+        || host == "localhost";
+    valid.then_some(host)
+}
+
+/// Every http(s) URL in `text`, with its byte offset.
+pub fn urls(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    for scheme in ["https://", "http://"] {
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(scheme) {
+            let start = from + pos;
+            let end = text[start..]
+                .find(|c: char| {
+                    c.is_whitespace()
+                        || matches!(
+                            c,
+                            '"' | '\'' | '`' | ')' | '>' | '<' | ']' | '|' | ';' | '}' | '\\'
+                        )
+                })
+                .map_or(text.len(), |e| start + e);
+            out.push((start, &text[start..end]));
+            from = end.max(start + scheme.len());
+        }
+    }
+    out.sort_by_key(|(o, _)| *o);
+    out
+}
+
+/// The last path component of a program (`/usr/bin/python3` → `python3`), lowercased.
+pub fn program_name(word: &str) -> String {
+    word.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(word)
+        .to_ascii_lowercase()
+}
+
+/// Whether a program name is an interpreter (`python3.11` counts as `python3`).
+pub fn is_interpreter(name: &str) -> bool {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    INTERPRETERS.contains(&name) || INTERPRETERS.contains(&base)
+}
+
+/// Programs that read or ship the content of the files they are given.
+pub const CONTENT_READERS: &[&str] = &[
+    "cat", "head", "tail", "less", "more", "cp", "mv", "tar", "zip", "7z", "gzip", "bzip2", "xz",
+    "base64", "xxd", "od", "hexdump", "strings", "jq", "grep", "egrep", "rg", "sed", "awk",
+    "sqlite3", "curl", "wget", "scp", "rsync", "nc", "ncat", "socat", "openssl", "gpg", "python",
+    "python3", "node", "perl", "ruby", "security", "find", "tee", "dd", "install", "ln",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources() {
+        assert_eq!(
+            classify_source("https://sh.rustup.rs"),
+            Source::KnownInstaller
+        );
+        assert_eq!(
+            classify_source("https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh"),
+            Source::KnownInstaller
+        );
+        assert_eq!(
+            classify_source("https://install.example.dev/x.sh"),
+            Source::Unvetted
+        );
+        assert_eq!(
+            classify_source("https://raw.githubusercontent.com/evil/x/main/i.sh"),
+            Source::Unvetted
+        );
+        assert_eq!(classify_source("http://brew.sh/install"), Source::Throwaway);
+        assert_eq!(classify_source("https://91.92.242.30/x"), Source::Throwaway);
+        assert_eq!(
+            classify_source("https://pastebin.com/raw/abc"),
+            Source::Throwaway
+        );
+        assert_eq!(classify_source("https://evilbrew.sh/x"), Source::Unvetted);
+        assert_eq!(
+            classify_source("https://raw.githubusercontent.com/babashka/babashka/master/install"),
+            Source::Unvetted
+        );
+        assert_eq!(classify_source("https://t.co/abc"), Source::Throwaway);
+    }
+
+    #[test]
+    fn hosts_and_urls() {
+        assert_eq!(
+            host_of("https://user:pw@API.GitHub.com:443/x?y").as_deref(),
+            Some("api.github.com")
+        );
+        assert_eq!(host_of("http://[::1]:8080/").as_deref(), Some("[::1]"));
+        assert_eq!(
+            host_of("https://localhost:3000").as_deref(),
+            Some("localhost")
+        );
+        assert_eq!(host_of("file:///etc/passwd"), None);
+        assert_eq!(host_of("https://${HOST}/x"), None);
+        let found = urls("see https://a.com/x) and 'http://b.org/y'");
+        assert_eq!(
+            found.iter().map(|(_, u)| *u).collect::<Vec<_>>(),
+            ["https://a.com/x", "http://b.org/y"]
+        );
+    }
+
+    #[test]
+    fn paths_and_programs() {
+        assert_eq!(sensitive_path("cat ~/.ssh/id_rsa"), Some(".ssh/id_"));
+        assert_eq!(sensitive_path("~/.config/tool/config.json"), None);
+        assert_eq!(sensitive_path("~/.ssh/id_rsa.pub"), None);
+        assert_eq!(sensitive_path("~/.clawdbot/skills/x"), None);
+        assert!(persistence_path("echo x >> ~/.bashrc").is_some());
+        assert_eq!(program_name("/usr/bin/Python3"), "python3");
+        assert!(is_interpreter("python3.11") && is_interpreter("bash") && !is_interpreter("git"));
+    }
+}

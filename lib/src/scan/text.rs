@@ -1,0 +1,351 @@
+//! Rules for any text: hidden Unicode, encoded payloads (decoded, bounded, and scanned again),
+//! and what writing to a path means. Shared by every language analyser.
+
+use base64::Engine as _;
+
+use super::finding::Severity;
+use super::knowledge;
+use super::rules;
+use super::shell;
+use super::sink::Sink;
+
+/// Shortest string considered as a possible encoded payload.
+pub const MIN_BLOB_CHARS: usize = 40;
+/// Most bytes decoded from one blob.
+const MAX_DECODED_BYTES: usize = 64 * 1024;
+/// How many layers of encoding are unwrapped.
+const MAX_DECODE_DEPTH: usize = 3;
+
+/// Hidden Unicode anywhere in a text file.
+pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    let mut line = 0usize;
+    let mut last_line_reported: Option<(usize, &str)> = None;
+    while i < chars.len() {
+        let (offset, ch) = chars[i];
+        let code = ch as u32;
+        if ch == '\n' {
+            line += 1;
+        }
+        if (0xE0000..=0xE007F).contains(&code) {
+            let start = i;
+            while i < chars.len() && (0xE0000..=0xE007F).contains(&(chars[i].1 as u32)) {
+                i += 1;
+            }
+            // Emoji subdivision flags (🏴 followed by tags ending in CANCEL TAG) are legitimate.
+            let flag =
+                start > 0 && chars[start - 1].1 == '\u{1F3F4}' && chars[i - 1].1 == '\u{E007F}';
+            if !flag {
+                let hidden: String = chars[start..i]
+                    .iter()
+                    .filter_map(|(_, c)| {
+                        char::from_u32(*c as u32 - 0xE0000)
+                            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                    })
+                    .collect();
+                let shown: String = hidden.chars().take(80).collect();
+                sink.emit(
+                    rules::HIDDEN_TAG_CHARACTERS,
+                    offset,
+                    format!("{} invisible tag characters spelling {shown:?}", i - start),
+                    None,
+                );
+            }
+            continue;
+        }
+        let line_key = |rule: &'static str| (line, rule);
+        if matches!(code, 0x202A..=0x202E | 0x2066..=0x2069) {
+            let key = line_key(rules::HIDDEN_BIDI);
+            if last_line_reported != Some(key) {
+                sink.emit(rules::HIDDEN_BIDI, offset, format!("bidi control U+{code:04X} can make text display differently from what it is"), None);
+                last_line_reported = Some(key);
+            }
+        } else if is_zero_width(code) && !(code == 0xFEFF && offset == 0) {
+            let start = i;
+            while i + 1 < chars.len() && is_zero_width(chars[i + 1].1 as u32) {
+                i += 1;
+            }
+            let run = i - start + 1;
+            let joiner_ok =
+                matches!(code, 0x200C | 0x200D) && run == 1 && joins_script_or_emoji(&chars, start);
+            let key = line_key(rules::HIDDEN_ZERO_WIDTH);
+            if !joiner_ok && last_line_reported != Some(key) {
+                let severity = if run >= 8 {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                sink.emit_with(
+                    rules::HIDDEN_ZERO_WIDTH,
+                    severity,
+                    offset,
+                    format!("{run} invisible character(s) starting with U+{code:04X}"),
+                    None,
+                );
+                last_line_reported = Some(key);
+            }
+        }
+        i += 1;
+    }
+}
+
+fn is_zero_width(code: u32) -> bool {
+    matches!(code, 0x200B..=0x200D | 0x2060..=0x2064 | 0xFEFF | 0x180E | 0x115F | 0x1160 | 0x3164 | 0xFFA0)
+}
+
+/// ZWJ/ZWNJ between emoji or inside scripts that need them (Arabic, Persian, Indic, …).
+fn joins_script_or_emoji(chars: &[(usize, char)], index: usize) -> bool {
+    let needs_joiner = |c: char| {
+        let code = c as u32;
+        code >= 0x0600 && !(0x2000..=0x206F).contains(&code)
+    };
+    let before = index.checked_sub(1).map(|i| chars[i].1);
+    let after = chars.get(index + 1).map(|(_, c)| *c);
+    before.is_some_and(needs_joiner) || after.is_some_and(needs_joiner)
+}
+
+/// A string that may be an encoded payload: decode it (base64 or hex, bounded) and, when the
+/// result is text with commands or addresses in it, report it and scan the decoded text too.
+pub(crate) fn scan_blob(blob: &str, offset: usize, sink: &mut Sink) {
+    if sink.decode_depth() >= MAX_DECODE_DEPTH {
+        return;
+    }
+    let trimmed = blob.trim();
+    if trimmed.len() < MIN_BLOB_CHARS || trimmed.starts_with("data:") || trimmed.contains("://") {
+        return;
+    }
+    let decoded = decode_hex(trimmed)
+        .map(|d| (d, "hex"))
+        .or_else(|| decode_base64(trimmed).map(|d| (d, "base64")));
+    if let Some((bytes, encoding)) = decoded {
+        scan_decoded(&bytes, encoding, offset, sink);
+    }
+}
+
+/// Char codes (`String.fromCharCode(99, 117, …)`, `[99, 117, …]` joined with `chr`).
+pub(crate) fn scan_char_codes(codes: &[u32], offset: usize, sink: &mut Sink) {
+    if codes.len() < 12 || sink.decode_depth() >= MAX_DECODE_DEPTH {
+        return;
+    }
+    let text: String = codes.iter().filter_map(|&c| char::from_u32(c)).collect();
+    scan_decoded(text.as_bytes(), "char-code", offset, sink);
+}
+
+fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, sink: &mut Sink) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let printable = text
+        .chars()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .count();
+    if printable * 10 < text.chars().count() * 9 || !looks_like_code(text) {
+        return;
+    }
+    let shown: String = text.chars().take(60).collect::<String>().replace('\n', " ");
+    sink.emit(
+        rules::OBF_ENCODED_PAYLOAD,
+        offset,
+        format!("{encoding} string decodes to {shown:?}"),
+        None,
+    );
+    sink.with_decoded(offset, encoding, |sink| {
+        shell::scan(text, 0, sink, 1);
+        for (pos, url) in knowledge::urls(text) {
+            if let Some(host) = knowledge::host_of(url) {
+                sink.emit(
+                    rules::USES_NETWORK,
+                    pos,
+                    format!("connects to {host}"),
+                    Some(host),
+                );
+                sink.note_network();
+            }
+        }
+        if let Some(hit) = knowledge::sensitive_path(text) {
+            sink.emit(
+                rules::CRED_SENSITIVE_PATH,
+                0,
+                format!("touches {hit}"),
+                None,
+            );
+            sink.note_credential(0);
+        }
+        // Nested encodings: every long token of the decoded text.
+        for token in
+            text.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '(' | ')'))
+        {
+            if token.len() >= MIN_BLOB_CHARS {
+                scan_blob(token, 0, sink);
+            }
+        }
+    });
+}
+
+/// Whether decoded text reads like commands or code rather than data.
+fn looks_like_code(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "http://",
+        "https://",
+        "curl ",
+        "wget ",
+        "bash",
+        "/bin/sh",
+        "sh -c",
+        "powershell",
+        "iex",
+        "eval(",
+        "exec(",
+        "import ",
+        "require(",
+        "subprocess",
+        "child_process",
+        "/dev/tcp",
+        "chmod ",
+        "base64",
+        "osascript",
+        "nc -",
+        "socket",
+        "rm -rf",
+        "| sh",
+        "|sh",
+        "python -c",
+        "fromcharcode",
+        "invoke-",
+        "downloadstring",
+        "start-process",
+        ".ssh",
+        "wallet",
+    ];
+    let lower = text.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let valid = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'));
+    // Identifiers and hex digests are not base64 payloads: require a mix of cases or digits.
+    let mixed = text.bytes().any(|b| b.is_ascii_uppercase())
+        && text.bytes().any(|b| b.is_ascii_lowercase());
+    if !valid || !mixed || text.len() > MAX_DECODED_BYTES * 4 / 3 + 4 {
+        return None;
+    }
+    let engines = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    engines.iter().find_map(|e| e.decode(text).ok())
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.strip_prefix("0x").unwrap_or(text);
+    if !text.len().is_multiple_of(2)
+        || text.len() > MAX_DECODED_BYTES * 2
+        || !text.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return None;
+    }
+    hex::decode(text).ok()
+}
+
+/// What writing `content` (when known) to `target` means: persistence, privilege, agent memory,
+/// or a plain capability.
+pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, sink: &mut Sink) {
+    let lower = target.to_ascii_lowercase();
+    if lower.contains("/etc/sudoers") {
+        sink.emit(
+            rules::PRIV_ESCALATION,
+            offset,
+            "writes sudoers",
+            Some(target.into()),
+        );
+    } else if let Some(place) = knowledge::persistence_path(target) {
+        // Settings in an rc file and openly scheduled jobs are what honest Skills do; hooks,
+        // authorized keys and code appended to rc files are how attacks come back.
+        let plain_settings = content.is_some_and(|c| {
+            c.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .all(|l| {
+                    l.starts_with("export ")
+                        || l.starts_with("alias ")
+                        || l.starts_with("source ")
+                        || l.starts_with(". ")
+                        || l.starts_with("eval \"$(") && !l.contains("curl") && !l.contains("wget")
+                })
+        });
+        let scheduled = ["launchagents", "launchdaemons", "systemd", "cron"]
+            .iter()
+            .any(|s| place.contains(s));
+        let severity = if plain_settings || scheduled {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
+        sink.emit_with(
+            rules::PERSISTENCE,
+            severity,
+            offset,
+            format!("writes {place}"),
+            Some(target.into()),
+        );
+    } else if let Some(file) = knowledge::agent_memory_path(target) {
+        sink.emit(
+            rules::MEMORY_POISONING,
+            offset,
+            format!("writes the agent's {file}"),
+            Some(target.into()),
+        );
+    } else if is_outside_path(&lower) {
+        sink.emit(
+            rules::USES_WRITE,
+            offset,
+            format!("writes {target}"),
+            Some(normalize_home(target)),
+        );
+    }
+}
+
+/// What reading `target` means: credentials, or a plain capability.
+pub(crate) fn report_read(target: &str, offset: usize, sink: &mut Sink) {
+    if let Some(hit) = knowledge::sensitive_path(target) {
+        sink.emit(
+            rules::CRED_SENSITIVE_PATH,
+            offset,
+            format!("reads {hit}"),
+            Some(normalize_home(target)),
+        );
+        sink.note_credential(offset);
+    } else if is_outside_path(&target.to_ascii_lowercase()) {
+        sink.emit(
+            rules::USES_READ,
+            offset,
+            format!("reads {target}"),
+            Some(normalize_home(target)),
+        );
+    }
+}
+
+/// Paths under the home folder or absolute system paths (not temp files or devices).
+fn is_outside_path(lower: &str) -> bool {
+    lower.starts_with('~')
+        || lower.starts_with("$home")
+        || lower.starts_with("${home}")
+        || (lower.starts_with('/')
+            && !["/dev/null", "/dev/std", "/tmp", "/proc/self", "/dev/tty"]
+                .iter()
+                .any(|p| lower.starts_with(p)))
+}
+
+fn normalize_home(path: &str) -> String {
+    for prefix in ["$HOME", "${HOME}"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            return format!("~{rest}");
+        }
+    }
+    path.to_owned()
+}

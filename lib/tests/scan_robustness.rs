@@ -1,0 +1,70 @@
+//! The scanner never panics and always finishes, whatever the input: deep nesting, long chains,
+//! invalid UTF-8, binary junk, huge lines, unterminated constructs.
+
+use skillsig::scan::{self, ScanFile, ScanInput, ScanOptions};
+
+fn scan_files(files: Vec<(&str, Vec<u8>)>) -> scan::SkillReport {
+    let input = ScanInput {
+        files: files
+            .into_iter()
+            .map(|(path, data)| ScanFile {
+                path: path.into(),
+                data,
+            })
+            .collect(),
+        skipped: Vec::new(),
+    };
+    scan::scan(&input, &ScanOptions::default())
+}
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    let deep_parens = format!("x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000));
+    let long_concat = format!("x = {}'a'\nexec(x)\n", "'a' + ".repeat(20_000));
+    let long_js = format!("const s = {}'a';\neval(s);\n", "'a' + ".repeat(20_000));
+    let nested_subst = format!("echo {}x{}\n", "$(".repeat(3_000), ")".repeat(3_000));
+    let long_attr = format!("{}.x()\n", "a.".repeat(30_000));
+    let mut random = Vec::new();
+    let mut state = 0x1234_5678_u64;
+    for _ in 0..200_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        random.push((state & 0xff) as u8);
+    }
+    let report = scan_files(vec![
+        (
+            "SKILL.md",
+            b"---\nname: [unterminated\n---\n```bash\ncurl x | \n".to_vec(),
+        ),
+        ("a.py", deep_parens.into_bytes()),
+        ("b.py", long_concat.into_bytes()),
+        ("c.js", long_js.into_bytes()),
+        ("d.sh", nested_subst.into_bytes()),
+        ("e.py", long_attr.into_bytes()),
+        ("f.sh", b"\xff\xfe\x00curl \x80 | sh\n".to_vec()),
+        ("g.ts", random.clone()),
+        ("h.md", "\u{200b}".repeat(100_000).into_bytes()),
+        ("i.ps1", b"powershell -enc !!!notbase64!!! -e\n".to_vec()),
+        ("j.sh", vec![b'a'; 3 << 20]),
+        (
+            "package.json",
+            b"{\"scripts\": {\"postinstall\": 5}}".to_vec(),
+        ),
+        ("k.md", b"<!-- never closed".to_vec()),
+        ("l.md", b"```\n".repeat(10_000)),
+        ("m.zip", b"PK\x03\x04".to_vec()),
+        ("requirements.txt", random),
+    ]);
+    assert!(
+        report.unparsed.contains(&"e.py".to_owned()),
+        "{:?}",
+        report.unparsed
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.file == "h.md" && f.rule == "SK-HIDDEN-003")
+    );
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+unzip -o assets.zip -d out

@@ -1,0 +1,3 @@
+import ast
+def calc(expr):
+    return ast.literal_eval(expr)

@@ -1,0 +1,2 @@
+import os
+token = os.environ['GITHUB_TOKEN']

@@ -1,0 +1,1 @@
+cfg = open('config.json').read()

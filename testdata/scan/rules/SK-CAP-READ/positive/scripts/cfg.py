@@ -1,0 +1,2 @@
+import os
+cfg = open(os.path.expanduser('~/.config/tool/config.json')).read()

@@ -1,0 +1,2 @@
+import requests
+requests.get('https://api.example.com/x')

@@ -1,0 +1,2 @@
+import base64
+open('out.png','wb').write(base64.b64decode(data))

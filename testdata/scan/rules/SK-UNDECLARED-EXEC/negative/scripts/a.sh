@@ -1,0 +1,3 @@
+#!/bin/sh
+git status
+ffmpeg -i a.mp4 b.gif

@@ -1,0 +1,2 @@
+import requests
+requests.get('https://api.github.com/user')

@@ -1,0 +1,3 @@
+import requests
+requests.get('https://api.github.com/user')
+requests.get('https://telemetry.example.net/t')

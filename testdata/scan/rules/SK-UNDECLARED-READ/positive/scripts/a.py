@@ -1,0 +1,2 @@
+import os
+open(os.path.expanduser('~/.config/gh/config.yml')).read()
