@@ -53,7 +53,8 @@ pub fn run(args: &InitArgs) -> Result<(), Failure> {
             ),
         ));
     }
-    let text = render(args, &read_frontmatter(&args.dir));
+    let found = found_capabilities(&args.dir);
+    let text = render(args, &read_frontmatter(&args.dir), &found);
     crate::files::write_new(&target, text.as_bytes(), 0o644)?;
     println!("Wrote {}", target.display());
     if args.namespace.is_none() {
@@ -70,7 +71,50 @@ fn read_frontmatter(dir: &Path) -> frontmatter::Frontmatter {
         .unwrap_or_default()
 }
 
-fn render(args: &InitArgs, fm: &frontmatter::Frontmatter) -> String {
+/// What the scanner sees the Skill use, grouped by permission key (values sorted, `*` left out:
+/// a computed host or program is for the publisher to decide, not to pre-fill).
+fn found_capabilities(dir: &Path) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+    let mut found: std::collections::BTreeMap<&'static str, Vec<String>> =
+        std::collections::BTreeMap::new();
+    let Ok(input) = skillsig::scan::ScanInput::from_dir(dir, &skillsig::Limits::DEFAULT) else {
+        return found;
+    };
+    let report = skillsig::scan::scan(&input, &skillsig::scan::ScanOptions::default());
+    for capability in &report.capabilities {
+        let (kind, value) = capability
+            .split_once(':')
+            .unwrap_or((capability.as_str(), ""));
+        let key = match kind {
+            "network" => "network",
+            "exec" => "exec",
+            "env" => "env",
+            "read" => "read",
+            "write" => "write",
+            "dynamic-code" => "dynamic-code",
+            "native" => "native",
+            _ => continue,
+        };
+        if value == "*" {
+            continue;
+        }
+        found.entry(key).or_default().push(value.to_owned());
+    }
+    found
+}
+
+fn list(found: &std::collections::BTreeMap<&'static str, Vec<String>>, key: &str) -> String {
+    let values: Vec<String> = found
+        .get(key)
+        .map(|v| v.iter().map(|s| format!("{s:?}")).collect())
+        .unwrap_or_default();
+    format!("[{}]", values.join(", "))
+}
+
+fn render(
+    args: &InitArgs,
+    fm: &frontmatter::Frontmatter,
+    found: &std::collections::BTreeMap<&'static str, Vec<String>>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -136,22 +180,48 @@ fn render(args: &InitArgs, fm: &frontmatter::Frontmatter) -> String {
             let _ = writeln!(out, "# name = \"my-skill\"");
         }
     }
-    out.push_str(
-        r#"
-[permissions]
-# Everything not listed is denied. OpenClaw's requires.bins/anyBins/env in SKILL.md count too.
-# Hosts it connects to: "api.example.com", "*.example.com", "localhost:8000".
-network = []
-# Programs it runs, by name: "git", "ffmpeg"; or "$SKILL_DIR/scripts/x.sh".
-exec = []
-# Environment variables it reads: "GITHUB_TOKEN", "OPENAI_*".
-env = []
-# Paths it reads and writes: "$WORKSPACE", "$SKILL_DIR", "$TMPDIR", "~/.config/tool".
-read = []
-write = []
-# dynamic-code = true   # it evaluates code built at run time (eval, exec, pickle)
-# native = true         # it ships or loads native code
-"#,
+    let _ = writeln!(out, "\n[permissions]");
+    let _ = writeln!(
+        out,
+        "# Everything not listed is denied. OpenClaw's requires.bins/anyBins/env in SKILL.md count too."
+    );
+    if !found.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Pre-filled with what `skillsig scan` saw the Skill use: review every value before publishing."
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# Hosts it connects to: \"api.example.com\", \"*.example.com\", \"localhost:8000\"."
+    );
+    let _ = writeln!(out, "network = {}", list(found, "network"));
+    let _ = writeln!(
+        out,
+        "# Programs it runs, by name: \"git\", \"ffmpeg\"; or \"$SKILL_DIR/scripts/x.sh\"."
+    );
+    let _ = writeln!(out, "exec = {}", list(found, "exec"));
+    let _ = writeln!(
+        out,
+        "# Environment variables it reads: \"GITHUB_TOKEN\", \"OPENAI_*\"."
+    );
+    let _ = writeln!(out, "env = {}", list(found, "env"));
+    let _ = writeln!(
+        out,
+        "# Paths it reads and writes: \"$WORKSPACE\", \"$SKILL_DIR\", \"$TMPDIR\", \"~/.config/tool\"."
+    );
+    let _ = writeln!(out, "read = {}", list(found, "read"));
+    let _ = writeln!(out, "write = {}", list(found, "write"));
+    let flag = |key: &str| found.contains_key(key);
+    let _ = writeln!(
+        out,
+        "{}dynamic-code = true   # it evaluates code built at run time (eval, exec, pickle)",
+        if flag("dynamic-code") { "" } else { "# " }
+    );
+    let _ = writeln!(
+        out,
+        "{}native = true         # it ships or loads native code",
+        if flag("native") { "" } else { "# " }
     );
     out
 }

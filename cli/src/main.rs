@@ -9,6 +9,7 @@ mod init;
 mod inspect;
 mod keygen;
 mod pack;
+mod rules;
 mod scan;
 mod sign;
 mod trust;
@@ -39,6 +40,7 @@ enum Command {
     Pack(pack::PackArgs),
     Inspect(inspect::InspectArgs),
     Scan(scan::ScanArgs),
+    Rules(rules::RulesArgs),
     Keygen(keygen::KeygenArgs),
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Pack(args) => (pack::run(args), args.json),
         Command::Inspect(args) => (inspect::run(args), args.json),
         Command::Scan(args) => (scan::run(args), false),
+        Command::Rules(args) => (rules::run(args), args.json),
         Command::Keygen(args) => (keygen::run(args), args.json),
         Command::Sign(args) => (sign::run(args), args.json),
         Command::Verify(args) => (verify::run(args), args.json),

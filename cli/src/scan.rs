@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use rayon::prelude::*;
 use skillsig::Limits;
 use skillsig::bundle;
 use skillsig::scan::report::{ScanReport, ScannedSkill};
@@ -160,22 +161,25 @@ pub fn run(args: &ScanArgs) -> Result<(), Failure> {
         && std::io::stderr().is_terminal()
         && matches!(args.format, Format::Human)
         || targets.len() > 20 && std::io::stderr().is_terminal();
-    let mut skills = Vec::with_capacity(targets.len());
-    for (i, target) in targets.iter().enumerate() {
-        if progress {
-            eprint!(
-                "\rscanning {}/{}: {:<60}",
-                i + 1,
-                targets.len(),
-                display_path(target).chars().take(60).collect::<String>()
-            );
-        }
-        let input = load(target, &limits)?;
-        skills.push(ScannedSkill {
-            path: display_path(target),
-            report: scan::scan(&input, &options),
-        });
-    }
+    // Skills are scanned in parallel; the report keeps the order in which they were found.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = targets.len();
+    let results: Vec<Result<ScannedSkill, Failure>> = targets
+        .par_iter()
+        .map(|target| {
+            let input = load(target, &limits)?;
+            let report = scan::scan(&input, &options);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if progress && (n.is_multiple_of(10) || n == total) {
+                eprint!("\rscanning {n}/{total}");
+            }
+            Ok(ScannedSkill {
+                path: display_path(target),
+                report,
+            })
+        })
+        .collect();
+    let skills = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     if progress {
         eprint!("\r{:<90}\r", "");
     }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::knowledge;
 use super::rules;
@@ -102,16 +102,12 @@ pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink)
     if source.len() > shell::MAX_PARSE_BYTES {
         return true;
     }
-    let language = match dialect {
-        Dialect::JavaScript => tree_sitter_javascript::LANGUAGE,
-        Dialect::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT,
-        Dialect::Tsx => tree_sitter_typescript::LANGUAGE_TSX,
+    let grammar = match dialect {
+        Dialect::JavaScript => super::Grammar::JavaScript,
+        Dialect::TypeScript => super::Grammar::TypeScript,
+        Dialect::Tsx => super::Grammar::Tsx,
     };
-    let mut parser = Parser::new();
-    if parser.set_language(&language.into()).is_err() {
-        return true;
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = super::parse(grammar, source) else {
         return true;
     };
     let root = tree.root_node();

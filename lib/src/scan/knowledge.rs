@@ -362,9 +362,32 @@ pub const STANDARD_ENV: &[&str] = &[
     "VIRTUAL_ENV",
 ];
 
+/// The first needle (in list order) that `haystack` contains, ignoring ASCII case. One
+/// Aho-Corasick automaton per list, built once.
 fn contains_any(haystack: &str, needles: &'static [&'static str]) -> Option<&'static str> {
-    let lower = haystack.to_ascii_lowercase();
-    needles.iter().find(|n| lower.contains(*n)).copied()
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Cache = Mutex<HashMap<usize, &'static aho_corasick::AhoCorasick>>;
+    static AUTOMATA: OnceLock<Cache> = OnceLock::new();
+    let key = needles.as_ptr() as usize;
+    let automaton = {
+        let mut cache = AUTOMATA
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *cache.entry(key).or_insert_with(|| {
+            let built = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(needles)
+                .expect("static needles build");
+            Box::leak(Box::new(built))
+        })
+    };
+    automaton
+        .find_overlapping_iter(haystack)
+        .map(|m| m.pattern().as_usize())
+        .min()
+        .map(|index| needles[index])
 }
 
 /// The sensitive fragment `text` mentions, if any. Public keys (`*.pub`) are not secrets.

@@ -595,16 +595,32 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
+/// Every word that can start a match of some pattern: one pass of this automaton over a
+/// sentence rules most sentences out before any pattern is tried.
+fn triggers() -> &'static aho_corasick::AhoCorasick {
+    static TRIGGERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    TRIGGERS.get_or_init(|| {
+        let words: Vec<&str> = PATTERNS
+            .iter()
+            .flat_map(|p| p.groups[0].iter().copied())
+            .collect();
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .expect("static patterns build")
+    })
+}
+
 /// Instruction rules over prose (or an HTML comment, where hiding makes it worse).
 fn scan_prose(prose: &str, offset: usize, hidden: bool, sink: &mut Sink) {
     let mut pos = 0;
     for sentence in sentences(prose) {
-        let lower = sentence.to_ascii_lowercase();
         let start = offset + pos;
         pos += sentence.len();
-        if lower.trim().is_empty() {
+        if !triggers().is_match(sentence) {
             continue;
         }
+        let lower = sentence.to_ascii_lowercase();
         for pattern in PATTERNS {
             let found = if pattern.any_order {
                 match_all(&lower, pattern.groups)
@@ -727,6 +743,14 @@ fn match_groups(lower: &str, groups: &[&[&str]]) -> Option<usize> {
 /// over windows of a few lines across prose and code alike.
 fn scan_archive_password(text: &str, sink: &mut Sink) {
     const WINDOW: usize = 8;
+    // Almost no file mentions a password at all; only those get the windowed look.
+    let lower_all = text.to_ascii_lowercase();
+    if !["password", "passcode", "pass:", "pwd:"]
+        .iter()
+        .any(|w| lower_all.contains(w))
+    {
+        return;
+    }
     let lines: Vec<(usize, &str)> = {
         let mut pos = 0;
         text.split_inclusive('\n')

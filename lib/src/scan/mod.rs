@@ -35,6 +35,46 @@ use crate::permissions::Permissions;
 use crate::skill::{self, SKILL_MD};
 use crate::tree::FileTree;
 
+/// The tree-sitter grammars the scanner uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Grammar {
+    Bash,
+    Python,
+    JavaScript,
+    TypeScript,
+    Tsx,
+}
+
+/// Parses `source` with `grammar`, reusing one parser per language and thread (creating a
+/// parser for every markdown code block costs more than parsing it).
+pub(crate) fn parse(grammar: Grammar, source: &str) -> Option<tree_sitter::Tree> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static PARSERS: RefCell<HashMap<Grammar, tree_sitter::Parser>> = RefCell::new(HashMap::new());
+    }
+    PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let key = grammar;
+        if !parsers.contains_key(&key) {
+            let language: tree_sitter::Language = match grammar {
+                Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
+                Grammar::Python => tree_sitter_python::LANGUAGE.into(),
+                Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+                Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+                Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            };
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&language).ok()?;
+            parsers.insert(key, parser);
+        }
+        let parser = parsers.get_mut(&key)?;
+        let tree = parser.parse(source, None);
+        parser.reset();
+        tree
+    })
+}
+
 /// Files larger than this are scanned only for hidden characters and binary formats.
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 
@@ -358,8 +398,15 @@ fn scan_file(
     let mut sink = Sink::new(&file.path, &text);
     text::scan_hidden_unicode(&text, &mut sink);
     let mut partial = false;
-    if text.len() <= MAX_SOURCE_BYTES {
-        match language(&file.path, &text) {
+    let language = language(&file.path, &text);
+    if text.len() > MAX_SOURCE_BYTES {
+        // Too large to parse: say so, and let the token rules look at it.
+        partial = !matches!(language, Language::Other);
+        if partial {
+            powershell::scan(&text, 0, &mut sink);
+        }
+    } else {
+        match language {
             Language::Shell => partial = shell::scan(&text, 0, &mut sink, 0),
             Language::Python => partial = python::scan(&text, 0, &mut sink),
             Language::JavaScript(dialect) => {

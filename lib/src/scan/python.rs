@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::knowledge;
 use super::rules;
@@ -125,14 +125,7 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
     if source.len() > shell::MAX_PARSE_BYTES {
         return true;
     }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return true;
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = super::parse(super::Grammar::Python, source) else {
         return true;
     };
     let root = tree.root_node();

@@ -305,7 +305,7 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 /// Markdown documentation of every rule, as `docs/rules.md` holds it.
 pub fn render_markdown() -> String {
     let mut out = String::from(
-        "# Scanner rules\n\n<!-- Generated from lib/src/scan/rules.rs by `cargo run -p skillsig-cli -- rules --markdown`. Do not edit. -->\n\n",
+        "# Scanner rules\n\n<!-- Generated from lib/src/scan/rules.rs (`skillsig rules --markdown`); a test fails when it is stale. Do not edit. -->\n\n",
     );
     out.push_str("Severities: *critical* and *high* are behaviours no honest Skill needs and block by default; *medium*, *low* and *info* are capabilities an honest Skill may declare.\n\n");
     out.push_str("| id | severity | capability | title |\n|---|---|---|---|\n");

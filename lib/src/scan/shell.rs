@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::finding::Severity;
 use super::knowledge::{self, Source};
@@ -45,14 +45,7 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink, nesting: u8) -> b
     if source.len() > MAX_PARSE_BYTES {
         return true;
     }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_bash::LANGUAGE.into())
-        .is_err()
-    {
-        return true;
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = super::parse(super::Grammar::Bash, source) else {
         return true;
     };
     let root = tree.root_node();

@@ -14,6 +14,8 @@ pub(crate) struct Sink<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     findings: Vec<Finding>,
+    /// (rule, line, column, message) of every kept finding, to drop repeats in O(1).
+    seen: std::collections::HashSet<(&'static str, usize, usize, String)>,
     /// While scanning text that is not a substring of the file (decoded payloads, command lists
     /// joined into a string): where it came from in `text`, and how it was derived.
     decoded: Vec<(usize, &'static str)>,
@@ -33,6 +35,7 @@ impl<'a> Sink<'a> {
             text,
             line_starts,
             findings: Vec::new(),
+            seen: std::collections::HashSet::new(),
             decoded: Vec::new(),
             dropped: 0,
             credential_at: None,
@@ -206,6 +209,16 @@ impl<'a> Sink<'a> {
             col_offset -= 1;
         }
         let column = self.text[line_start..col_offset].chars().count() + 1;
+        if self.findings.len() >= MAX_FINDINGS_PER_FILE {
+            self.dropped += 1;
+            return;
+        }
+        if !self
+            .seen
+            .insert((rule, line_index + 1, column, message.clone()))
+        {
+            return;
+        }
         let capability = meta.capability.map(|kind| Capability { kind, value });
         let finding = Finding {
             rule,
@@ -218,13 +231,6 @@ impl<'a> Sink<'a> {
             message,
             suppressed: None,
         };
-        if self.findings.contains(&finding) {
-            return;
-        }
-        if self.findings.len() >= MAX_FINDINGS_PER_FILE {
-            self.dropped += 1;
-            return;
-        }
         self.findings.push(finding);
     }
 
