@@ -55,20 +55,21 @@ pub(crate) fn parse(grammar: Grammar, source: &str) -> Option<tree_sitter::Tree>
     }
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
-        let key = grammar;
-        if !parsers.contains_key(&key) {
-            let language: tree_sitter::Language = match grammar {
-                Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
-                Grammar::Python => tree_sitter_python::LANGUAGE.into(),
-                Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-                Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-                Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-            };
-            let mut parser = tree_sitter::Parser::new();
-            parser.set_language(&language).ok()?;
-            parsers.insert(key, parser);
-        }
-        let parser = parsers.get_mut(&key)?;
+        let parser = match parsers.entry(grammar) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let language: tree_sitter::Language = match grammar {
+                    Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
+                    Grammar::Python => tree_sitter_python::LANGUAGE.into(),
+                    Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+                    Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+                    Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+                };
+                let mut parser = tree_sitter::Parser::new();
+                parser.set_language(&language).ok()?;
+                entry.insert(parser)
+            }
+        };
         let tree = parser.parse(source, None);
         parser.reset();
         tree
