@@ -140,6 +140,28 @@ fn bench(c: &mut Criterion) {
     group.bench_function("source mix, one core", |b| {
         b.iter(|| one_core.install(|| black_box(scan::scan(&source, &options))))
     });
+    // The floor: tree-sitter parsing alone, same bytes, one core.
+    group.bench_function("source mix, tree-sitter parse only", |b| {
+        let mut parsers: Vec<(&str, tree_sitter::Parser)> = [
+            ("py", tree_sitter::Language::from(tree_sitter_python::LANGUAGE)),
+            ("js", tree_sitter_javascript::LANGUAGE.into()),
+            ("sh", tree_sitter_bash::LANGUAGE.into()),
+        ]
+        .into_iter()
+        .map(|(ext, language)| {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&language).unwrap();
+            (ext, parser)
+        })
+        .collect();
+        b.iter(|| {
+            for file in &source.files {
+                if let Some((_, parser)) = parsers.iter_mut().find(|(ext, _)| file.path.ends_with(ext)) {
+                    black_box(parser.parse(&file.data, None));
+                }
+            }
+        })
+    });
     group.finish();
 
     let corpus: Vec<ScanInput> = (0..1_000).map(|_| typical_skill(&mut words)).collect();
