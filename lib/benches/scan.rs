@@ -143,7 +143,10 @@ fn bench(c: &mut Criterion) {
     // The floor: tree-sitter parsing alone, same bytes, one core.
     group.bench_function("source mix, tree-sitter parse only", |b| {
         let mut parsers: Vec<(&str, tree_sitter::Parser)> = [
-            ("py", tree_sitter::Language::from(tree_sitter_python::LANGUAGE)),
+            (
+                "py",
+                tree_sitter::Language::from(tree_sitter_python::LANGUAGE),
+            ),
             ("js", tree_sitter_javascript::LANGUAGE.into()),
             ("sh", tree_sitter_bash::LANGUAGE.into()),
         ]
@@ -156,7 +159,9 @@ fn bench(c: &mut Criterion) {
         .collect();
         b.iter(|| {
             for file in &source.files {
-                if let Some((_, parser)) = parsers.iter_mut().find(|(ext, _)| file.path.ends_with(ext)) {
+                if let Some((_, parser)) =
+                    parsers.iter_mut().find(|(ext, _)| file.path.ends_with(ext))
+                {
                     black_box(parser.parse(&file.data, None));
                 }
             }

@@ -5,10 +5,9 @@
 //! member access by computed constant (`m['ex' + 'ec'](…)`) is resolved, and strings are folded,
 //! so `child_process.exec` is found however it is spelled.
 
-use std::collections::HashMap;
-
 use tree_sitter::Node;
 
+use super::ast::Source;
 use super::knowledge;
 use super::rules;
 use super::shell;
@@ -112,11 +111,7 @@ pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink)
     };
     let root = tree.root_node();
     let mut js = Js {
-        src: source.as_bytes(),
-        depth: std::cell::Cell::new(0),
-        base,
-        aliases: HashMap::new(),
-        constants: HashMap::new(),
+        source: Source::new(source, base),
     };
     js.collect_bindings(root);
     let mut stack = vec![root];
@@ -136,39 +131,22 @@ pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink)
 }
 
 struct Js<'s> {
-    src: &'s [u8],
-    /// Recursion depth of the expression evaluators, bounded so no input can exhaust the stack.
-    depth: std::cell::Cell<u32>,
-    base: usize,
-    /// Local name → qualified name (`cp` → `child_process`, `run` → `child_process.exec`).
-    aliases: HashMap<String, String>,
-    constants: HashMap<String, String>,
+    source: Source<'s>,
 }
 
 fn module_name(spec: &str) -> String {
     spec.trim_start_matches("node:").to_owned()
 }
 
+impl<'s> std::ops::Deref for Js<'s> {
+    type Target = Source<'s>;
+
+    fn deref(&self) -> &Source<'s> {
+        &self.source
+    }
+}
+
 impl Js<'_> {
-    fn text(&self, node: Node) -> &str {
-        node.utf8_text(self.src).unwrap_or("")
-    }
-
-    fn at(&self, node: Node) -> usize {
-        self.base + node.start_byte()
-    }
-
-    /// Runs an evaluator one level deeper, giving up (None) past 64 levels.
-    fn guarded(&self, f: impl FnOnce() -> Option<String>) -> Option<String> {
-        if self.depth.get() >= 64 {
-            return None;
-        }
-        self.depth.set(self.depth.get() + 1);
-        let result = f();
-        self.depth.set(self.depth.get() - 1);
-        result
-    }
-
     fn collect_bindings(&mut self, root: Node) {
         let mut stack = vec![root];
         while let Some(node) = stack.pop() {
@@ -180,16 +158,20 @@ impl Js<'_> {
                     ) {
                         let target = self.module_of(value).or_else(|| {
                             self.qualified(value)
-                                .filter(|q| q.contains('.') || self.aliases.contains_key(q))
+                                .filter(|q| q.contains('.') || self.source.aliases.contains_key(q))
                         });
                         match (name.kind(), target) {
                             ("identifier", Some(module)) => {
-                                self.aliases.insert(self.text(name).to_owned(), module);
+                                self.source
+                                    .aliases
+                                    .insert(self.text(name).to_owned(), module);
                             }
                             ("object_pattern", Some(module)) => self.destructure(name, &module),
                             ("identifier", None) => {
                                 if let Some(value) = self.literal(value) {
-                                    self.constants.insert(self.text(name).to_owned(), value);
+                                    self.source
+                                        .constants
+                                        .insert(self.text(name).to_owned(), value);
                                 }
                             }
                             _ => {}
@@ -209,7 +191,7 @@ impl Js<'_> {
                                     let mut c = n.walk();
                                     for child in n.named_children(&mut c) {
                                         if child.kind() == "identifier" {
-                                            self.aliases.insert(
+                                            self.source.aliases.insert(
                                                 self.text(child).to_owned(),
                                                 module.clone(),
                                             );
@@ -221,7 +203,8 @@ impl Js<'_> {
                                     if let Some(id) =
                                         n.named_children(&mut c).find(|c| c.kind() == "identifier")
                                     {
-                                        self.aliases
+                                        self.source
+                                            .aliases
                                             .insert(self.text(id).to_owned(), module.clone());
                                     }
                                 }
@@ -234,7 +217,9 @@ impl Js<'_> {
                                         .child_by_field_name("alias")
                                         .map(|x| self.text(x).to_owned())
                                         .unwrap_or_else(|| name.clone());
-                                    self.aliases.insert(alias, format!("{module}.{name}"));
+                                    self.source
+                                        .aliases
+                                        .insert(alias, format!("{module}.{name}"));
                                 }
                                 _ => {}
                             }
@@ -256,7 +241,8 @@ impl Js<'_> {
             match prop.kind() {
                 "shorthand_property_identifier_pattern" => {
                     let name = self.text(prop).to_owned();
-                    self.aliases
+                    self.source
+                        .aliases
                         .insert(name.clone(), format!("{module}.{name}"));
                 }
                 "pair_pattern" => {
@@ -267,7 +253,8 @@ impl Js<'_> {
                         let key = self
                             .literal(key)
                             .unwrap_or_else(|| self.text(key).to_owned());
-                        self.aliases
+                        self.source
+                            .aliases
                             .insert(self.text(value).to_owned(), format!("{module}.{key}"));
                     }
                 }
@@ -343,7 +330,7 @@ impl Js<'_> {
                 )
             }
             "parenthesized_expression" => self.literal(node.named_child(0)?),
-            "identifier" => self.constants.get(self.text(node)).cloned(),
+            "identifier" => self.source.constants.get(self.text(node)).cloned(),
             "call_expression" => {
                 // ['ex', 'ec'].join('')
                 let function = node.child_by_field_name("function")?;
@@ -405,15 +392,7 @@ impl Js<'_> {
 
     fn qualified_inner(&self, node: Node) -> Option<String> {
         match node.kind() {
-            "identifier" => {
-                let name = self.text(node);
-                Some(
-                    self.aliases
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| name.to_owned()),
-                )
-            }
+            "identifier" => Some(self.resolve(self.text(node))),
             "member_expression" => {
                 let object = self.qualified(node.child_by_field_name("object")?)?;
                 let property = self.text(node.child_by_field_name("property")?);

@@ -7,6 +7,7 @@
 //! code blocks, prose and comments; manifests; binaries), all reporting against the rule
 //! catalogue in [`rules`]. Capabilities found are compared with the Skill's declared permissions.
 
+mod ast;
 mod capabilities;
 mod files;
 pub mod finding;

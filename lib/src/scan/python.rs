@@ -5,10 +5,9 @@
 //! constants are folded (`'child_' + 'process'`, module-level `API = "https://…"`), so that
 //! `subprocess.run(["git", "log"])` and `os.system(user_string)` are told apart.
 
-use std::collections::HashMap;
-
 use tree_sitter::Node;
 
+use super::ast::Source;
 use super::knowledge;
 use super::rules;
 use super::shell;
@@ -130,11 +129,7 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
     };
     let root = tree.root_node();
     let mut py = Py {
-        src: source.as_bytes(),
-        depth: std::cell::Cell::new(0),
-        base,
-        aliases: HashMap::new(),
-        constants: HashMap::new(),
+        source: Source::new(source, base),
         socket_at: None,
         dup2_at: None,
         spawns_shell: false,
@@ -166,39 +161,21 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
 }
 
 struct Py<'s> {
-    src: &'s [u8],
-    /// Recursion depth of the expression evaluators, bounded so no input can exhaust the stack.
-    depth: std::cell::Cell<u32>,
-    base: usize,
-    /// Local name → qualified name (`sp` → `subprocess`, `s` → `os.system`).
-    aliases: HashMap<String, String>,
-    /// Module-level names bound to string constants.
-    constants: HashMap<String, String>,
+    source: Source<'s>,
     socket_at: Option<usize>,
     dup2_at: Option<usize>,
     spawns_shell: bool,
 }
 
+impl<'s> std::ops::Deref for Py<'s> {
+    type Target = Source<'s>;
+
+    fn deref(&self) -> &Source<'s> {
+        &self.source
+    }
+}
+
 impl Py<'_> {
-    fn text(&self, node: Node) -> &str {
-        node.utf8_text(self.src).unwrap_or("")
-    }
-
-    fn at(&self, node: Node) -> usize {
-        self.base + node.start_byte()
-    }
-
-    /// Runs an evaluator one level deeper, giving up (None) past 64 levels.
-    fn guarded(&self, f: impl FnOnce() -> Option<String>) -> Option<String> {
-        if self.depth.get() >= 64 {
-            return None;
-        }
-        self.depth.set(self.depth.get() + 1);
-        let result = f();
-        self.depth.set(self.depth.get() - 1);
-        result
-    }
-
     fn collect_bindings(&mut self, root: Node) {
         let mut stack = vec![root];
         while let Some(node) = stack.pop() {
@@ -214,7 +191,7 @@ impl Py<'_> {
                         } else {
                             local.clone()
                         };
-                        self.aliases.insert(local, target);
+                        self.source.aliases.insert(local, target);
                     }
                 }
                 "import_from_statement" => {
@@ -226,7 +203,9 @@ impl Py<'_> {
                     for name in node.children_by_field_name("name", &mut cursor) {
                         let (item, alias) = self.import_name(name);
                         let local = alias.unwrap_or_else(|| item.clone());
-                        self.aliases.insert(local, format!("{module}.{item}"));
+                        self.source
+                            .aliases
+                            .insert(local, format!("{module}.{item}"));
                     }
                 }
                 "assignment" => {
@@ -236,9 +215,13 @@ impl Py<'_> {
                     ) && left.kind() == "identifier"
                     {
                         if let Some(value) = self.literal(right) {
-                            self.constants.insert(self.text(left).to_owned(), value);
+                            self.source
+                                .constants
+                                .insert(self.text(left).to_owned(), value);
                         } else if let Some(module) = self.module_expression(right) {
-                            self.aliases.insert(self.text(left).to_owned(), module);
+                            self.source
+                                .aliases
+                                .insert(self.text(left).to_owned(), module);
                         }
                     }
                 }
@@ -317,7 +300,7 @@ impl Py<'_> {
                 )
             }
             "parenthesized_expression" => self.literal(node.named_child(0)?),
-            "identifier" => self.constants.get(self.text(node)).cloned(),
+            "identifier" => self.source.constants.get(self.text(node)).cloned(),
             _ => None,
         }
     }
@@ -365,15 +348,7 @@ impl Py<'_> {
 
     fn qualified_inner(&self, node: Node) -> Option<String> {
         match node.kind() {
-            "identifier" => {
-                let name = self.text(node);
-                Some(
-                    self.aliases
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| name.to_owned()),
-                )
-            }
+            "identifier" => Some(self.resolve(self.text(node))),
             "attribute" => {
                 let object = self.qualified(node.child_by_field_name("object")?)?;
                 let attribute = self.text(node.child_by_field_name("attribute")?);
