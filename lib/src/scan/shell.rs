@@ -54,6 +54,7 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink, nesting: u8) -> b
         base,
         nesting,
         assigned: assigned_names(root, source.as_bytes()),
+        downloads: std::cell::RefCell::new(Vec::new()),
     };
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
@@ -76,6 +77,9 @@ struct Analysis<'s> {
     base: usize,
     nesting: u8,
     assigned: HashSet<String>,
+    /// Files a downloader wrote (`curl -o F URL`, `wget -O F`, `curl URL > F`), with the URL:
+    /// running one later is download-and-execute.
+    downloads: std::cell::RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl Analysis<'_> {
@@ -220,6 +224,16 @@ impl Analysis<'_> {
         {
             self.network_hosts(&cmd, sink);
         }
+        if knowledge::DOWNLOADERS.contains(&name.as_str())
+            && let Some(target) = Self::download_target(&cmd)
+        {
+            let url = cmd
+                .args
+                .iter()
+                .find_map(|a| knowledge::urls(&a.text).first().map(|(_, u)| u.to_string()));
+            self.downloads.borrow_mut().push((target, url));
+        }
+        self.downloaded_run(&cmd, &name, sink);
         match name.as_str() {
             "xattr"
                 if joined.contains("com.apple.quarantine")
@@ -473,6 +487,46 @@ impl Analysis<'_> {
         }
     }
 
+    /// Reports a file that an earlier command downloaded being run.
+    fn report_downloaded_run(&self, url: Option<&str>, runner: &str, at: usize, sink: &mut Sink) {
+        let (rule, what) = match url.map(knowledge::classify_source) {
+            Some(Source::KnownInstaller) => (
+                rules::EXEC_PIPE_TO_SHELL_KNOWN,
+                "a file downloaded from a well-known installer",
+            ),
+            Some(Source::Throwaway) => (
+                rules::EXEC_PIPE_TO_SHELL_RAW,
+                "a file downloaded from a raw IP, plain http or throw-away host",
+            ),
+            _ => (rules::EXEC_PIPE_TO_SHELL, "a downloaded file"),
+        };
+        let from = url.map(|u| format!(" ({u})")).unwrap_or_default();
+        sink.emit(
+            rule,
+            at,
+            format!("{what}{from} is run by {runner}"),
+            Some(runner.to_owned()),
+        );
+    }
+
+    /// The file a downloader command writes, when it names one.
+    fn download_target(cmd: &Command) -> Option<String> {
+        let mut args = cmd.args.iter();
+        while let Some(arg) = args.next() {
+            let text = arg.text.as_str();
+            match text {
+                "-o" | "--output" | "-O" | "--output-document" | "-OutFile" => {
+                    return args.next().map(|a| a.text.clone());
+                }
+                _ if text.starts_with("--output=") || text.starts_with("--output-document=") => {
+                    return text.split_once('=').map(|(_, v)| v.to_owned());
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Reports code from a download and/or a decoder being run by `interpreter`.
     fn report_run(
         &self,
@@ -523,8 +577,29 @@ impl Analysis<'_> {
                 let mut inner = vec![n];
                 while let Some(m) = inner.pop() {
                     if m.kind() == "pipeline" {
-                        // A pipeline inside is judged on its own.
-                        break;
+                        // `$(echo … | base64 -d)` or `$(curl … | gunzip)`: the pipeline's output runs.
+                        let mut c = m.walk();
+                        let cmds: Vec<Command> = m
+                            .named_children(&mut c)
+                            .filter_map(first_command)
+                            .map(|x| self.parse_command(x))
+                            .collect();
+                        if cmds
+                            .iter()
+                            .any(|x| x.name.as_deref().is_some_and(|n| is_decoder(n, &x.args)))
+                        {
+                            self.report_run(None, true, runner, self.at(n), sink);
+                            return;
+                        }
+                        if let Some(download) = cmds.iter().find(|x| {
+                            x.name
+                                .as_deref()
+                                .is_some_and(|n| knowledge::DOWNLOADERS.contains(&n))
+                        }) {
+                            self.report_run(Some(download), false, runner, self.at(n), sink);
+                            return;
+                        }
+                        continue;
                     }
                     if m.kind() == "command" {
                         let cmd = self.parse_command(m);
@@ -546,6 +621,33 @@ impl Analysis<'_> {
         }
     }
 
+    /// A command that runs a file an earlier download wrote: `./x`, `/tmp/x`, `sh x`, `python3 x`.
+    fn downloaded_run(&self, cmd: &Command, name: &str, sink: &mut Sink) {
+        let same = |a: &str, b: &str| a.trim_start_matches("./") == b.trim_start_matches("./");
+        let downloads = self.downloads.borrow();
+        if downloads.is_empty() {
+            return;
+        }
+        let word = self.parse_command(cmd.node);
+        let program_text = self
+            .text(cmd.node.child_by_field_name("name").unwrap_or(cmd.node))
+            .trim_matches(['"', '\'']);
+        let script = knowledge::is_interpreter(name)
+            .then(|| {
+                word.args
+                    .iter()
+                    .find(|a| !a.text.starts_with('-'))
+                    .map(|a| a.text.clone())
+            })
+            .flatten();
+        for (path, url) in downloads.iter() {
+            if same(program_text, path) || script.as_deref().is_some_and(|s| same(s, path)) {
+                self.report_downloaded_run(url.as_deref(), name, cmd.offset, sink);
+                return;
+            }
+        }
+    }
+
     fn redirect(&self, node: Node, sink: &mut Sink) {
         let Some(dest) = node.child_by_field_name("destination") else {
             return;
@@ -562,6 +664,25 @@ impl Analysis<'_> {
         }
         let operator = self.text(node);
         let writes = operator.contains('>') && !operator.contains(">&") || operator.contains("&>");
+        if writes
+            && let Some(body) = node
+                .parent()
+                .and_then(|p| p.child_by_field_name("body"))
+                .filter(|b| b.kind() == "command")
+        {
+            let cmd = self.parse_command(body);
+            if cmd
+                .name
+                .as_deref()
+                .is_some_and(|n| knowledge::DOWNLOADERS.contains(&n))
+            {
+                let url = cmd
+                    .args
+                    .iter()
+                    .find_map(|a| knowledge::urls(&a.text).first().map(|(_, u)| u.to_string()));
+                self.downloads.borrow_mut().push((word.text.clone(), url));
+            }
+        }
         if writes {
             let content = node.parent().and_then(|p| self.written_content(p));
             self.write_target(&word.text, word.offset, content, sink);
