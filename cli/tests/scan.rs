@@ -296,3 +296,18 @@ fn repair_language_patterns(value: &mut Value) -> usize {
         _ => 0,
     }
 }
+
+#[test]
+fn an_unwritable_output_exits_2_and_writes_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("missing/report.json");
+    skillsig()
+        .arg("scan")
+        .arg(repo().join("testdata/skills/weather-report"))
+        .args(["--format", "json", "--output"])
+        .arg(&target)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("report.json"));
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+}
