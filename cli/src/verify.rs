@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{Value, json};
 use skillsig::Limits;
+use skillsig::policy::{self, Policy};
+use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
 use skillsig::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES};
 use skillsig::verify::{self, VerifiedSkill};
 
@@ -27,8 +29,11 @@ Exit codes:
 /// verifies; the key is not revoked and is within its validity window; its publisher may sign
 /// the namespace; every file matches the manifest (no extra, missing or changed file, no
 /// exec-bit change) and the tree digest recomputes; the bundle's own name, version and
-/// permissions equal the manifest's. Nothing is extracted or written, except that the trust
-/// root's version is remembered for rollback protection.
+/// permissions equal the manifest's. Then the install policy: the publisher and trust root
+/// version, the permissions the Skill declares (deny and allow lists), and a scan of the
+/// verified files (findings at the policy's `block_at` or above, or in its `rules.deny`, refuse).
+/// Nothing is extracted or written, except that the trust root's version is remembered for
+/// rollback protection.
 #[derive(Args)]
 #[command(after_help = VERIFY_EXIT_CODES)]
 pub struct VerifyArgs {
@@ -40,9 +45,30 @@ pub struct VerifyArgs {
     /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
     #[arg(long = "trust-root", value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
+    /// The install policy [default: $SKILLSIG_POLICY, else policy.toml in the config folder,
+    /// else the built-in default: signature required, findings at high or above block].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Reads the policy: the given file, else the default file if it exists, else the default.
+pub fn load_policy(given: Option<&std::path::Path>) -> Result<(Policy, Option<PathBuf>), Failure> {
+    let path = match given {
+        Some(path) => Some(path.to_owned()),
+        None => policy::default_path().filter(|p| p.exists()),
+    };
+    let Some(path) = path else {
+        return Ok((Policy::default(), None));
+    };
+    let bytes = files::read_limited(&path, 1024 * 1024)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::error("policy", format!("{}: not UTF-8 text", path.display())))?;
+    let policy = Policy::from_toml(&text)
+        .map_err(|e| Failure::error("policy", format!("{}: {e}", path.display())))?;
+    Ok((policy, Some(path)))
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
@@ -56,6 +82,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let signature =
         files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES).map_err(failed)?;
     let now = jiff::Timestamp::now();
+    let (policy, _policy_path) = load_policy(args.policy.as_deref()).map_err(failed)?;
     let root = load_trust_root(args.trust_root.as_deref(), now).map_err(failed)?;
     let verified = verify::verify(&bundle, &signature, &root, now, &limits).map_err(|err| {
         failed(Failure::refused(
@@ -63,15 +90,44 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
             format!("{}: verification failed: {err}", args.bundle.display()),
         ))
     })?;
+    let report = scan::scan(
+        &ScanInput::from_tree(verified.tree()),
+        &ScanOptions {
+            fail_on: policy.block_at,
+            manifest_permissions: Some(verified.manifest().permissions().clone()),
+        },
+    );
+    let mut violations = policy.check_signer(verified.publisher(), verified.trust_root().1);
+    violations.extend(policy.check_declared(verified.manifest().permissions()));
+    violations.extend(policy.check_scan(&report));
+    if !violations.is_empty() {
+        let list: Vec<String> = violations
+            .iter()
+            .map(|v| format!("[{}] {}", v.code, v.message))
+            .collect();
+        return Err(failed(Failure::refused(
+            "policy",
+            format!(
+                "{}: the signature verifies, but the install policy refuses {}:\n{}",
+                args.bundle.display(),
+                verified.manifest().id(),
+                list.join("\n")
+            ),
+        ))
+        .with_json(
+            "violations",
+            serde_json::to_value(&violations).expect("violations serialize"),
+        ));
+    }
     if args.json {
-        print_json(&result_json(&verified));
+        print_json(&result_json(&verified, &report));
     } else {
-        print_human(&verified);
+        print_human(&verified, &report);
     }
     Ok(())
 }
 
-fn result_json(verified: &VerifiedSkill) -> Value {
+fn result_json(verified: &VerifiedSkill, report: &SkillReport) -> Value {
     let manifest = verified.manifest();
     let id = manifest.id();
     let (root_name, root_version) = verified.trust_root();
@@ -91,10 +147,11 @@ fn result_json(verified: &VerifiedSkill) -> Value {
         "files": manifest.records().len(),
         "permissions": manifest.permissions(),
         "permissions_described": manifest.permissions().describe(),
+        "scan": {"verdict": report.verdict, "counts": report.counts, "undeclared": report.undeclared},
     })
 }
 
-fn print_human(verified: &VerifiedSkill) {
+fn print_human(verified: &VerifiedSkill, report: &SkillReport) {
     let manifest = verified.manifest();
     let (root_name, root_version) = verified.trust_root();
     println!("Verified {}", manifest.id());
@@ -105,6 +162,20 @@ fn print_human(verified: &VerifiedSkill) {
         "  files       {} (tree sha256:{})",
         manifest.records().len(),
         hex::encode(manifest.tree_digest())
+    );
+    let counts: Vec<String> = report
+        .counts
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    println!(
+        "  scan        passes the install policy ({})",
+        if counts.is_empty() {
+            "no findings".to_owned()
+        } else {
+            counts.join(", ")
+        }
     );
     let described = manifest.permissions().describe();
     if described.is_empty() {

@@ -383,3 +383,48 @@ fn trust_edits_validate_and_change_nothing_on_error() {
         .stderr(predicate::str::contains("already exists"));
     assert_eq!(fs::read(home.path("trust.json")).unwrap(), before);
 }
+
+#[test]
+fn verify_applies_the_install_policy() {
+    let home = Home::signed_example();
+    let policy = |name: &str, text: &str| {
+        fs::write(home.path(name), text).unwrap();
+        name.to_owned()
+    };
+    let deny_python = policy("deny.toml", "[permissions.deny]\nexec = [\"python*\"]\n");
+    let output = home
+        .cmd()
+        .args(["verify", &home.bundle(), "--policy", &deny_python, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"]["code"], "policy");
+    assert_eq!(value["violations"][0]["code"], "permission-denied");
+    assert_verify_result_schema(&value);
+
+    let strict = policy("strict.toml", "block_at = \"info\"\n");
+    home.run(&["verify", &home.bundle(), "--policy", &strict])
+        .code(1)
+        .stderr(predicate::str::contains("[finding-blocks] info SK-CAP-NET"));
+
+    let publishers = policy("publishers.toml", "allowed_publishers = [\"acme\"]\n");
+    home.run(&["verify", &home.bundle(), "--policy", &publishers])
+        .code(1)
+        .stderr(predicate::str::contains("publisher-not-allowed"));
+
+    let broken = policy("broken.toml", "block_at = \"severe\"\n");
+    home.run(&["verify", &home.bundle(), "--policy", &broken])
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml"));
+
+    // The default policy file comes from SKILLSIG_POLICY.
+    home.cmd()
+        .env("SKILLSIG_POLICY", home.path(&deny_python))
+        .args(["verify", &home.bundle()])
+        .assert()
+        .code(1);
+    home.run(&["verify", &home.bundle()])
+        .success()
+        .stdout(predicate::str::contains("passes the install policy"));
+}

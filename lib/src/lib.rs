@@ -13,6 +13,7 @@
 //! | [`bundle`] | reading a folder, writing and strictly reading `.skill` archives |
 //! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
 //! | [`pack`] | folder → bundle + manifest, written atomically |
+//! | [`policy`] | install policy: signatures, publishers, blocking findings, permissions a Skill may declare |
 //! | [`scan`] | the static scanner: rules, analysers per language, capabilities vs declaration |
 //! | [`signing`] | ed25519 keys, DSSE envelopes in Sigstore bundles, signing a bundle |
 //! | [`trust`] | the trust root: publishers, namespaces, keys, revocation, rollback state |
@@ -24,6 +25,7 @@ pub mod limits;
 pub mod manifest;
 pub mod pack;
 pub mod permissions;
+pub mod policy;
 pub mod scan;
 pub mod signing;
 pub mod skill;

@@ -139,3 +139,36 @@ fn trust_roots_written_by_the_library_match_the_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+#[test]
+fn policy_examples() {
+    use skillsig::policy::Policy;
+    let validator = validator("policy.schema.json");
+    let as_json = |path: &Path| -> Value {
+        let text = fs::read_to_string(path).unwrap();
+        let parsed: toml::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::to_value(parsed).unwrap()
+    };
+    for path in examples("policy", "valid") {
+        let errors: Vec<String> = validator
+            .iter_errors(&as_json(&path))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        Policy::from_toml(&fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    for path in examples("policy", "invalid") {
+        assert!(
+            !validator.is_valid(&as_json(&path)),
+            "{} passes the schema",
+            path.display()
+        );
+        assert!(
+            Policy::from_toml(&fs::read_to_string(&path).unwrap()).is_err(),
+            "{} passes the library",
+            path.display()
+        );
+    }
+}
