@@ -19,6 +19,8 @@ pub struct Failure {
     pub exit: u8,
     /// Fields added to the JSON object printed with `--json`.
     pub json_fields: serde_json::Map<String, serde_json::Value>,
+    /// The command already printed its JSON result; print none for the failure.
+    pub json_printed: bool,
 }
 
 impl Failure {
@@ -29,6 +31,7 @@ impl Failure {
             message: message.into(),
             exit: EXIT_REFUSED,
             json_fields: Default::default(),
+            json_printed: false,
         }
     }
 
@@ -39,7 +42,14 @@ impl Failure {
             message: message.into(),
             exit: EXIT_ERROR,
             json_fields: Default::default(),
+            json_printed: false,
         }
+    }
+
+    /// Marks that the command's JSON result is already on stdout.
+    pub fn json_already_printed(mut self) -> Failure {
+        self.json_printed = true;
+        self
     }
 
     /// Adds a field to the JSON printed with `--json`.
@@ -57,7 +67,7 @@ impl Failure {
                 eprintln!("  {line}");
             }
         }
-        if json {
+        if json && !self.json_printed {
             let mut value = self.json_fields;
             value.insert(
                 "error".into(),

@@ -7,6 +7,7 @@ mod failure;
 mod files;
 mod init;
 mod inspect;
+mod install;
 mod keygen;
 mod pack;
 mod rules;
@@ -44,6 +45,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
+    Install(install::InstallArgs),
+    Audit(install::AuditArgs),
     Trust(trust::TrustArgs),
 }
 
@@ -58,6 +61,8 @@ fn main() -> ExitCode {
         Command::Keygen(args) => (keygen::run(args), args.json),
         Command::Sign(args) => (sign::run(args), args.json),
         Command::Verify(args) => (verify::run(args), args.json),
+        Command::Install(args) => (install::run(args), args.json),
+        Command::Audit(args) => (install::audit(args), args.json),
         Command::Trust(args) => (
             trust::run(args),
             matches!(args.command, trust::TrustCommand::Show { json: true }),

@@ -12,6 +12,7 @@
 //! | [`permissions`] | the permission vocabulary a Skill declares |
 //! | [`bundle`] | reading a folder, writing and strictly reading `.skill` archives |
 //! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
+//! | [`install`] | fetch → verify → scan → policy → atomic write with a receipt; audit of installed Skills |
 //! | [`pack`] | folder → bundle + manifest, written atomically |
 //! | [`policy`] | install policy: signatures, publishers, blocking findings, permissions a Skill may declare |
 //! | [`scan`] | the static scanner: rules, analysers per language, capabilities vs declaration |
@@ -21,6 +22,7 @@
 
 pub mod bundle;
 pub mod diagnostic;
+pub mod install;
 pub mod limits;
 pub mod manifest;
 pub mod pack;

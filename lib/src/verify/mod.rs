@@ -80,6 +80,7 @@ impl VerifyError {
 #[derive(Debug, Clone)]
 pub struct VerifiedSkill {
     manifest: Manifest,
+    manifest_bytes: Vec<u8>,
     info: SkillInfo,
     tree: FileTree,
     publisher: String,
@@ -92,6 +93,11 @@ impl VerifiedSkill {
     /// The verified manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The exact manifest bytes that were signed.
+    pub fn manifest_bytes(&self) -> &[u8] {
+        &self.manifest_bytes
     }
 
     /// What the bundle's own files say (identical to the manifest on identity and permissions).
@@ -120,14 +126,24 @@ impl VerifiedSkill {
     }
 }
 
-/// Verifies `bundle_bytes` with the signature file `signature_bytes` against `root` at `now`.
-pub fn verify(
-    bundle_bytes: &[u8],
+/// A manifest whose signature verified against a trust root: who signed it, with which key.
+/// Checking that files match it is separate ([`verify`] does both).
+#[derive(Debug, Clone)]
+pub struct SignedManifest {
+    pub manifest: Manifest,
+    /// The exact manifest bytes that were signed.
+    pub manifest_bytes: Vec<u8>,
+    pub publisher: String,
+    pub key_id: KeyId,
+}
+
+/// Checks a signature file against `root` at `now`: the signature verifies, the key is known,
+/// not revoked, inside its window, and its publisher may sign the manifest's namespace.
+pub fn verify_signature(
     signature_bytes: &[u8],
     root: &TrustRoot,
     now: Timestamp,
-    limits: &Limits,
-) -> Result<VerifiedSkill, VerifyError> {
+) -> Result<SignedManifest, VerifyError> {
     let signed = envelope::parse(signature_bytes, PAYLOAD_TYPE)?;
     let key_id =
         KeyId::parse(&signed.key_id).map_err(|_| VerifyError::UnknownKey(signed.key_id.clone()))?;
@@ -163,14 +179,32 @@ pub fn verify(
             namespace: manifest.id().namespace.clone(),
         });
     }
-    let bundle = bundle::read_bytes(bundle_bytes, limits)?;
-    let info = manifest.check_bundle(&bundle, limits)?;
-    Ok(VerifiedSkill {
+    Ok(SignedManifest {
         manifest,
-        info,
-        tree: bundle.tree,
+        manifest_bytes: signed.payload,
         publisher: publisher.id.clone(),
         key_id,
+    })
+}
+
+/// Verifies `bundle_bytes` with the signature file `signature_bytes` against `root` at `now`.
+pub fn verify(
+    bundle_bytes: &[u8],
+    signature_bytes: &[u8],
+    root: &TrustRoot,
+    now: Timestamp,
+    limits: &Limits,
+) -> Result<VerifiedSkill, VerifyError> {
+    let signed = verify_signature(signature_bytes, root, now)?;
+    let bundle = bundle::read_bytes(bundle_bytes, limits)?;
+    let info = signed.manifest.check_bundle(&bundle, limits)?;
+    Ok(VerifiedSkill {
+        manifest: signed.manifest,
+        manifest_bytes: signed.manifest_bytes,
+        info,
+        tree: bundle.tree,
+        publisher: signed.publisher,
+        key_id: signed.key_id,
         trust_root_name: root.name().to_owned(),
         trust_root_version: root.version(),
     })

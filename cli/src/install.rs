@@ -1,0 +1,265 @@
+//! `skillsig install` and `skillsig audit`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+use skillsig::Limits;
+use skillsig::install::{self, InstallError, audit, fetch};
+use skillsig::scan::Severity;
+
+use crate::failure::{Failure, print_json};
+use crate::trust::load_trust_root;
+use crate::verify::load_policy;
+
+const INSTALL_EXIT_CODES: &str = "\
+Exit codes:
+  0  installed
+  1  refused: verification, policy, a blocking finding, the download was refused, or you declined
+  2  usage error, or a file or the network could not be read or written";
+
+/// Install a Skill: fetch, verify against the trust root, scan, apply the install policy, show
+/// what it asks for, ask (unless --yes, or stdin is not a terminal: then the policy alone
+/// decides), then write it atomically with a receipt in `<skill>/.skillsig/`.
+///
+/// SOURCE is a `.skill` file (its signature beside it as `<file>.sigstore.json`, or
+/// --signature) or an https:// URL (the signature from `<url>.sigstore.json`; plain http only to
+/// loopback addresses). The destination defaults to OpenClaw's: `<workspace>/skills` inside an
+/// OpenClaw workspace (OPENCLAW_WORKSPACE, or a folder above holding AGENTS.md or SOUL.md), else
+/// ~/.openclaw/skills. If anything fails nothing is written, and an installed older version
+/// stays until the new one is in place. SKILLSIG_HTTP_TIMEOUT_SECS sets the network timeout.
+#[derive(Args)]
+#[command(after_help = INSTALL_EXIT_CODES)]
+pub struct InstallArgs {
+    /// A `.skill` file or an https:// URL.
+    pub source: String,
+    /// Where to install [default: OpenClaw's skills folder].
+    #[arg(long)]
+    pub dest: Option<PathBuf>,
+    /// The signature file or URL [default: SOURCE.sigstore.json].
+    #[arg(long)]
+    pub signature: Option<String>,
+    /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
+    #[arg(long = "trust-root", value_name = "FILE")]
+    pub trust_root: Option<PathBuf>,
+    /// The install policy [default: $SKILLSIG_POLICY, else policy.toml in the config folder, else built in].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Install without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Install an unsigned Skill; the policy must also say `allow_unsigned = true`.
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &InstallArgs) -> Result<(), Failure> {
+    let limits = Limits::DEFAULT;
+    let now = jiff::Timestamp::now();
+    let (policy, _) = load_policy(args.policy.as_deref())?;
+    let dest = args
+        .dest
+        .clone()
+        .or_else(install::default_destination)
+        .ok_or_else(|| Failure::error("usage", "no destination: pass --dest"))?;
+    let root = load_trust_root(args.trust_root.as_deref(), now)?;
+    let fetched = fetch::fetch(
+        &args.source,
+        args.signature.as_deref(),
+        limits.max_bundle_bytes,
+    )
+    .map_err(|err| match err {
+        fetch::FetchError::Http { .. } | fetch::FetchError::File { .. } => {
+            Failure::error("fetch", err.to_string())
+        }
+        _ => Failure::refused("fetch-refused", format!("{err}\nNothing was installed.")),
+    })?;
+    let approved = install::approve(&fetched, &root, &policy, args.allow_unsigned, now, &limits)
+        .map_err(|err| match err {
+            InstallError::Io { .. } => Failure::error("io", err.to_string()),
+            InstallError::Verify(ref e) => Failure::refused(
+                e.code(),
+                format!("{}: {err}\nNothing was installed.", args.source),
+            ),
+            _ => Failure::refused(
+                "refused",
+                format!("{}: {err}\nNothing was installed.", args.source),
+            ),
+        })?;
+    let manifest = approved.manifest();
+    let receipt = approved.receipt();
+    if !receipt.signed {
+        eprintln!(
+            "WARNING: installing an UNSIGNED Skill: nobody vouches for these files (policy allow_unsigned + --allow-unsigned)"
+        );
+    }
+    let target = dest.join(&manifest.id().name);
+    if !args.json {
+        println!("{}", manifest.id());
+        match (&receipt.publisher, &receipt.key_id) {
+            (Some(publisher), Some(key)) => println!("  signed by   {publisher} (key {key})"),
+            _ => println!("  signed by   nobody (unsigned)"),
+        }
+        println!(
+            "  install to  {}{}",
+            target.display(),
+            if target.exists() {
+                " (replaces the installed version)"
+            } else {
+                ""
+            }
+        );
+        let described = manifest.permissions().describe();
+        if described.is_empty() {
+            println!("  asks for    nothing: no network, programs, environment variables or files");
+        } else {
+            println!("  asks permission to:");
+            for line in described {
+                println!("    - {line}");
+            }
+        }
+        for finding in approved
+            .report()
+            .findings
+            .iter()
+            .filter(|f| f.severity > Severity::Info && f.is_active())
+        {
+            println!(
+                "  {} {} {}:{} {}",
+                finding.severity, finding.rule, finding.file, finding.line, finding.message
+            );
+        }
+    }
+    if !args.yes && std::io::stdin().is_terminal() {
+        eprint!("Install {}? [y/N] ", manifest.id());
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| Failure::error("io", e.to_string()))?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(Failure::refused("declined", "not installed: you declined"));
+        }
+    }
+    let installed = install::write(&approved, &dest)
+        .map_err(|e| Failure::error("io", format!("{e}\nNothing was installed.")))?;
+    if args.json {
+        print_json(
+            &json!({"installed": installed, "skill": manifest.id().to_string(), "receipt": receipt}),
+        );
+    } else {
+        println!("Installed {} in {}", manifest.id(), installed.display());
+    }
+    Ok(())
+}
+
+/// Audit installed Skills: no receipt (installed without skillsig), files changed, added or
+/// removed since install, a signer no longer trusted (revoked, expired, or gone from the trust
+/// root), findings that block under today's rules and policy, and Skills of the same name in
+/// several locations (the first one OpenClaw loads shadows the others).
+///
+/// DIR defaults to OpenClaw's Skill locations: <workspace>/skills, <workspace>/.agents/skills,
+/// ~/.agents/skills, ~/.openclaw/skills. Exit 1 if any Skill is not clean.
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Skill folders, or folders of Skills [default: OpenClaw's Skill locations].
+    pub dirs: Vec<PathBuf>,
+    /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
+    #[arg(long = "trust-root", value_name = "FILE")]
+    pub trust_root: Option<PathBuf>,
+    /// The install policy [default: $SKILLSIG_POLICY, else policy.toml in the config folder, else built in].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
+    let limits = Limits::DEFAULT;
+    let now = jiff::Timestamp::now();
+    let (policy, _) = load_policy(args.policy.as_deref())?;
+    let locations: Vec<PathBuf> = if args.dirs.is_empty() {
+        audit::default_locations()
+            .into_iter()
+            .filter(|d| d.is_dir())
+            .collect()
+    } else {
+        for dir in &args.dirs {
+            if !dir.is_dir() {
+                return Err(Failure::error(
+                    "io",
+                    format!("{}: not a folder", dir.display()),
+                ));
+            }
+        }
+        args.dirs.clone()
+    };
+    // Without a trust root, signed Skills cannot be checked: that is reported per Skill.
+    let root = load_trust_root(args.trust_root.as_deref(), now).ok();
+    let mut skills: Vec<audit::AuditedSkill> = locations
+        .iter()
+        .flat_map(|l| audit::skill_folders(l))
+        .map(|dir| audit::audit_skill(&dir, root.as_ref(), &policy, now, &limits))
+        .collect();
+    for (name, dirs) in audit::shadowing(&locations) {
+        for shadowed in dirs.iter().skip(1) {
+            if let Some(skill) = skills.iter_mut().find(|s| &s.path == shadowed) {
+                skill.clean = false;
+                skill.problems.push(audit::Problem {
+                    code: "shadowed",
+                    message: format!(
+                        "{name} in {} is loaded first and shadows this one",
+                        dirs[0].display()
+                    ),
+                });
+            }
+        }
+    }
+    let dirty = skills.iter().filter(|s| !s.clean).count();
+    if args.json {
+        print_json(&json!({"clean": dirty == 0, "locations": locations, "skills": skills}));
+    } else {
+        if skills.is_empty() {
+            println!(
+                "no installed Skills found in {}",
+                locations
+                    .iter()
+                    .map(|l| l.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        for skill in &skills {
+            println!(
+                "{}  {}  {}",
+                if skill.clean { "CLEAN" } else { "PROBLEM" },
+                skill.skill,
+                skill.path.display()
+            );
+            for problem in &skill.problems {
+                println!("  [{}] {}", problem.code, problem.message);
+            }
+        }
+    }
+    if dirty > 0 {
+        let failure = Failure::refused(
+            "audit",
+            format!(
+                "{dirty} of {} installed Skill(s) are not clean",
+                skills.len()
+            ),
+        );
+        return Err(if args.json {
+            failure.json_already_printed()
+        } else {
+            failure
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Getting a bundle and its signature: from a file, or over HTTPS (plain HTTP only to loopback
+//! addresses, for local mirrors and tests) with timeouts and a size cap enforced while reading.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::signing::envelope::{FILE_SUFFIX, MAX_SIGNATURE_FILE_BYTES};
+
+/// Environment variable that overrides the network timeout, in seconds.
+pub const TIMEOUT_ENV: &str = "SKILLSIG_HTTP_TIMEOUT_SECS";
+
+/// A fetched bundle.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub bundle: Vec<u8>,
+    /// The signature file, when there is one.
+    pub signature: Option<Vec<u8>>,
+    /// Where it came from (a path or URL), for the receipt.
+    pub origin: String,
+}
+
+/// Why a bundle could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}: plain http is allowed only to loopback addresses; use https")]
+    InsecureUrl(String),
+    #[error("{0}: not a URL skillsig can fetch (https:// or a file path)")]
+    BadUrl(String),
+    #[error("{url}: {message}")]
+    Http { url: String, message: String },
+    #[error("{url}: the server answered {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url}: the server sent {content_type:?}, not a bundle")]
+    ContentType { url: String, content_type: String },
+    #[error("{what}: larger than the limit of {limit} bytes")]
+    TooLarge { what: String, limit: u64 },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+fn timeout() -> Duration {
+    let secs = std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
+/// Fetches `source` (a path or URL) and its signature (`signature`, else `<source>.sigstore.json`
+/// when it exists), refusing anything over `limit` bytes.
+pub fn fetch(source: &str, signature: Option<&str>, limit: u64) -> Result<Fetched, FetchError> {
+    if source.contains("://") {
+        let client = client()?;
+        let bundle = get(&client, source, limit, true)?.ok_or_else(|| FetchError::Status {
+            url: source.into(),
+            status: 404,
+        })?;
+        let signature_url = signature
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{source}{FILE_SUFFIX}"));
+        let signature = if signature_url.contains("://") {
+            get(&client, &signature_url, MAX_SIGNATURE_FILE_BYTES, false)?
+        } else {
+            Some(read_file(
+                Path::new(&signature_url),
+                MAX_SIGNATURE_FILE_BYTES,
+            )?)
+        };
+        return Ok(Fetched {
+            bundle,
+            signature,
+            origin: source.into(),
+        });
+    }
+    let bundle = read_file(Path::new(source), limit)?;
+    let signature = match signature {
+        Some(path) => Some(read_file(Path::new(path), MAX_SIGNATURE_FILE_BYTES)?),
+        None => {
+            let beside = format!("{source}{FILE_SUFFIX}");
+            if Path::new(&beside).exists() {
+                Some(read_file(Path::new(&beside), MAX_SIGNATURE_FILE_BYTES)?)
+            } else {
+                None
+            }
+        }
+    };
+    let origin = std::fs::canonicalize(source)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| source.into());
+    Ok(Fetched {
+        bundle,
+        signature,
+        origin,
+    })
+}
+
+fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let err = |message: String| FetchError::File {
+        path: path.display().to_string(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(FetchError::TooLarge {
+            what: path.display().to_string(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+fn client() -> Result<reqwest::blocking::Client, FetchError> {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(timeout())
+        .timeout(timeout())
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent(concat!("skillsig/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| FetchError::Http {
+            url: String::new(),
+            message: e.to_string(),
+        })
+}
+
+/// Whether a URL may be fetched: https anywhere, http only to loopback.
+fn check_url(url: &str) -> Result<(), FetchError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| FetchError::BadUrl(url.into()))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(FetchError::InsecureUrl(url.into()))
+            }
+        }
+        _ => Err(FetchError::BadUrl(url.into())),
+    }
+}
+
+/// GETs `url`, reading at most `limit` bytes; `Ok(None)` on 404 when `required` is false.
+fn get(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    limit: u64,
+    required: bool,
+) -> Result<Option<Vec<u8>>, FetchError> {
+    check_url(url)?;
+    let http = |e: reqwest::Error| FetchError::Http {
+        url: url.into(),
+        message: if timed_out(&e) {
+            "the server did not answer in time".into()
+        } else {
+            e.to_string()
+        },
+    };
+    let response = client.get(url).send().map_err(http)?;
+    let status = response.status().as_u16();
+    if status == 404 && !required {
+        return Ok(None);
+    }
+    if status != 200 {
+        return Err(FetchError::Status {
+            url: url.into(),
+            status,
+        });
+    }
+    if let Some(length) = response.content_length()
+        && length > limit
+    {
+        return Err(FetchError::TooLarge {
+            what: url.into(),
+            limit,
+        });
+    }
+    if required {
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let acceptable = content_type.is_empty()
+            || [
+                "application/octet-stream",
+                "application/gzip",
+                "application/x-gzip",
+                "application/vnd.skillsig",
+            ]
+            .iter()
+            .any(|t| content_type.starts_with(t));
+        if !acceptable {
+            return Err(FetchError::ContentType {
+                url: url.into(),
+                content_type,
+            });
+        }
+    }
+    let mut bytes = Vec::new();
+    response
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| FetchError::Http {
+            url: url.into(),
+            message: if timed_out(&e) {
+                "the server did not answer in time (it stalled while sending)".into()
+            } else {
+                e.to_string()
+            },
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(FetchError::TooLarge {
+            what: url.into(),
+            limit,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// Whether an error, or any error behind it, is a timeout.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
+        }
+        if let Some(r) = e.downcast_ref::<reqwest::Error>()
+            && r.is_timeout()
+        {
+            return true;
+        }
+        if e.to_string().contains("timed out") {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        assert!(check_url("https://skills.example.com/a.skill").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/a.skill").is_ok());
+        assert!(check_url("http://[::1]:8080/a.skill").is_ok());
+        assert!(check_url("http://localhost/a.skill").is_ok());
+        assert_eq!(
+            check_url("http://skills.example.com/a.skill"),
+            Err(FetchError::InsecureUrl(
+                "http://skills.example.com/a.skill".into()
+            ))
+        );
+        assert!(matches!(
+            check_url("ftp://x/a.skill"),
+            Err(FetchError::BadUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,333 @@
+//! Installing a Skill, and auditing installed ones.
+//!
+//! [`approve`] turns fetched bytes into an [`Approved`] Skill (verified against the trust root,
+//! scanned, and accepted by the policy) — the only thing [`write`] takes. Writing is atomic: the
+//! already verified in-memory files go into a fresh folder beside the destination (files created
+//! exclusively, modes 0644/0755 only, nothing followed), with a receipt, and the folder is then
+//! renamed into place; an installed older version is kept until the new one is in place. If
+//! anything fails, nothing is left behind and the old version is untouched.
+
+pub mod audit;
+pub mod fetch;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle;
+use crate::limits::Limits;
+use crate::manifest::Manifest;
+use crate::policy::{Policy, Violation};
+use crate::scan::{self, ScanInput, ScanOptions, SkillReport};
+use crate::tree::{FileTree, sha256};
+use crate::trust::TrustRoot;
+use crate::verify::{self, VerifiedSkill, VerifyError};
+
+/// Folder, inside an installed Skill, that holds the receipt, manifest and signature.
+pub const RECEIPT_DIR: &str = ".skillsig";
+/// The receipt's file name inside [`RECEIPT_DIR`].
+pub const RECEIPT_FILE: &str = "receipt.json";
+/// The signed manifest's file name inside [`RECEIPT_DIR`].
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The signature's file name inside [`RECEIPT_DIR`].
+pub const SIGNATURE_FILE: &str = "signature.sigstore.json";
+
+/// A Skill the checks accepted, ready to write. Only [`approve`] makes one.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    manifest: Manifest,
+    manifest_bytes: Vec<u8>,
+    signature: Option<Vec<u8>>,
+    tree: FileTree,
+    report: SkillReport,
+    receipt: Receipt,
+}
+
+impl Approved {
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The scan of the files about to be installed.
+    pub fn report(&self) -> &SkillReport {
+        &self.report
+    }
+
+    /// The receipt that will be written.
+    pub fn receipt(&self) -> &Receipt {
+        &self.receipt
+    }
+}
+
+/// What was installed, from where, signed by whom, and what the scan said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub receipt_version: u32,
+    /// `namespace/name@version`.
+    pub skill: String,
+    pub installed_at: Timestamp,
+    pub source: String,
+    /// SHA-256 of the manifest bytes (hex).
+    pub manifest_sha256: String,
+    /// The tree digest (hex).
+    pub tree_digest: String,
+    pub signed: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub publisher: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub trust_root: Option<TrustRootRef>,
+    pub scan: ScanSummary,
+}
+
+/// Name and version of a trust root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustRootRef {
+    pub name: String,
+    pub version: u64,
+}
+
+/// What the scan found at install time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSummary {
+    pub verdict: String,
+    pub counts: std::collections::BTreeMap<String, usize>,
+    pub rules_version: String,
+}
+
+/// Why a Skill was not installed.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("verification failed: {0}")]
+    Verify(#[from] VerifyError),
+    #[error(
+        "the bundle has no signature and the policy requires one (an unsigned install needs `allow_unsigned = true` in the policy and --allow-unsigned)"
+    )]
+    Unsigned,
+    #[error("the bundle is refused: {0}")]
+    Bundle(String),
+    #[error("the install policy refuses it:\n{}", .0.iter().map(|v| format!("[{}] {}", v.code, v.message)).collect::<Vec<_>>().join("\n"))]
+    Policy(Vec<Violation>),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Verifies (unless unsigned installs are allowed and there is no signature), scans and applies
+/// the policy. Every policy violation is reported at once.
+pub fn approve(
+    fetched: &fetch::Fetched,
+    root: &TrustRoot,
+    policy: &Policy,
+    allow_unsigned_flag: bool,
+    now: Timestamp,
+    limits: &Limits,
+) -> Result<Approved, InstallError> {
+    let (manifest, manifest_bytes, tree, signer): (
+        Manifest,
+        Vec<u8>,
+        FileTree,
+        Option<VerifiedSkill>,
+    ) = match &fetched.signature {
+        Some(signature) => {
+            let verified = verify::verify(&fetched.bundle, signature, root, now, limits)?;
+            (
+                verified.manifest().clone(),
+                verified.manifest_bytes().to_vec(),
+                verified.tree().clone(),
+                Some(verified),
+            )
+        }
+        None if policy.unsigned_allowed(allow_unsigned_flag) => {
+            let bundle = bundle::read_bytes(&fetched.bundle, limits)
+                .map_err(|e| InstallError::Bundle(e.to_string()))?;
+            let (manifest, _) = Manifest::for_bundle(&bundle, limits)
+                .map_err(|e| InstallError::Bundle(e.to_string()))?;
+            let bytes = manifest.to_canonical_json();
+            (manifest, bytes, bundle.tree, None)
+        }
+        None => return Err(InstallError::Unsigned),
+    };
+    // A Skill that declares a denied permission is refused before its code is looked at.
+    let mut violations = policy.check_declared(manifest.permissions());
+    if let Some(verified) = &signer {
+        violations.extend(policy.check_signer(verified.publisher(), verified.trust_root().1));
+    }
+    let report = scan::scan(
+        &ScanInput::from_tree(&tree),
+        &ScanOptions {
+            fail_on: policy.block_at,
+            manifest_permissions: Some(manifest.permissions().clone()),
+        },
+    );
+    if violations.is_empty() {
+        violations.extend(policy.check_scan(&report));
+    }
+    if !violations.is_empty() {
+        return Err(InstallError::Policy(violations));
+    }
+    let receipt = Receipt {
+        receipt_version: 1,
+        skill: manifest.id().to_string(),
+        installed_at: now,
+        source: fetched.origin.clone(),
+        manifest_sha256: hex::encode(sha256(&manifest_bytes)),
+        tree_digest: hex::encode(manifest.tree_digest()),
+        signed: signer.is_some(),
+        publisher: signer.as_ref().map(|v| v.publisher().to_owned()),
+        key_id: signer.as_ref().map(|v| v.key_id().to_string()),
+        trust_root: signer.as_ref().map(|v| TrustRootRef {
+            name: v.trust_root().0.to_owned(),
+            version: v.trust_root().1,
+        }),
+        scan: ScanSummary {
+            verdict: format!("{:?}", report.verdict).to_ascii_lowercase(),
+            counts: report
+                .counts
+                .iter()
+                .map(|(s, n)| (s.to_string(), *n))
+                .collect(),
+            rules_version: scan::report::RULES_VERSION.into(),
+        },
+    };
+    Ok(Approved {
+        manifest,
+        manifest_bytes,
+        signature: fetched.signature.clone(),
+        tree,
+        report,
+        receipt,
+    })
+}
+
+/// Writes an approved Skill to `dest/<name>` atomically, replacing an installed version only
+/// once the new one is complete. Returns the installed folder.
+pub fn write(approved: &Approved, dest: &Path) -> Result<PathBuf, InstallError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| InstallError::Io { path, source }
+    };
+    fs::create_dir_all(dest).map_err(io(dest))?;
+    let target = dest.join(&approved.manifest.id().name);
+    let staging = tempfile::Builder::new()
+        .prefix(".skillsig-new-")
+        .tempdir_in(dest)
+        .map_err(io(dest))?;
+    let staged = staging.path();
+    for (path, entry) in approved.tree.iter() {
+        let file_path = path.components().fold(staged.to_owned(), |p, c| p.join(c));
+        if let Some(parent) = file_path.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        write_new(
+            &file_path,
+            &entry.data,
+            if entry.executable { 0o755 } else { 0o644 },
+        )
+        .map_err(io(&file_path))?;
+    }
+    let receipt_dir = staged.join(RECEIPT_DIR);
+    fs::create_dir_all(&receipt_dir).map_err(io(&receipt_dir))?;
+    let receipt = serde_json::to_vec_pretty(&approved.receipt).expect("a receipt serializes");
+    write_new(&receipt_dir.join(RECEIPT_FILE), &receipt, 0o644).map_err(io(&receipt_dir))?;
+    write_new(
+        &receipt_dir.join(MANIFEST_FILE),
+        &approved.manifest_bytes,
+        0o644,
+    )
+    .map_err(io(&receipt_dir))?;
+    if let Some(signature) = &approved.signature {
+        write_new(&receipt_dir.join(SIGNATURE_FILE), signature, 0o644).map_err(io(&receipt_dir))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(staged, fs::Permissions::from_mode(0o755)).map_err(io(staged))?;
+    }
+    // Swap: keep the old version aside until the new one is in place.
+    let staged = staging.keep();
+    let old = if target.exists() {
+        let aside = dest.join(format!(
+            ".skillsig-old-{}-{}",
+            approved.manifest.id().name,
+            std::process::id()
+        ));
+        if let Err(source) = fs::rename(&target, &aside) {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(InstallError::Io {
+                path: target,
+                source,
+            });
+        }
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(source) = fs::rename(&staged, &target) {
+        if let Some(aside) = &old {
+            let _ = fs::rename(aside, &target);
+        }
+        let _ = fs::remove_dir_all(&staged);
+        return Err(InstallError::Io {
+            path: target,
+            source,
+        });
+    }
+    if let Some(aside) = old {
+        let _ = fs::remove_dir_all(aside);
+    }
+    Ok(target)
+}
+
+/// Creates a file that must not exist yet, with exactly `mode` (no umask surprises, no links).
+fn write_new(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(mode).custom_flags(libc::O_NOFOLLOW);
+        let mut file = options.open(path)?;
+        file.write_all(data)?;
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = mode;
+        let mut file = options.open(path)?;
+        file.write_all(data)?;
+        file.sync_all()
+    }
+}
+
+/// The default destination, as OpenClaw looks for Skills: `<workspace>/skills` inside an
+/// OpenClaw workspace (`OPENCLAW_WORKSPACE`, or a folder above the current one holding
+/// `AGENTS.md` or `SOUL.md`), else `~/.openclaw/skills`.
+pub fn default_destination() -> Option<PathBuf> {
+    if let Some(workspace) = workspace() {
+        return Some(workspace.join("skills"));
+    }
+    directories::BaseDirs::new().map(|d| d.home_dir().join(".openclaw").join("skills"))
+}
+
+/// The OpenClaw workspace the current folder is in, if any.
+pub fn workspace() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("OPENCLAW_WORKSPACE").filter(|d| !d.is_empty()) {
+        return Some(dir.into());
+    }
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .find(|dir| dir.join("AGENTS.md").is_file() || dir.join("SOUL.md").is_file())
+        .map(Path::to_owned)
+}
