@@ -163,6 +163,9 @@ pub fn approve(
     if let Some(verified) = &signer {
         violations.extend(policy.check_signer(verified.publisher(), verified.trust_root().1));
     }
+    if !violations.is_empty() {
+        return Err(InstallError::Policy(violations));
+    }
     let report = scan::scan(
         &ScanInput::from_tree(&tree),
         &ScanOptions {
@@ -170,9 +173,7 @@ pub fn approve(
             manifest_permissions: Some(manifest.permissions().clone()),
         },
     );
-    if violations.is_empty() {
-        violations.extend(policy.check_scan(&report));
-    }
+    let violations = policy.check_scan(&report);
     if !violations.is_empty() {
         return Err(InstallError::Policy(violations));
     }
