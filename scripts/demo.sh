@@ -2,7 +2,7 @@
 # Builds skillsig and runs the main job on the example Skill in testdata/, in a throw-away
 # folder (its own trust root and state, nothing of yours is read or changed):
 # pack → sign with a throw-away key → trust that key for the namespace → verify → show what the
-# Skill asks to be allowed to do.
+# Skill asks to be allowed to do → scan → install into a throw-away folder → audit it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p skillsig-cli
@@ -27,3 +27,8 @@ step "skillsig verify"
 "$bin" verify "$bundle"
 step "skillsig inspect"
 "$bin" inspect "$bundle"
+step "skillsig scan"
+"$bin" scan "$skill"
+step "skillsig install (into a throw-away folder) and audit"
+"$bin" install "$bundle" --dest "$work/skills" --yes
+"$bin" audit "$work/skills"
