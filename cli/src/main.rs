@@ -15,6 +15,7 @@ mod scan;
 mod sign;
 mod trust;
 mod verify;
+mod verify_bundle;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,7 @@ enum Command {
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
     Install(install::InstallArgs),
+    VerifyBundle(verify_bundle::VerifyBundleArgs),
     Audit(install::AuditArgs),
     Trust(trust::TrustArgs),
 }
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => (sign::run(args), args.json),
         Command::Verify(args) => (verify::run(args), args.json),
         Command::Install(args) => (install::run(args), args.json),
+        Command::VerifyBundle(args) => (verify_bundle::run(args), false),
         Command::Audit(args) => (install::audit(args), args.json),
         Command::Trust(args) => (
             trust::run(args),

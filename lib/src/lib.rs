@@ -17,6 +17,7 @@
 //! | [`policy`] | install policy: signatures, publishers, blocking findings, permissions a Skill may declare |
 //! | [`scan`] | the static scanner: rules, analysers per language, capabilities vs declaration |
 //! | [`signing`] | ed25519 keys, DSSE envelopes in Sigstore bundles, signing a bundle |
+//! | [`sigstore`] | Sigstore bundles with certificates or managed keys, verified offline |
 //! | [`trust`] | the trust root: publishers, namespaces, keys, revocation, rollback state |
 //! | [`verify`] | bundle + signature + trust root → [`verify::VerifiedSkill`] |
 
@@ -30,6 +31,7 @@ pub mod permissions;
 pub mod policy;
 pub mod scan;
 pub mod signing;
+pub mod sigstore;
 pub mod skill;
 pub mod tree;
 pub mod trust;

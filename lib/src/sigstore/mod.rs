@@ -1,0 +1,87 @@
+//! Sigstore bundles with certificates or managed keys, verified offline.
+//!
+//! Built on the `sigstore-verify` crate (sigstore/sigstore-rust), which agreed with every
+//! offline case of the Sigstore conformance suite measured here, unlike the older `sigstore`
+//! crate. This module only chooses the trusted root (the public-good one shipped inside the
+//! binary, or one given) and the identity policy, and turns the outcome into skillsig's errors.
+
+use sigstore_verify::trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
+use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, Sha256Hash};
+use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
+
+/// What was signed: the bytes, or only their SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedArtifact {
+    Bytes(Vec<u8>),
+    Sha256([u8; 32]),
+}
+
+/// Who must have signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signer {
+    /// A Fulcio certificate for this identity (exact SAN) from this OIDC issuer.
+    Identity { identity: String, issuer: String },
+    /// A managed key (SubjectPublicKeyInfo PEM).
+    Key { public_key_pem: String },
+}
+
+/// Why a Sigstore bundle was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigstoreError {
+    #[error("the Sigstore bundle cannot be read: {0}")]
+    Bundle(String),
+    #[error("the trusted root cannot be read: {0}")]
+    TrustedRoot(String),
+    #[error("the public key cannot be read: {0}")]
+    Key(String),
+    #[error("verification failed: {0}")]
+    Verify(String),
+}
+
+/// The Sigstore trusted root: `json` when given, else the public-good root shipped in the binary.
+pub fn trusted_root(json: Option<&str>) -> Result<TrustedRoot, SigstoreError> {
+    TrustedRoot::from_json(json.unwrap_or(SIGSTORE_PRODUCTION_TRUSTED_ROOT))
+        .map_err(|e| SigstoreError::TrustedRoot(e.to_string()))
+}
+
+/// Verifies a Sigstore bundle over `artifact` for `signer`, offline: certificate chain and SCT,
+/// signature, transparency log inclusion (proof against a signed checkpoint, or SET; Rekor v1
+/// and v2), timestamps, and the identity policy.
+pub fn verify_bundle(
+    bundle_json: &str,
+    artifact: &SignedArtifact,
+    signer: &Signer,
+    root: &TrustedRoot,
+) -> Result<(), SigstoreError> {
+    let bundle =
+        Bundle::from_json(bundle_json).map_err(|e| SigstoreError::Bundle(e.to_string()))?;
+    let artifact: Artifact = match artifact {
+        SignedArtifact::Bytes(bytes) => Artifact::Blob(bytes),
+        SignedArtifact::Sha256(digest) => {
+            let hash = Sha256Hash::from_hex(&hex::encode(digest))
+                .map_err(|e| SigstoreError::Bundle(e.to_string()))?;
+            Artifact::Digest(ArtifactDigest::sha256(hash))
+        }
+    };
+    let outcome = match signer {
+        Signer::Identity { identity, issuer } => sigstore_verify::verify(
+            artifact,
+            &bundle,
+            &VerificationPolicy::new(identity.as_str(), issuer.as_str()),
+            root,
+        ),
+        Signer::Key { public_key_pem } => {
+            let key = DerPublicKey::from_pem(public_key_pem)
+                .map_err(|e| SigstoreError::Key(e.to_string()))?;
+            sigstore_verify::verify(
+                artifact,
+                &bundle,
+                &PublicKeyVerificationPolicy::new(key),
+                root,
+            )
+        }
+    };
+    outcome
+        .map(|_| ())
+        .map_err(|e| SigstoreError::Verify(e.to_string()))
+}
