@@ -628,13 +628,12 @@ impl Analysis<'_> {
         if downloads.is_empty() {
             return;
         }
-        let word = self.parse_command(cmd.node);
         let program_text = self
             .text(cmd.node.child_by_field_name("name").unwrap_or(cmd.node))
             .trim_matches(['"', '\'']);
         let script = knowledge::is_interpreter(name)
             .then(|| {
-                word.args
+                cmd.args
                     .iter()
                     .find(|a| !a.text.starts_with('-'))
                     .map(|a| a.text.clone())
