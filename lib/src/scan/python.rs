@@ -779,18 +779,7 @@ impl Py<'_> {
         let Some(value) = self.literal(node) else {
             return;
         };
-        let at = self.at(node);
-        if value.contains("/dev/tcp/") {
-            sink.emit(
-                rules::NET_REVERSE_SHELL,
-                at,
-                "connects a shell stream to /dev/tcp",
-                None,
-            );
-        }
-        if value.len() >= text::MIN_BLOB_CHARS && !value.contains(char::is_whitespace) {
-            text::scan_blob(&value, at, sink);
-        }
+        text::scan_code_string(&value, self.at(node), sink);
     }
 
     fn char_code_list(&self, node: Node, sink: &mut Sink) {

@@ -123,6 +123,22 @@ pub(crate) fn scan_blob(blob: &str, offset: usize, sink: &mut Sink) {
     }
 }
 
+/// What a string constant in code can mean on its own: a shell stream to `/dev/tcp`, or an
+/// encoded payload.
+pub(crate) fn scan_code_string(value: &str, at: usize, sink: &mut Sink) {
+    if value.contains("/dev/tcp/") {
+        sink.emit(
+            rules::NET_REVERSE_SHELL,
+            at,
+            "connects a shell stream to /dev/tcp",
+            None,
+        );
+    }
+    if value.len() >= MIN_BLOB_CHARS && !value.contains(char::is_whitespace) {
+        scan_blob(value, at, sink);
+    }
+}
+
 /// Char codes (`String.fromCharCode(99, 117, …)`, `[99, 117, …]` joined with `chr`).
 pub(crate) fn scan_char_codes(codes: &[u32], offset: usize, sink: &mut Sink) {
     if codes.len() < 12 || sink.decode_depth() >= MAX_DECODE_DEPTH {
