@@ -36,64 +36,30 @@ fn examples(kind: &str, validity: &str) -> Vec<PathBuf> {
     paths
 }
 
-#[test]
-fn manifest_examples() {
-    let validator = validator("manifest.schema.json");
-    for path in examples("manifest", "valid") {
-        let value = load(&path);
-        let errors: Vec<String> = validator
-            .iter_errors(&value)
-            .map(|e| e.to_string())
-            .collect();
-        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
-        Manifest::from_json(&fs::read(&path).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-    for path in examples("manifest", "invalid") {
-        let value = load(&path);
-        assert!(
-            !validator.is_valid(&value),
-            "{} passes the schema",
-            path.display()
-        );
-        assert!(
-            Manifest::from_json(&fs::read(&path).unwrap()).is_err(),
-            "{} passes the library",
-            path.display()
-        );
-    }
-}
-
-#[test]
-fn packed_manifests_match_the_schema() {
-    let validator = validator("manifest.schema.json");
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report");
-    let packed = skillsig::pack::pack_dir(&example, &SourceOptions::default()).unwrap();
-    let value: Value = serde_json::from_slice(&packed.manifest.to_canonical_json()).unwrap();
+/// Asserts that `value` passes the schema, listing every error otherwise.
+fn assert_valid(validator: &jsonschema::Validator, value: &Value, what: &str) {
     let errors: Vec<String> = validator
-        .iter_errors(&value)
+        .iter_errors(value)
         .map(|e| e.to_string())
         .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    assert!(errors.is_empty(), "{what}: {errors:?}");
 }
 
-#[test]
-fn trust_root_examples() {
-    use skillsig::trust::TrustRootFile;
-    let validator = validator("trust-root.schema.json");
-    let library =
-        |path: &Path| TrustRootFile::from_json(&fs::read(path).unwrap()).and_then(|f| f.check());
-    for path in examples("trust-root", "valid") {
-        let errors: Vec<String> = validator
-            .iter_errors(&load(&path))
-            .map(|e| e.to_string())
-            .collect();
-        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+/// Valid examples of `kind` pass the schema and `library`; invalid ones fail both.
+fn check_examples(
+    kind: &str,
+    schema: &str,
+    as_json: impl Fn(&Path) -> Value,
+    library: impl Fn(&Path) -> Result<(), String>,
+) {
+    let validator = validator(schema);
+    for path in examples(kind, "valid") {
+        assert_valid(&validator, &as_json(&path), &path.display().to_string());
         library(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
-    for path in examples("trust-root", "invalid") {
+    for path in examples(kind, "invalid") {
         assert!(
-            !validator.is_valid(&load(&path)),
+            !validator.is_valid(&as_json(&path)),
             "{} passes the schema",
             path.display()
         );
@@ -103,6 +69,37 @@ fn trust_root_examples() {
             path.display()
         );
     }
+}
+
+#[test]
+fn manifest_examples() {
+    check_examples("manifest", "manifest.schema.json", load, |path| {
+        Manifest::from_json(&fs::read(path).unwrap())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+}
+
+#[test]
+fn packed_manifests_match_the_schema() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report");
+    let packed = skillsig::pack::pack_dir(&example, &SourceOptions::default()).unwrap();
+    let value: Value = serde_json::from_slice(&packed.manifest.to_canonical_json()).unwrap();
+    assert_valid(
+        &validator("manifest.schema.json"),
+        &value,
+        "packed manifest",
+    );
+}
+
+#[test]
+fn trust_root_examples() {
+    use skillsig::trust::TrustRootFile;
+    check_examples("trust-root", "trust-root.schema.json", load, |path| {
+        TrustRootFile::from_json(&fs::read(path).unwrap())
+            .and_then(|f| f.check())
+            .map_err(|e| e.to_string())
+    });
 }
 
 #[test]
@@ -133,42 +130,21 @@ fn trust_roots_written_by_the_library_match_the_schema() {
     file.add_root_key(root.public(), Some(1)).unwrap();
     file.sign(&root);
     let value: Value = serde_json::from_str(&file.to_json()).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    assert_valid(&validator, &value, "trust root written by the library");
 }
 
 #[test]
 fn policy_examples() {
     use skillsig::policy::Policy;
-    let validator = validator("policy.schema.json");
     let as_json = |path: &Path| -> Value {
         let text = fs::read_to_string(path).unwrap();
         let parsed: toml::Value =
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::to_value(parsed).unwrap()
     };
-    for path in examples("policy", "valid") {
-        let errors: Vec<String> = validator
-            .iter_errors(&as_json(&path))
-            .map(|e| e.to_string())
-            .collect();
-        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
-        Policy::from_toml(&fs::read_to_string(&path).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-    for path in examples("policy", "invalid") {
-        assert!(
-            !validator.is_valid(&as_json(&path)),
-            "{} passes the schema",
-            path.display()
-        );
-        assert!(
-            Policy::from_toml(&fs::read_to_string(&path).unwrap()).is_err(),
-            "{} passes the library",
-            path.display()
-        );
-    }
+    check_examples("policy", "policy.schema.json", as_json, |path| {
+        Policy::from_toml(&fs::read_to_string(path).unwrap())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
 }
