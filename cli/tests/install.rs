@@ -194,6 +194,15 @@ impl World {
         .unwrap();
     }
 
+    /// Installs `source` into `dest`, which must succeed.
+    fn install(&self, source: &str, dest: &Path) {
+        self.cmd()
+            .args(["install", source, "--yes", "--dest"])
+            .arg(dest)
+            .assert()
+            .success();
+    }
+
     fn bytes(&self, name: &str) -> Vec<u8> {
         fs::read(self.path(name)).unwrap()
     }
@@ -323,12 +332,7 @@ fn every_refusal_leaves_the_destination_unchanged() {
     let world = World::new();
     let server = world.server();
     let dest = world.path("skills");
-    world
-        .cmd()
-        .args(["install", &server.url("v1.skill"), "--yes", "--dest"])
-        .arg(&dest)
-        .assert()
-        .success();
+    world.install(&server.url("v1.skill"), &dest);
     fs::write(
         world.path("deny-curl.toml"),
         "[permissions.deny]\nexec = [\"curl\"]\n",
@@ -380,12 +384,7 @@ fn upgrades_replace_the_old_version_only_when_the_new_one_is_good() {
     let world = World::new();
     let server = world.server();
     let dest = world.path("skills");
-    world
-        .cmd()
-        .args(["install", &server.url("v1.skill"), "--yes", "--dest"])
-        .arg(&dest)
-        .assert()
-        .success();
+    world.install(&server.url("v1.skill"), &dest);
     let v1 = snapshot(&dest);
     world
         .cmd()
@@ -424,12 +423,7 @@ fn upgrades_replace_the_old_version_only_when_the_new_one_is_good() {
 fn installs_from_a_file_and_refuses_unsigned_ones_by_default() {
     let world = World::new();
     let dest = world.path("skills");
-    world
-        .cmd()
-        .args(["install", "v1.skill", "--yes", "--dest"])
-        .arg(&dest)
-        .assert()
-        .success();
+    world.install("v1.skill", &dest);
     fs::copy(world.path("v2.skill"), world.path("unsigned.skill")).unwrap();
     let before = snapshot(&dest);
     world
@@ -468,12 +462,7 @@ fn installs_from_a_file_and_refuses_unsigned_ones_by_default() {
 fn audit_finds_edits_additions_revoked_signers_missing_receipts_and_shadowing() {
     let world = World::new();
     let dest = world.path("skills");
-    world
-        .cmd()
-        .args(["install", "v1.skill", "--yes", "--dest"])
-        .arg(&dest)
-        .assert()
-        .success();
+    world.install("v1.skill", &dest);
     let skill = dest.join("weather-report");
 
     fs::write(skill.join("scripts/forecast.py"), "print('changed')\n").unwrap();
@@ -500,12 +489,7 @@ fn audit_finds_edits_additions_revoked_signers_missing_receipts_and_shadowing() 
 
     // A fresh install, then the signer is revoked.
     fs::remove_dir_all(&skill).unwrap();
-    world
-        .cmd()
-        .args(["install", "v1.skill", "--yes", "--dest"])
-        .arg(&dest)
-        .assert()
-        .success();
+    world.install("v1.skill", &dest);
     world.cmd().arg("audit").arg(&dest).assert().success();
     let trust: Value = serde_json::from_slice(&world.bytes("trust.json")).unwrap();
     let key = trust["signed"]["publishers"][0]["keys"][0]["keyid"]
