@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use super::keys::{KeyId, SecretKey};
+use super::keys::SecretKey;
 
 /// Media type of the bundles skillsig writes.
 pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -190,11 +190,6 @@ pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload,
             .decode(&signature.sig)
             .map_err(|_| EnvelopeError::Base64("signature"))?,
     })
-}
-
-/// The key id as a [`KeyId`], if it is well-formed.
-pub fn key_id(payload: &SignedPayload) -> Option<KeyId> {
-    KeyId::parse(&payload.key_id).ok()
 }
 
 #[cfg(test)]

@@ -193,11 +193,6 @@ impl SkillInfo {
             diagnostics,
         })
     }
-
-    /// Whether any diagnostic is an error (the Skill was still read).
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.level == Level::Error)
-    }
 }
 
 /// What a Skill declares, read leniently for the scanner: nothing here fails.

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{TrustError, TrustRoot, TrustRootFile};
 
@@ -107,10 +107,5 @@ impl TrustState {
         let root = TrustRoot::load(bytes, now, previous.as_ref())?;
         self.record(&root)?;
         Ok(root)
-    }
-
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
