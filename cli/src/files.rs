@@ -1,30 +1,17 @@
 //! Writing files safely: staged in the target folder, then renamed into place, so a reader
 //! never sees half a file and a failure leaves nothing behind.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::failure::Failure;
 
 fn staged(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile, Failure> {
-    let io = |err: std::io::Error| Failure::error("io", format!("{}: {err}", path.display()));
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".skillsig-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(mode));
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = builder.tempfile_in(dir).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.as_file().sync_all().map_err(io)?;
-    Ok(file)
+    skillsig::fsutil::stage(dir, bytes, mode)
+        .map_err(|err| Failure::error("io", format!("{}: {err}", path.display())))
 }
 
 /// Creates `path`, refusing if it exists.
@@ -54,18 +41,14 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 
 /// Reads a whole file of at most `limit` bytes.
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
-    let io = |err: std::io::Error| Failure::error("io", format!("{}: {err}", path.display()));
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > limit {
-        return Err(Failure::refused(
-            "too-large",
-            format!("{}: larger than the limit of {limit} bytes", path.display()),
-        ));
-    }
-    Ok(bytes)
+    skillsig::fsutil::read_limited(path, limit).map_err(|err| match err {
+        skillsig::fsutil::ReadLimitedError::TooLarge(_) => {
+            Failure::refused("too-large", format!("{}: {err}", path.display()))
+        }
+        skillsig::fsutil::ReadLimitedError::Io(_) => {
+            Failure::error("io", format!("{}: {err}", path.display()))
+        }
+    })
 }
 
 /// Environment variable holding the passphrase of private keys.

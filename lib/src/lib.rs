@@ -23,6 +23,7 @@
 
 pub mod bundle;
 pub mod diagnostic;
+pub mod fsutil;
 pub mod install;
 pub mod limits;
 pub mod manifest;

@@ -5,7 +5,6 @@
 //! folder as it was.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::bundle::{self, PathDoesNotFit, SourceError, SourceOptions};
@@ -88,9 +87,11 @@ pub fn write(packed: &Packed, out_dir: &Path) -> Result<Written, PackError> {
     let result = (|| {
         let bundle_path = out_dir.join(packed.bundle_file_name());
         let manifest_path = out_dir.join(packed.manifest_file_name());
-        let bundle_tmp = staged(out_dir, &packed.bundle).map_err(output_err(&bundle_path))?;
-        let manifest_tmp = staged(out_dir, &packed.manifest.to_canonical_json())
-            .map_err(output_err(&manifest_path))?;
+        let bundle_tmp = crate::fsutil::stage(out_dir, &packed.bundle, 0o644)
+            .map_err(output_err(&bundle_path))?;
+        let manifest_tmp =
+            crate::fsutil::stage(out_dir, &packed.manifest.to_canonical_json(), 0o644)
+                .map_err(output_err(&manifest_path))?;
         bundle_tmp
             .persist(&bundle_path)
             .map_err(|e| e.error)
@@ -114,15 +115,6 @@ pub fn write(packed: &Packed, out_dir: &Path) -> Result<Written, PackError> {
         }
     }
     result
-}
-
-fn staged(dir: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut file = tempfile::Builder::new()
-        .prefix(".skillsig-")
-        .tempfile_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    Ok(file)
 }
 
 /// Creates `dir` and missing parents, returning the folders it created (outermost first) so a

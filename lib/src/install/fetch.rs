@@ -97,22 +97,16 @@ pub fn fetch(source: &str, signature: Option<&str>, limit: u64) -> Result<Fetche
 }
 
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, FetchError> {
-    let err = |message: String| FetchError::File {
-        path: path.display().to_string(),
-        message,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| err(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(FetchError::TooLarge {
+    crate::fsutil::read_limited(path, limit).map_err(|err| match err {
+        crate::fsutil::ReadLimitedError::TooLarge(limit) => FetchError::TooLarge {
             what: path.display().to_string(),
             limit,
-        });
-    }
-    Ok(bytes)
+        },
+        crate::fsutil::ReadLimitedError::Io(e) => FetchError::File {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        },
+    })
 }
 
 fn client() -> Result<reqwest::blocking::Client, FetchError> {
