@@ -428,3 +428,29 @@ fn verify_applies_the_install_policy() {
         .success()
         .stdout(predicate::str::contains("passes the install policy"));
 }
+
+#[test]
+fn sign_to_an_unwritable_place_exits_2_and_writes_nothing() {
+    let home = Home::signed_example();
+    let signature = home.path(&format!("out/{BUNDLE}.sigstore.json"));
+    let before = fs::read(&signature).unwrap();
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "pw")
+        .args([
+            "sign",
+            &home.bundle(),
+            "--key",
+            "publisher.key",
+            "-o",
+            "missing/dir/sig.json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sig.json"));
+    assert!(!home.path("missing").exists());
+    assert_eq!(
+        fs::read(&signature).unwrap(),
+        before,
+        "the existing signature is untouched"
+    );
+}
