@@ -10,8 +10,10 @@ use skillsig::install::{self, InstallError, audit, fetch};
 use skillsig::scan::Severity;
 
 use crate::failure::{Failure, print_json};
+use crate::keyless::{CertificateArgs, Signers, load_sigstore_root};
 use crate::trust::load_trust_root;
 use crate::verify::load_policy;
+use skillsig::verify::Authority;
 
 const INSTALL_EXIT_CODES: &str = "\
 Exit codes:
@@ -49,6 +51,8 @@ pub struct InstallArgs {
     /// Install without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    #[command(flatten)]
+    pub certificate: CertificateArgs,
     /// Install an unsigned Skill; the policy must also say `allow_unsigned = true`.
     #[arg(long)]
     pub allow_unsigned: bool,
@@ -66,7 +70,8 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
         .clone()
         .or_else(install::default_destination)
         .ok_or_else(|| Failure::error("usage", "no destination: pass --dest"))?;
-    let root = load_trust_root(args.trust_root.as_deref(), now)?;
+    let signers = Signers::load(args.trust_root.as_deref(), &args.certificate, now)?;
+    let authority = signers.authority();
     let fetched = fetch::fetch(
         &args.source,
         args.signature.as_deref(),
@@ -78,18 +83,25 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
         }
         _ => Failure::refused("fetch-refused", format!("{err}\nNothing was installed.")),
     })?;
-    let approved = install::approve(&fetched, &root, &policy, args.allow_unsigned, now, &limits)
-        .map_err(|err| match err {
-            InstallError::Io { .. } => Failure::error("io", err.to_string()),
-            InstallError::Verify(ref e) => Failure::refused(
-                e.code(),
-                format!("{}: {err}\nNothing was installed.", args.source),
-            ),
-            _ => Failure::refused(
-                "refused",
-                format!("{}: {err}\nNothing was installed.", args.source),
-            ),
-        })?;
+    let approved = install::approve(
+        &fetched,
+        &authority,
+        &policy,
+        args.allow_unsigned,
+        now,
+        &limits,
+    )
+    .map_err(|err| match err {
+        InstallError::Io { .. } => Failure::error("io", err.to_string()),
+        InstallError::Verify(ref e) => Failure::refused(
+            e.code(),
+            format!("{}: {err}\nNothing was installed.", args.source),
+        ),
+        _ => Failure::refused(
+            "refused",
+            format!("{}: {err}\nNothing was installed.", args.source),
+        ),
+    })?;
     let manifest = approved.manifest();
     let receipt = approved.receipt();
     if !receipt.signed {
@@ -100,8 +112,16 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
     let target = dest.join(&manifest.id().name);
     if !args.json {
         println!("{}", manifest.id());
-        match (&receipt.publisher, &receipt.key_id) {
-            (Some(publisher), Some(key)) => println!("  signed by   {publisher} (key {key})"),
+        match (
+            &receipt.publisher,
+            &receipt.key_id,
+            &receipt.certificate_identity,
+        ) {
+            (Some(publisher), Some(key), _) => println!("  signed by   {publisher} (key {key})"),
+            (Some(publisher), None, Some(cert)) => println!(
+                "  signed by   {publisher} ({}, issuer {})",
+                cert.identity, cert.issuer
+            ),
             _ => println!("  signed by   nobody (unsigned)"),
         }
         println!(
@@ -175,6 +195,9 @@ pub struct AuditArgs {
     /// The install policy [default: $SKILLSIG_POLICY, else policy.toml in the config folder, else built in].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// The Sigstore trusted root for keyless signatures [default: the public-good root].
+    #[arg(long, value_name = "FILE")]
+    pub sigstore_trusted_root: Option<PathBuf>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -202,10 +225,18 @@ pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
     };
     // Without a trust root, signed Skills cannot be checked: that is reported per Skill.
     let root = load_trust_root(args.trust_root.as_deref(), now).ok();
+    let sigstore_root = load_sigstore_root(args.sigstore_trusted_root.as_deref())?;
+    let authority = root.as_ref().map(|root| {
+        let authority = Authority::trust_root(root);
+        match &sigstore_root {
+            Some(sigstore_root) => authority.with_sigstore_root(sigstore_root),
+            None => authority,
+        }
+    });
     let mut skills: Vec<audit::AuditedSkill> = locations
         .iter()
         .flat_map(|l| audit::skill_folders(l))
-        .map(|dir| audit::audit_skill(&dir, root.as_ref(), &policy, now, &limits))
+        .map(|dir| audit::audit_skill(&dir, authority.as_ref(), &policy, now, &limits))
         .collect();
     for (name, dirs) in audit::shadowing(&locations) {
         for shadowed in dirs.iter().skip(1) {

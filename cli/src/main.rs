@@ -3,19 +3,20 @@
 //! Each subcommand lives in its own module and returns `Result<(), Failure>`; this file parses
 //! arguments and turns a failure into its message and exit code.
 
+mod conformance;
 mod failure;
 mod files;
 mod init;
 mod inspect;
 mod install;
 mod keygen;
+mod keyless;
 mod pack;
 mod rules;
 mod scan;
 mod sign;
 mod trust;
 mod verify;
-mod verify_bundle;
 
 use std::process::ExitCode;
 
@@ -47,7 +48,8 @@ enum Command {
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
     Install(install::InstallArgs),
-    VerifyBundle(verify_bundle::VerifyBundleArgs),
+    VerifyBundle(conformance::VerifyBundleArgs),
+    SignBundle(conformance::SignBundleArgs),
     Audit(install::AuditArgs),
     Trust(trust::TrustArgs),
 }
@@ -64,7 +66,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => (sign::run(args), args.json),
         Command::Verify(args) => (verify::run(args), args.json),
         Command::Install(args) => (install::run(args), args.json),
-        Command::VerifyBundle(args) => (verify_bundle::run(args), false),
+        Command::VerifyBundle(args) => (conformance::verify(args), false),
+        Command::SignBundle(args) => (conformance::sign(args), false),
         Command::Audit(args) => (install::audit(args), args.json),
         Command::Trust(args) => (
             trust::run(args),

@@ -1,4 +1,4 @@
-//! `skillsig sign`: sign a bundle's manifest with an ed25519 key.
+//! `skillsig sign`: sign a bundle's manifest with an ed25519 key, or keyless with Sigstore.
 
 use std::path::{Path, PathBuf};
 
@@ -6,23 +6,50 @@ use clap::Args;
 use serde_json::json;
 use skillsig::Limits;
 use skillsig::manifest::{self, MAX_MANIFEST_BYTES};
+use skillsig::signing::keyless::{self, KeylessSignature, TokenSources};
 use skillsig::signing::{self, SignError, envelope};
+use skillsig::sigstore::TrustedRoot;
 
 use crate::failure::{Failure, print_json};
 use crate::files;
+use crate::keyless::{interactive, load_sigstore_root, read_json_text, root_or_public_good};
 
 /// Sign a bundle: checks that the bundle matches its manifest, then writes
 /// `<bundle>.sigstore.json`, a Sigstore bundle v0.3 holding a DSSE envelope over the manifest.
 ///
-/// The key's passphrase comes from SKILLSIG_PASSWORD, or is asked for when stdin is a terminal.
+/// With --key, an ed25519 key signs; its passphrase comes from SKILLSIG_PASSWORD, or is asked
+/// for when stdin is a terminal.
+///
+/// With --keyless, Sigstore signs with your OIDC identity: the identity token comes from
+/// --identity-token, else GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN, which a job
+/// gets with `permissions: id-token: write`), else SIGSTORE_ID_TOKEN, else a browser login when
+/// stdin is a terminal. Fulcio certifies an ephemeral key for that identity, the signature is
+/// logged in Rekor, and the resulting bundle is verified against the Sigstore trusted root
+/// before it is written. The services come from a Sigstore signing config: the public-good one
+/// built in, or --signing-config. Consumers then trust the identity the command prints, with
+/// `skillsig trust add-publisher … --identity … --issuer …`.
 #[derive(Args)]
 #[command(after_help = crate::EXIT_CODES)]
 pub struct SignArgs {
     /// The `.skill` file.
     pub bundle: PathBuf,
     /// The private key (PKCS#8 PEM from `skillsig keygen`).
+    #[arg(long, required_unless_present = "keyless", conflicts_with = "keyless")]
+    pub key: Option<PathBuf>,
+    /// Sign with a Sigstore certificate for your OIDC identity instead of a key.
     #[arg(long)]
-    pub key: PathBuf,
+    pub keyless: bool,
+    /// The OIDC identity token for --keyless [default: from the environment; see above].
+    #[arg(long, value_name = "TOKEN", requires = "keyless")]
+    pub identity_token: Option<String>,
+    /// A Sigstore signing config naming Fulcio, Rekor and the OIDC provider
+    /// [default: the public-good services].
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub signing_config: Option<PathBuf>,
+    /// The Sigstore trusted root the new signature is checked against
+    /// [default: the public-good root].
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub sigstore_trusted_root: Option<PathBuf>,
     /// The manifest [default: BUNDLE.manifest.json].
     #[arg(long)]
     pub manifest: Option<PathBuf>,
@@ -52,17 +79,45 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
     let bundle = files::read_limited(&args.bundle, limits.max_bundle_bytes)?;
     let manifest = files::read_limited(&manifest_path, MAX_MANIFEST_BYTES)?;
-    let key = files::read_secret_key(&args.key)?;
-    let signature = signing::sign_bundle(&bundle, &manifest, &key, &limits).map_err(|err| {
-        let subject = match err {
-            SignError::Manifest(_) => manifest_path.display(),
-            _ => args.bundle.display(),
+    let refused = |err: SignError| {
+        let (code, subject) = match err {
+            SignError::Manifest(_) => ("sign-refused", manifest_path.display()),
+            SignError::Keyless(_) => ("sigstore", args.bundle.display()),
+            _ => ("sign-refused", args.bundle.display()),
         };
-        Failure::refused(
-            "sign-refused",
-            format!("{subject}: {err}\nNothing was signed."),
-        )
-    })?;
+        Failure::refused(code, format!("{subject}: {err}\nNothing was signed."))
+    };
+    let Some(key_path) = &args.key else {
+        let config = args
+            .signing_config
+            .as_deref()
+            .map(read_json_text)
+            .transpose()?;
+        let root = load_sigstore_root(args.sigstore_trusted_root.as_deref())?;
+        let signed = sign_keyless(args, &bundle, &manifest, config.as_deref(), &root, &limits)
+            .map_err(refused)?;
+        files::replace(&output, signed.bundle_json.as_bytes())?;
+        let (identity, issuer) = (&signed.signer.identity, &signed.signer.issuer);
+        if args.json {
+            print_json(&json!({
+                "signature": output,
+                "bundle": args.bundle,
+                "identity": identity,
+                "issuer": issuer,
+            }));
+        } else {
+            println!("Signed {} keyless as {identity}", args.bundle.display());
+            println!("  issuer     {issuer}");
+            println!("  signature  {}", output.display());
+            println!("Consumers trust this signer with:");
+            println!(
+                "  skillsig trust add-publisher <id> --namespace <namespace> --identity '{identity}' --issuer '{issuer}'"
+            );
+        }
+        return Ok(());
+    };
+    let key = files::read_secret_key(key_path)?;
+    let signature = signing::sign_bundle(&bundle, &manifest, &key, &limits).map_err(refused)?;
     files::replace(&output, signature.as_bytes())?;
     let key_id = key.public().id().to_string();
     if args.json {
@@ -72,4 +127,24 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         println!("  signature  {}", output.display());
     }
     Ok(())
+}
+
+fn sign_keyless(
+    args: &SignArgs,
+    bundle: &[u8],
+    manifest: &[u8],
+    signing_config: Option<&str>,
+    root: &Option<TrustedRoot>,
+    limits: &Limits,
+) -> Result<KeylessSignature, SignError> {
+    let services = keyless::services(signing_config)?;
+    let sources = TokenSources::from_environment(args.identity_token.clone(), interactive());
+    keyless::sign_bundle(
+        bundle,
+        manifest,
+        &sources,
+        &services,
+        root_or_public_good(root),
+        limits,
+    )
 }

@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use skillsig::signing::keys::{KeyId, PublicKey};
 use skillsig::trust::state::{LoadError, TrustState};
-use skillsig::trust::{self, MAX_TRUST_ROOT_BYTES, TrustRoot, TrustRootFile};
+use skillsig::trust::{self, Identity, MAX_TRUST_ROOT_BYTES, TrustRoot, TrustRootFile};
 
 use crate::failure::{Failure, print_json};
 use crate::files;
@@ -48,6 +48,18 @@ pub enum TrustCommand {
         /// A public key of the publisher (PEM; repeatable).
         #[arg(long = "key")]
         keys: Vec<PathBuf>,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
+    /// Allow a keyless signing identity (a Sigstore certificate from CI or an email login) for
+    /// a publisher, e.g. `--identity https://github.com/acme/skills/.github/workflows/release.yml@refs/tags/v1.0.0`
+    /// or `--identity-regex '^https://github\.com/acme/skills/\.github/workflows/release\.yml@refs/tags/v.*$'`,
+    /// with `--issuer https://token.actions.githubusercontent.com`.
+    AddIdentity {
+        /// Publisher id.
+        id: String,
+        #[command(flatten)]
+        identity: IdentityArgs,
     },
     /// Add a public key to a publisher.
     AddKey {
@@ -163,20 +175,37 @@ pub fn run(args: &TrustArgs) -> Result<(), Failure> {
             id,
             namespaces,
             keys,
+            identity,
         } => {
             let keys = keys
                 .iter()
                 .map(|k| read_public_key(k))
                 .collect::<Result<Vec<_>, _>>()?;
+            let identity = identity.to_identity()?;
             edit(&path, |file| {
                 file.add_publisher(id, namespaces)?;
                 for key in &keys {
                     file.add_key(id, key, None, None)?;
                 }
+                if let Some(identity) = identity.clone() {
+                    file.add_identity(id, identity)?;
+                }
                 Ok(format!(
                     "added publisher {id:?} for {}",
                     namespaces.join(", ")
                 ))
+            })
+        }
+        TrustCommand::AddIdentity { id, identity } => {
+            let identity = identity.to_identity()?.ok_or_else(|| {
+                Failure::error(
+                    "usage",
+                    "give --identity or --identity-regex, with --issuer",
+                )
+            })?;
+            edit(&path, |file| {
+                file.add_identity(id, identity.clone())?;
+                Ok(format!("added a keyless identity to publisher {id:?}"))
             })
         }
         TrustCommand::AddKey {
@@ -372,4 +401,46 @@ fn show(path: &Path, now: Timestamp, as_json: bool) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A keyless identity on the command line: issuer plus an exact subject or an anchored regex.
+#[derive(Args, Clone, Debug)]
+pub struct IdentityArgs {
+    /// A certificate identity (SAN) allowed to sign keyless, exactly: an email, or a CI
+    /// workflow URI.
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        requires = "issuer",
+        conflicts_with = "identity_regex"
+    )]
+    identity: Option<String>,
+    /// A regular expression the whole certificate identity must match; write it with ^ and $.
+    #[arg(long, value_name = "REGEX", requires = "issuer")]
+    identity_regex: Option<String>,
+    /// The OIDC issuer that must vouch for the identity, e.g.
+    /// https://token.actions.githubusercontent.com.
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+}
+
+impl IdentityArgs {
+    fn to_identity(&self) -> Result<Option<Identity>, Failure> {
+        match (&self.identity, &self.identity_regex, &self.issuer) {
+            (None, None, None) => Ok(None),
+            (subject, subject_regex, Some(issuer))
+                if subject.is_some() || subject_regex.is_some() =>
+            {
+                Ok(Some(Identity {
+                    issuer: issuer.clone(),
+                    subject: subject.clone(),
+                    subject_regex: subject_regex.clone(),
+                }))
+            }
+            _ => Err(Failure::error(
+                "usage",
+                "--issuer goes with --identity or --identity-regex",
+            )),
+        }
+    }
 }

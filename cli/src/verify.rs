@@ -8,12 +8,12 @@ use skillsig::Limits;
 use skillsig::policy::{self, Policy};
 use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
 use skillsig::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES};
-use skillsig::verify::{self, VerifiedSkill};
+use skillsig::verify::{self, SignedBy, VerifiedSkill};
 
 use crate::failure::{Failure, print_json};
 use crate::files;
+use crate::keyless::{CertificateArgs, Signers};
 use crate::sign::beside;
-use crate::trust::load_trust_root;
 
 const VERIFY_EXIT_CODES: &str = "\
 Exit codes:
@@ -21,13 +21,18 @@ Exit codes:
   1  verification failed (the message names the check)
   2  usage error, or a file could not be read";
 
-/// Verify a signed bundle against the trust root, then show the publisher, the key and the
-/// permissions the Skill asks for.
+/// Verify a signed bundle against the trust root, then show the publisher, the key or
+/// certificate identity, and the permissions the Skill asks for.
 ///
 /// Checks, in order, stopping at the first failure: the trust root (signatures, expiry, no
 /// rollback); the signature file parses; the signing key is in the trust root; the signature
 /// verifies; the key is not revoked and is within its validity window; its publisher may sign
-/// the namespace; every file matches the manifest (no extra, missing or changed file, no
+/// the namespace. A keyless signature (made with `sign --keyless`) is checked offline against
+/// the Sigstore trusted root instead (certificate chain, SCT, signature, Rekor inclusion proof
+/// and signed checkpoint, log time inside the certificate's validity), and its certificate
+/// identity must be a publisher's identity in the trust root, which may sign the namespace —
+/// or, for ad-hoc checks without a trust root, the identity given with
+/// --certificate-identity[-regexp] and --certificate-oidc-issuer. Then: every file matches the manifest (no extra, missing or changed file, no
 /// exec-bit change) and the tree digest recomputes; the bundle's own name, version and
 /// permissions equal the manifest's. Then the install policy: the publisher and trust root
 /// version, the permissions the Skill declares (deny and allow lists), and a scan of the
@@ -49,6 +54,8 @@ pub struct VerifyArgs {
     /// else the built-in default: signature required, findings at high or above block].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub certificate: CertificateArgs,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -83,13 +90,16 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES).map_err(failed)?;
     let now = jiff::Timestamp::now();
     let (policy, _policy_path) = load_policy(args.policy.as_deref()).map_err(failed)?;
-    let root = load_trust_root(args.trust_root.as_deref(), now).map_err(failed)?;
-    let verified = verify::verify(&bundle, &signature, &root, now, &limits).map_err(|err| {
-        failed(Failure::refused(
-            err.code(),
-            format!("{}: verification failed: {err}", args.bundle.display()),
-        ))
-    })?;
+    let signers =
+        Signers::load(args.trust_root.as_deref(), &args.certificate, now).map_err(failed)?;
+    let authority = signers.authority();
+    let verified =
+        verify::verify(&bundle, &signature, &authority, now, &limits).map_err(|err| {
+            failed(Failure::refused(
+                err.code(),
+                format!("{}: verification failed: {err}", args.bundle.display()),
+            ))
+        })?;
     let report = scan::scan(
         &ScanInput::from_tree(verified.tree()),
         &ScanOptions {
@@ -97,7 +107,10 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
             manifest_permissions: Some(verified.manifest().permissions().clone()),
         },
     );
-    let mut violations = policy.check_signer(verified.publisher(), verified.trust_root().1);
+    let mut violations = policy.check_signer(
+        verified.publisher(),
+        verified.trust_root().map_or(0, |(_, version)| version),
+    );
     violations.extend(policy.check_declared(verified.manifest().permissions()));
     violations.extend(policy.check_scan(&report));
     if !violations.is_empty() {
@@ -130,8 +143,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
 fn result_json(verified: &VerifiedSkill, report: &SkillReport) -> Value {
     let manifest = verified.manifest();
     let id = manifest.id();
-    let (root_name, root_version) = verified.trust_root();
-    json!({
+    let mut result = json!({
         "verified": true,
         "skill": {
             "id": id.to_string(),
@@ -141,23 +153,40 @@ fn result_json(verified: &VerifiedSkill, report: &SkillReport) -> Value {
             "description": manifest.statement().predicate.skill.description,
         },
         "publisher": verified.publisher(),
-        "key_id": verified.key_id().to_string(),
-        "trust_root": {"name": root_name, "version": root_version},
+        "signer": signer_json(verified.signed_by()),
         "tree_digest": format!("sha256:{}", hex::encode(manifest.tree_digest())),
         "files": manifest.records().len(),
         "permissions": manifest.permissions(),
         "permissions_described": manifest.permissions().describe(),
         "scan": {"verdict": report.verdict, "counts": report.counts, "undeclared": report.undeclared},
-    })
+    });
+    if let SignedBy::Key(key_id) = verified.signed_by() {
+        result["key_id"] = json!(key_id.to_string());
+    }
+    if let Some((name, version)) = verified.trust_root() {
+        result["trust_root"] = json!({"name": name, "version": version});
+    }
+    result
+}
+
+fn signer_json(signed_by: &SignedBy) -> Value {
+    match signed_by {
+        SignedBy::Key(key_id) => json!({"kind": "key", "key_id": key_id.to_string()}),
+        SignedBy::Certificate(c) => {
+            json!({"kind": "certificate", "identity": c.identity, "issuer": c.issuer})
+        }
+    }
 }
 
 fn print_human(verified: &VerifiedSkill, report: &SkillReport) {
     let manifest = verified.manifest();
-    let (root_name, root_version) = verified.trust_root();
     println!("Verified {}", manifest.id());
     println!("  publisher   {}", verified.publisher());
-    println!("  key         {}", verified.key_id());
-    println!("  trust root  {root_name} version {root_version}");
+    println!("  signed by   {}", verified.signed_by());
+    match verified.trust_root() {
+        Some((name, version)) => println!("  trust root  {name} version {version}"),
+        None => println!("  trust root  none (identity given on the command line)"),
+    }
     println!(
         "  files       {} (tree sha256:{})",
         manifest.records().len(),

@@ -70,7 +70,7 @@ fn bench(c: &mut Criterion) {
                 skillsig::verify::verify(
                     &packed.bundle,
                     signature.as_bytes(),
-                    &root,
+                    &skillsig::verify::Authority::trust_root(&root),
                     now,
                     &Limits::DEFAULT,
                 )

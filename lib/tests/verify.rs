@@ -14,7 +14,7 @@ use skillsig::signing::sign_bundle;
 use skillsig::tree::{FileTree, SkillPath, TreeBuilder};
 use skillsig::trust::state::{LoadError, TrustState};
 use skillsig::trust::{TrustError, TrustRoot, TrustRootFile};
-use skillsig::verify::{VerifyError, verify};
+use skillsig::verify::{Authority, SignedBy, VerifyError, verify};
 
 fn now() -> Timestamp {
     Timestamp::now()
@@ -68,7 +68,7 @@ impl World {
         verify(
             bundle,
             &self.signature,
-            &self.root(),
+            &Authority::trust_root(&self.root()),
             now(),
             &Limits::DEFAULT,
         )
@@ -111,12 +111,15 @@ fn round_trip_verifies_and_reports_publisher_key_and_permissions() {
     let world = World::new();
     let verified = world.verify().unwrap();
     assert_eq!(verified.publisher(), "example");
-    assert_eq!(verified.key_id(), world.key.public().id());
+    assert_eq!(
+        verified.signed_by(),
+        &SignedBy::Key(world.key.public().id().clone())
+    );
     assert_eq!(
         verified.manifest().id().to_string(),
         "example/weather-report@1.0.0"
     );
-    assert_eq!(verified.trust_root(), ("test", 1));
+    assert_eq!(verified.trust_root(), Some(("test", 1)));
     assert!(
         verified
             .manifest()
@@ -213,7 +216,7 @@ fn signature_of_another_bundle() {
     let err = verify(
         &world.packed.bundle,
         other_signature.as_bytes(),
-        &world.root(),
+        &Authority::trust_root(&world.root()),
         now(),
         &Limits::DEFAULT,
     )

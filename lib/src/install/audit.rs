@@ -13,8 +13,7 @@ use crate::manifest::Manifest;
 use crate::policy::Policy;
 use crate::scan::{self, ScanInput, ScanOptions};
 use crate::tree::sha256;
-use crate::trust::TrustRoot;
-use crate::verify;
+use crate::verify::{self, Authority};
 
 /// One problem with an installed Skill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,7 +59,7 @@ pub fn skill_folders(root: &Path) -> Vec<PathBuf> {
 /// Audits one installed Skill folder against the current trust root and policy.
 pub fn audit_skill(
     dir: &Path,
-    root: Option<&TrustRoot>,
+    authority: Option<&Authority>,
     policy: &Policy,
     now: Timestamp,
     limits: &Limits,
@@ -115,9 +114,9 @@ pub fn audit_skill(
             ),
         }
         if receipt.signed {
-            match (root, std::fs::read(receipt_dir.join(SIGNATURE_FILE))) {
-                (Some(root), Ok(signature)) => {
-                    match verify::verify_signature(&signature, root, now) {
+            match (authority, std::fs::read(receipt_dir.join(SIGNATURE_FILE))) {
+                (Some(authority), Ok(signature)) => {
+                    match verify::verify_signature(&signature, authority, now) {
                         Ok(signed) if Some(&signed.manifest_bytes) == manifest_bytes.as_ref() => {}
                         Ok(_) => push(
                             "signer-not-trusted",

@@ -22,9 +22,9 @@ use crate::limits::Limits;
 use crate::manifest::Manifest;
 use crate::policy::{Policy, Violation};
 use crate::scan::{self, ScanInput, ScanOptions, SkillReport};
+use crate::sigstore::CertificateSigner;
 use crate::tree::{FileTree, sha256};
-use crate::trust::TrustRoot;
-use crate::verify::{self, VerifiedSkill, VerifyError};
+use crate::verify::{self, Authority, SignedBy, VerifiedSkill, VerifyError};
 
 /// Folder, inside an installed Skill, that holds the receipt, manifest and signature.
 pub const RECEIPT_DIR: &str = ".skillsig";
@@ -81,9 +81,29 @@ pub struct Receipt {
     pub publisher: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub key_id: Option<String>,
+    /// For a keyless signature: the certificate's identity and issuer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub certificate_identity: Option<CertificateIdentityRef>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trust_root: Option<TrustRootRef>,
     pub scan: ScanSummary,
+}
+
+/// The identity a keyless signature's certificate names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateIdentityRef {
+    pub identity: String,
+    pub issuer: String,
+}
+
+impl From<CertificateSigner> for CertificateIdentityRef {
+    fn from(c: CertificateSigner) -> Self {
+        CertificateIdentityRef {
+            identity: c.identity,
+            issuer: c.issuer,
+        }
+    }
 }
 
 /// Name and version of a trust root.
@@ -127,7 +147,7 @@ pub enum InstallError {
 /// the policy. Every policy violation is reported at once.
 pub fn approve(
     fetched: &fetch::Fetched,
-    root: &TrustRoot,
+    authority: &Authority,
     policy: &Policy,
     allow_unsigned_flag: bool,
     now: Timestamp,
@@ -140,7 +160,7 @@ pub fn approve(
         Option<VerifiedSkill>,
     ) = match &fetched.signature {
         Some(signature) => {
-            let verified = verify::verify(&fetched.bundle, signature, root, now, limits)?;
+            let verified = verify::verify(&fetched.bundle, signature, authority, now, limits)?;
             (
                 verified.manifest().clone(),
                 verified.manifest_bytes().to_vec(),
@@ -161,7 +181,10 @@ pub fn approve(
     // A Skill that declares a denied permission is refused before its code is looked at.
     let mut violations = policy.check_declared(manifest.permissions());
     if let Some(verified) = &signer {
-        violations.extend(policy.check_signer(verified.publisher(), verified.trust_root().1));
+        violations.extend(policy.check_signer(
+            verified.publisher(),
+            verified.trust_root().map_or(0, |r| r.1),
+        ));
     }
     if !violations.is_empty() {
         return Err(InstallError::Policy(violations));
@@ -186,11 +209,21 @@ pub fn approve(
         tree_digest: hex::encode(manifest.tree_digest()),
         signed: signer.is_some(),
         publisher: signer.as_ref().map(|v| v.publisher().to_owned()),
-        key_id: signer.as_ref().map(|v| v.key_id().to_string()),
-        trust_root: signer.as_ref().map(|v| TrustRootRef {
-            name: v.trust_root().0.to_owned(),
-            version: v.trust_root().1,
+        key_id: signer.as_ref().and_then(|v| match v.signed_by() {
+            SignedBy::Key(id) => Some(id.to_string()),
+            SignedBy::Certificate(_) => None,
         }),
+        certificate_identity: signer.as_ref().and_then(|v| match v.signed_by() {
+            SignedBy::Key(_) => None,
+            SignedBy::Certificate(c) => Some(c.clone().into()),
+        }),
+        trust_root: signer
+            .as_ref()
+            .and_then(|v| v.trust_root())
+            .map(|(name, version)| TrustRootRef {
+                name: name.to_owned(),
+                version,
+            }),
         scan: ScanSummary {
             verdict: format!("{:?}", report.verdict).to_ascii_lowercase(),
             counts: report

@@ -53,6 +53,12 @@ pub struct SigstoreBundle {
 pub struct VerificationMaterial {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<PublicKeyHint>,
+    /// A Fulcio leaf certificate (keyless, bundle v0.3); checked by [`crate::sigstore`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<serde_json::Value>,
+    /// A certificate chain (keyless, bundles before v0.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x509_certificate_chain: Option<serde_json::Value>,
     #[serde(default)]
     pub tlog_entries: Vec<serde_json::Value>,
 }
@@ -133,6 +139,8 @@ pub fn sign(payload: &[u8], payload_type: &str, key: &SecretKey) -> String {
             public_key: Some(PublicKeyHint {
                 hint: key_id.clone(),
             }),
+            certificate: None,
+            x509_certificate_chain: None,
             tlog_entries: Vec::new(),
         },
         dsse_envelope: Some(DsseEnvelope {
@@ -149,8 +157,7 @@ pub fn sign(payload: &[u8], payload_type: &str, key: &SecretKey) -> String {
     text
 }
 
-/// Parses a signature file in key mode, requiring `expected_payload_type`.
-pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload, EnvelopeError> {
+fn read_bundle(bytes: &[u8]) -> Result<SigstoreBundle, EnvelopeError> {
     if bytes.len() as u64 > MAX_SIGNATURE_FILE_BYTES {
         return Err(EnvelopeError::TooLarge);
     }
@@ -159,7 +166,18 @@ pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload,
     if !ACCEPTED_MEDIA_TYPES.contains(&bundle.media_type.as_str()) {
         return Err(EnvelopeError::MediaType(bundle.media_type));
     }
-    let envelope = bundle.dsse_envelope.ok_or(EnvelopeError::NoEnvelope)?;
+    Ok(bundle)
+}
+
+/// The envelope, with the expected payload type and exactly one signature.
+fn single_signature(
+    bundle: &SigstoreBundle,
+    expected_payload_type: &str,
+) -> Result<(DsseEnvelope, DsseSignature), EnvelopeError> {
+    let envelope = bundle
+        .dsse_envelope
+        .clone()
+        .ok_or(EnvelopeError::NoEnvelope)?;
     if envelope.payload_type != expected_payload_type {
         return Err(EnvelopeError::PayloadType {
             found: envelope.payload_type,
@@ -169,6 +187,42 @@ pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload,
     let [signature] = envelope.signatures.as_slice() else {
         return Err(EnvelopeError::SignatureCount(envelope.signatures.len()));
     };
+    let signature = signature.clone();
+    Ok((envelope, signature))
+}
+
+/// Whether a signature file is keyless: it carries a certificate rather than a key hint.
+pub fn is_keyless(bytes: &[u8]) -> Result<bool, EnvelopeError> {
+    let material = read_bundle(bytes)?.verification_material;
+    Ok(material.public_key.is_none()
+        && (material.certificate.is_some() || material.x509_certificate_chain.is_some()))
+}
+
+/// Parses a keyless signature file, requiring `expected_payload_type`; its signature,
+/// certificate and log entries are for [`crate::sigstore`] to check.
+pub fn parse_keyless(
+    bytes: &[u8],
+    expected_payload_type: &str,
+) -> Result<SignedPayload, EnvelopeError> {
+    let bundle = read_bundle(bytes)?;
+    let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
+    Ok(SignedPayload {
+        key_id: String::new(),
+        payload_type: envelope.payload_type,
+        payload: STANDARD
+            .decode(&envelope.payload)
+            .map_err(|_| EnvelopeError::Base64("payload"))?,
+        signature: STANDARD
+            .decode(&signature.sig)
+            .map_err(|_| EnvelopeError::Base64("signature"))?,
+    })
+}
+
+/// Parses a signature file in key mode, requiring `expected_payload_type`.
+pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload, EnvelopeError> {
+    let bundle = read_bundle(bytes)?;
+    let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
+    let signature = &signature;
     let hint = bundle
         .verification_material
         .public_key

@@ -1,10 +1,12 @@
-//! Signing a packed Skill: ed25519 keys, and DSSE envelopes carried in Sigstore bundles.
+//! Signing a packed Skill: ed25519 keys or keyless (Sigstore), DSSE envelopes carried in
+//! Sigstore bundles.
 //!
 //! The signature covers the manifest's exact bytes (an in-toto statement), so it binds every
 //! file, the identity and the declared permissions at once. [`sign_bundle`] refuses a bundle
 //! that does not match its manifest: nobody should sign something that verification rejects.
 
 pub mod envelope;
+pub mod keyless;
 pub mod keys;
 
 use crate::bundle::{self, ReadError};
@@ -21,6 +23,8 @@ pub enum SignError {
     Manifest(#[from] ManifestError),
     #[error("{0}")]
     Content(#[from] ContentMismatch),
+    #[error("{0}")]
+    Keyless(#[from] keyless::KeylessError),
 }
 
 /// Checks the bundle against its manifest and returns the signature file (a Sigstore bundle

@@ -5,7 +5,12 @@
 //! crate. This module only chooses the trusted root (the public-good one shipped inside the
 //! binary, or one given) and the identity policy, and turns the outcome into skillsig's errors.
 
-use sigstore_verify::trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
+pub mod identity;
+
+use std::sync::OnceLock;
+
+use sigstore_verify::trust_root::SIGSTORE_PRODUCTION_TRUSTED_ROOT;
+pub use sigstore_verify::trust_root::TrustedRoot;
 use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, Sha256Hash};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
 
@@ -42,6 +47,59 @@ pub enum SigstoreError {
 pub fn trusted_root(json: Option<&str>) -> Result<TrustedRoot, SigstoreError> {
     TrustedRoot::from_json(json.unwrap_or(SIGSTORE_PRODUCTION_TRUSTED_ROOT))
         .map_err(|e| SigstoreError::TrustedRoot(e.to_string()))
+}
+
+/// The public-good trusted root shipped in the binary, parsed once.
+pub fn public_good_root() -> &'static TrustedRoot {
+    static ROOT: OnceLock<TrustedRoot> = OnceLock::new();
+    ROOT.get_or_init(|| trusted_root(None).expect("the built-in trusted root parses"))
+}
+
+/// Who a verified certificate says signed: not yet an authorisation, which the caller decides
+/// (trust-root identities or the command line's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateSigner {
+    /// The certificate's SAN: an email address or a URI (for CI, the workflow).
+    pub identity: String,
+    /// The OIDC issuer recorded in the certificate.
+    pub issuer: String,
+}
+
+/// Verifies a keyless Sigstore bundle over an artifact known by its SHA-256 (for a DSSE
+/// in-toto envelope: a subject digest of the statement), offline and for any identity, and
+/// returns the identity the verified certificate names. Everything but the identity policy is
+/// checked as in [`verify_bundle`]; a bundle signed with a managed key is refused here.
+pub fn verify_certificate_bundle(
+    bundle_json: &str,
+    sha256: [u8; 32],
+    root: &TrustedRoot,
+) -> Result<CertificateSigner, SigstoreError> {
+    let bundle =
+        Bundle::from_json(bundle_json).map_err(|e| SigstoreError::Bundle(e.to_string()))?;
+    let hash = Sha256Hash::from_hex(&hex::encode(sha256))
+        .map_err(|e| SigstoreError::Bundle(e.to_string()))?;
+    let result = sigstore_verify::verify(
+        Artifact::Digest(ArtifactDigest::sha256(hash)),
+        &bundle,
+        &VerificationPolicy::any_identity(),
+        root,
+    )
+    .map_err(|e| SigstoreError::Verify(e.to_string()))?;
+    // any_identity() keeps every cryptographic check on; refuse anything that slipped past them.
+    if !(result.certificate_verified() && result.sct_verified() && result.tlog_verified()) {
+        return Err(SigstoreError::Verify(
+            "the certificate, its SCT or the transparency log entry was not verified".into(),
+        ));
+    }
+    match (result.identity(), result.issuer()) {
+        (Some(identity), Some(issuer)) => Ok(CertificateSigner {
+            identity: identity.as_str().to_owned(),
+            issuer: issuer.to_owned(),
+        }),
+        _ => Err(SigstoreError::Verify(
+            "the certificate names no identity or no OIDC issuer".into(),
+        )),
+    }
 }
 
 /// Verifies a Sigstore bundle over `artifact` for `signer`, offline: certificate chain and SCT,

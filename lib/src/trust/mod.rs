@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::signing::keys::{KeyError, KeyId, PublicKey, SecretKey};
+use crate::sigstore::identity::CertificateIdentity;
 use crate::skill::frontmatter::is_spec_name;
 
 /// `_type` of a trust root.
@@ -270,6 +271,24 @@ impl TrustRootFile {
         Ok(())
     }
 
+    /// Adds a keyless (Sigstore certificate) identity to a publisher.
+    pub fn add_identity(&mut self, publisher: &str, identity: Identity) -> Result<(), TrustError> {
+        check_identity(publisher, &identity).map_err(|e| TrustError::Edit(e.to_string()))?;
+        let entry = self
+            .signed
+            .publishers
+            .iter_mut()
+            .find(|p| p.id == publisher)
+            .ok_or_else(|| TrustError::NoPublisher(publisher.into()))?;
+        if entry.identities.contains(&identity) {
+            return Err(TrustError::Edit(format!(
+                "publisher {publisher:?} already has this identity"
+            )));
+        }
+        entry.identities.push(identity);
+        Ok(())
+    }
+
     /// Adds a key to a publisher.
     pub fn add_key(
         &mut self,
@@ -517,6 +536,21 @@ impl TrustRoot {
         self.file.signed.revoked.iter().find(|r| &r.keyid == keyid)
     }
 
+    /// The publishers that list the certificate identity `subject` from `issuer`.
+    pub fn publishers_for_identity(&self, issuer: &str, subject: &str) -> Vec<&Publisher> {
+        self.file
+            .signed
+            .publishers
+            .iter()
+            .filter(|p| {
+                p.identities.iter().any(|i| {
+                    CertificateIdentity::from_trust_root(i)
+                        .is_ok_and(|c| c.matches(issuer, subject))
+                })
+            })
+            .collect()
+    }
+
     /// Whether `publisher` may sign Skills in `namespace`.
     pub fn may_sign(publisher: &Publisher, namespace: &str) -> bool {
         publisher
@@ -604,7 +638,12 @@ fn check_identity(publisher: &str, identity: &Identity) -> Result<(), TrustError
     }
     match (&identity.subject, &identity.subject_regex) {
         (Some(_), None) => Ok(()),
-        (None, Some(regex)) if regex.starts_with('^') && regex.ends_with('$') => Ok(()),
+        (None, Some(regex)) if regex.starts_with('^') && regex.ends_with('$') => {
+            match CertificateIdentity::from_trust_root(identity) {
+                Ok(_) => Ok(()),
+                Err(e) => bad(&format!("subject_regex does not compile: {e}")),
+            }
+        }
         (None, Some(_)) => bad("subject_regex must be anchored with ^ and $"),
         _ => bad("needs exactly one of subject and subject_regex"),
     }

@@ -7,6 +7,12 @@
 //! not revoked and is inside its validity window; its publisher may sign the namespace; every
 //! file of the bundle matches the manifest and the tree digest recomputes; the bundle's own
 //! name, version and permissions equal the manifest's.
+//!
+//! A keyless signature (a Fulcio certificate instead of a key hint) takes the Sigstore path
+//! for its first checks: certificate chain and SCT against the Sigstore trusted root, the
+//! DSSE signature, the Rekor entry and its inclusion proof, offline ([`crate::sigstore`]);
+//! then the certificate's identity must be one the [`Authority`] names: a trust-root
+//! publisher's identity (which also decides the namespaces), or one given for ad-hoc use.
 
 use jiff::Timestamp;
 
@@ -15,9 +21,74 @@ use crate::limits::Limits;
 use crate::manifest::{ContentMismatch, Manifest, ManifestError, PAYLOAD_TYPE};
 use crate::signing::envelope::{self, EnvelopeError};
 use crate::signing::keys::KeyId;
+use crate::sigstore::identity::CertificateIdentity;
+use crate::sigstore::{self, CertificateSigner, SigstoreError, TrustedRoot};
 use crate::skill::SkillInfo;
 use crate::tree::FileTree;
 use crate::trust::TrustRoot;
+
+/// Who may sign: the trust root's publishers, or (ad hoc, keyless only) certificate
+/// identities given by the user; plus the Sigstore trusted root that certificates chain to.
+#[derive(Debug, Clone)]
+pub struct Authority<'a> {
+    signers: Signers<'a>,
+    sigstore_root: &'a TrustedRoot,
+}
+
+#[derive(Debug, Clone)]
+enum Signers<'a> {
+    TrustRoot(&'a TrustRoot),
+    Identities(Vec<CertificateIdentity>),
+}
+
+impl<'a> Authority<'a> {
+    /// The publishers of `root`; certificates against the Sigstore public-good root.
+    pub fn trust_root(root: &'a TrustRoot) -> Self {
+        Authority {
+            signers: Signers::TrustRoot(root),
+            sigstore_root: sigstore::public_good_root(),
+        }
+    }
+
+    /// Any of these certificate identities, whatever the namespace (cosign's ad-hoc mode: no
+    /// trust root, so key signatures cannot verify and no namespace rule applies).
+    pub fn identities(identities: Vec<CertificateIdentity>) -> Self {
+        Authority {
+            signers: Signers::Identities(identities),
+            sigstore_root: sigstore::public_good_root(),
+        }
+    }
+
+    /// Certificates must chain to `root` instead of the public-good root (staging, private
+    /// deployments, tests).
+    pub fn with_sigstore_root(mut self, root: &'a TrustedRoot) -> Self {
+        self.sigstore_root = root;
+        self
+    }
+
+    fn trust_root_ref(&self) -> Option<&'a TrustRoot> {
+        match self.signers {
+            Signers::TrustRoot(root) => Some(root),
+            Signers::Identities(_) => None,
+        }
+    }
+}
+
+/// What made the signature: a trust-root key, or a Sigstore certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedBy {
+    Key(KeyId),
+    Certificate(CertificateSigner),
+}
+
+impl std::fmt::Display for SignedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignedBy::Key(id) => write!(f, "key {id}"),
+            SignedBy::Certificate(c) => write!(f, "{} (issuer {})", c.identity, c.issuer),
+        }
+    }
+}
 
 /// Why verification failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +122,18 @@ pub enum VerifyError {
     Bundle(#[from] ReadError),
     #[error("{0}")]
     Content(#[from] ContentMismatch),
+    #[error("the keyless signature does not verify: {0}")]
+    Sigstore(#[from] SigstoreError),
+    #[error("the certificate identity {identity} (issuer {issuer}) is not allowed to sign: {why}")]
+    UnknownIdentity {
+        identity: String,
+        issuer: String,
+        why: String,
+    },
+    #[error(
+        "the signature is made with a key, but only certificate identities were given; verify it against a trust root"
+    )]
+    KeyWithoutTrustRoot,
 }
 
 impl VerifyError {
@@ -72,6 +155,9 @@ impl VerifyError {
             VerifyError::Content(ContentMismatch::Permissions) => "permissions-mismatch",
             VerifyError::Content(ContentMismatch::Field(_)) => "manifest-mismatch",
             VerifyError::Content(ContentMismatch::Skill(_)) => "skill-invalid",
+            VerifyError::Sigstore(_) => "sigstore",
+            VerifyError::UnknownIdentity { .. } => "unknown-identity",
+            VerifyError::KeyWithoutTrustRoot => "key-without-trust-root",
         }
     }
 }
@@ -84,9 +170,8 @@ pub struct VerifiedSkill {
     info: SkillInfo,
     tree: FileTree,
     publisher: String,
-    key_id: KeyId,
-    trust_root_name: String,
-    trust_root_version: u64,
+    signed_by: SignedBy,
+    trust_root: Option<(String, u64)>,
 }
 
 impl VerifiedSkill {
@@ -110,23 +195,24 @@ impl VerifiedSkill {
         &self.tree
     }
 
-    /// The id of the publisher whose key signed.
+    /// The id of the trust-root publisher that signed; in ad-hoc identity mode, the
+    /// certificate identity.
     pub fn publisher(&self) -> &str {
         &self.publisher
     }
 
-    /// The signing key's id.
-    pub fn key_id(&self) -> &KeyId {
-        &self.key_id
+    /// The key or certificate that signed.
+    pub fn signed_by(&self) -> &SignedBy {
+        &self.signed_by
     }
 
-    /// Name and version of the trust root used.
-    pub fn trust_root(&self) -> (&str, u64) {
-        (&self.trust_root_name, self.trust_root_version)
+    /// Name and version of the trust root used (none in ad-hoc identity mode).
+    pub fn trust_root(&self) -> Option<(&str, u64)> {
+        self.trust_root.as_ref().map(|(n, v)| (n.as_str(), *v))
     }
 }
 
-/// A manifest whose signature verified against a trust root: who signed it, with which key.
+/// A manifest whose signature verified against an authority: who signed it, with what.
 /// Checking that files match it is separate ([`verify`] does both).
 #[derive(Debug, Clone)]
 pub struct SignedManifest {
@@ -134,16 +220,24 @@ pub struct SignedManifest {
     /// The exact manifest bytes that were signed.
     pub manifest_bytes: Vec<u8>,
     pub publisher: String,
-    pub key_id: KeyId,
+    pub signed_by: SignedBy,
 }
 
-/// Checks a signature file against `root` at `now`: the signature verifies, the key is known,
-/// not revoked, inside its window, and its publisher may sign the manifest's namespace.
+/// Checks a signature file against `authority` at `now`. With a key: the signature verifies,
+/// the key is in the trust root, not revoked, inside its window. With a certificate: the
+/// Sigstore checks pass and the identity is allowed. Either way the publisher must be allowed
+/// to sign the manifest's namespace.
 pub fn verify_signature(
     signature_bytes: &[u8],
-    root: &TrustRoot,
+    authority: &Authority,
     now: Timestamp,
 ) -> Result<SignedManifest, VerifyError> {
+    if envelope::is_keyless(signature_bytes)? {
+        return verify_keyless(signature_bytes, authority);
+    }
+    let root = authority
+        .trust_root_ref()
+        .ok_or(VerifyError::KeyWithoutTrustRoot)?;
     let signed = envelope::parse(signature_bytes, PAYLOAD_TYPE)?;
     let key_id =
         KeyId::parse(&signed.key_id).map_err(|_| VerifyError::UnknownKey(signed.key_id.clone()))?;
@@ -183,19 +277,76 @@ pub fn verify_signature(
         manifest,
         manifest_bytes: signed.payload,
         publisher: publisher.id.clone(),
-        key_id,
+        signed_by: SignedBy::Key(key_id),
     })
 }
 
-/// Verifies `bundle_bytes` with the signature file `signature_bytes` against `root` at `now`.
+fn verify_keyless(
+    signature_bytes: &[u8],
+    authority: &Authority,
+) -> Result<SignedManifest, VerifyError> {
+    let signed = envelope::parse_keyless(signature_bytes, PAYLOAD_TYPE)?;
+    // The statement is parsed before Sigstore verification only to learn which digest it
+    // claims; nothing from it is trusted until the certificate, signature and log entry hold.
+    let manifest = Manifest::from_json(&signed.payload)?;
+    let text = std::str::from_utf8(signature_bytes)
+        .map_err(|_| EnvelopeError::NotABundle("not UTF-8".into()))?;
+    let signer =
+        sigstore::verify_certificate_bundle(text, manifest.tree_digest(), authority.sigstore_root)?;
+    let refused = |why: String| VerifyError::UnknownIdentity {
+        identity: signer.identity.clone(),
+        issuer: signer.issuer.clone(),
+        why,
+    };
+    let namespace = &manifest.id().namespace;
+    let publisher = match &authority.signers {
+        Signers::Identities(identities) => {
+            if !identities
+                .iter()
+                .any(|i| i.matches(&signer.issuer, &signer.identity))
+            {
+                let wanted: Vec<String> = identities.iter().map(|i| i.to_string()).collect();
+                return Err(refused(format!("expected {}", wanted.join(" or "))));
+            }
+            signer.identity.clone()
+        }
+        Signers::TrustRoot(root) => {
+            let matching = root.publishers_for_identity(&signer.issuer, &signer.identity);
+            if matching.is_empty() {
+                return Err(refused(format!(
+                    "no publisher in trust root {:?} has this identity",
+                    root.name()
+                )));
+            }
+            match matching.iter().find(|p| TrustRoot::may_sign(p, namespace)) {
+                Some(publisher) => publisher.id.clone(),
+                None => {
+                    return Err(VerifyError::Namespace {
+                        publisher: matching[0].id.clone(),
+                        namespace: namespace.clone(),
+                    });
+                }
+            }
+        }
+    };
+    Ok(SignedManifest {
+        manifest,
+        manifest_bytes: signed.payload,
+        publisher,
+        signed_by: SignedBy::Certificate(signer),
+    })
+}
+
+/// Verifies `bundle_bytes` with the signature file `signature_bytes` against `authority` at
+/// `now`.
 pub fn verify(
     bundle_bytes: &[u8],
     signature_bytes: &[u8],
-    root: &TrustRoot,
+    authority: &Authority,
     now: Timestamp,
     limits: &Limits,
 ) -> Result<VerifiedSkill, VerifyError> {
-    let signed = verify_signature(signature_bytes, root, now)?;
+    let signed = verify_signature(signature_bytes, authority, now)?;
     let bundle = bundle::read_bytes(bundle_bytes, limits)?;
     let info = signed.manifest.check_bundle(&bundle, limits)?;
     Ok(VerifiedSkill {
@@ -204,8 +355,9 @@ pub fn verify(
         info,
         tree: bundle.tree,
         publisher: signed.publisher,
-        key_id: signed.key_id,
-        trust_root_name: root.name().to_owned(),
-        trust_root_version: root.version(),
+        signed_by: signed.signed_by,
+        trust_root: authority
+            .trust_root_ref()
+            .map(|root| (root.name().to_owned(), root.version())),
     })
 }

@@ -1,12 +1,15 @@
-//! `skillsig verify-bundle`: the Sigstore conformance suite's client protocol.
+//! `skillsig verify-bundle` and `skillsig sign-bundle`: the Sigstore conformance suite's
+//! client protocol, so that the public suite can drive the binary unmodified.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use skillsig::signing::keyless::{self, TokenSources};
 use skillsig::sigstore::{self, SignedArtifact, Signer};
 
 use crate::failure::Failure;
 use crate::files;
+use crate::keyless::{load_sigstore_root, read_json_text, root_or_public_good};
 
 /// Verify a Sigstore bundle over a file or a `sha256:` digest, offline, as the Sigstore
 /// conformance suite drives clients: with a certificate identity and OIDC issuer, or with a
@@ -50,13 +53,7 @@ fn artifact(arg: &str) -> Result<SignedArtifact, Failure> {
     Ok(SignedArtifact::Bytes(bytes))
 }
 
-fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = files::read_limited(path, 16 * 1024 * 1024)?;
-    String::from_utf8(bytes)
-        .map_err(|_| Failure::error("io", format!("{}: not UTF-8 text", path.display())))
-}
-
-pub fn run(args: &VerifyBundleArgs) -> Result<(), Failure> {
+pub fn verify(args: &VerifyBundleArgs) -> Result<(), Failure> {
     let signer = match (
         &args.certificate_identity,
         &args.certificate_oidc_issuer,
@@ -67,7 +64,7 @@ pub fn run(args: &VerifyBundleArgs) -> Result<(), Failure> {
             issuer: issuer.clone(),
         },
         (None, None, Some(key)) => Signer::Key {
-            public_key_pem: read_text(key)?,
+            public_key_pem: read_json_text(key)?,
         },
         _ => {
             return Err(Failure::error(
@@ -76,13 +73,73 @@ pub fn run(args: &VerifyBundleArgs) -> Result<(), Failure> {
             ));
         }
     };
-    let bundle = read_text(&args.bundle)?;
-    let root_json = args.trusted_root.as_deref().map(read_text).transpose()?;
+    let bundle = read_json_text(&args.bundle)?;
+    let root_json = args
+        .trusted_root
+        .as_deref()
+        .map(read_json_text)
+        .transpose()?;
     let root = sigstore::trusted_root(root_json.as_deref())
         .map_err(|e| Failure::error("trusted-root", e.to_string()))?;
     let artifact = artifact(&args.file_or_digest)?;
     sigstore::verify_bundle(&bundle, &artifact, &signer, &root)
         .map_err(|e| Failure::refused("sigstore", format!("{}: {e}", args.bundle.display())))?;
     println!("Verified {}", args.bundle.display());
+    Ok(())
+}
+
+/// Sign a file keyless and write a Sigstore bundle, as the Sigstore conformance suite drives
+/// clients: Fulcio certifies an ephemeral key for the identity token's subject, the signature
+/// (a `hashedrekord` over the file) is logged in Rekor, and the bundle is verified against the
+/// trusted root before it is written. Services come from --signing-config, else the public-good
+/// ones; the trusted root from --trusted-root, else the public-good one.
+#[derive(Args)]
+#[command(after_help = crate::EXIT_CODES)]
+pub struct SignBundleArgs {
+    /// The OIDC identity token (a JWT) to sign with.
+    #[arg(long, value_name = "TOKEN")]
+    pub identity_token: String,
+    /// Where to write the Sigstore bundle (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// A Sigstore trusted root [default: the public-good root built in].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// A Sigstore signing config [default: the public-good services].
+    #[arg(long, value_name = "FILE")]
+    pub signing_config: Option<PathBuf>,
+    /// The file to sign.
+    pub file: PathBuf,
+}
+
+pub fn sign(args: &SignBundleArgs) -> Result<(), Failure> {
+    let artifact = files::read_limited(&args.file, 1024 * 1024 * 1024)?;
+    let config = args
+        .signing_config
+        .as_deref()
+        .map(read_json_text)
+        .transpose()?;
+    let root = load_sigstore_root(args.trusted_root.as_deref())?;
+    let refused = |e: keyless::KeylessError| {
+        Failure::refused(
+            "sigstore",
+            format!("{}: {e}\nNothing was signed.", args.file.display()),
+        )
+    };
+    let services = keyless::services(config.as_deref()).map_err(refused)?;
+    let sources = TokenSources {
+        given: Some(args.identity_token.clone()),
+        ..TokenSources::default()
+    };
+    let token = keyless::identity_token(&sources, &services).map_err(refused)?;
+    let signed = keyless::sign_artifact(&artifact, &token, &services, root_or_public_good(&root))
+        .map_err(refused)?;
+    files::replace(&args.bundle, signed.bundle_json.as_bytes())?;
+    println!(
+        "Signed {} as {} (issuer {})",
+        args.file.display(),
+        signed.signer.identity,
+        signed.signer.issuer
+    );
     Ok(())
 }
