@@ -171,6 +171,39 @@ fn keyless_signature_verifies_against_a_trust_root_identity() {
 }
 
 #[test]
+fn older_bundle_versions_with_certificate_chains_verify() {
+    let world = World::signed_by(ALICE);
+    world.trust("example", &["--identity", ALICE]);
+    let v03: Value = serde_json::from_slice(&fs::read(world.path(SIGNATURE)).unwrap()).unwrap();
+    for media_type in [
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+    ] {
+        let mut older = v03.clone();
+        older["mediaType"] = Value::String(media_type.into());
+        if media_type.ends_with("0.2") {
+            let certificate = older["verificationMaterial"]
+                .as_object_mut()
+                .unwrap()
+                .remove("certificate")
+                .unwrap();
+            older["verificationMaterial"]["x509CertificateChain"] =
+                serde_json::json!({"certificates": [certificate]});
+        }
+        fs::write(world.path(SIGNATURE), older.to_string()).unwrap();
+        world.verify(&[]).success();
+    }
+    let mut unknown = v03.clone();
+    unknown["mediaType"] =
+        Value::String("application/vnd.dev.sigstore.bundle+json;version=9".into());
+    fs::write(world.path(SIGNATURE), unknown.to_string()).unwrap();
+    world
+        .verify(&[])
+        .code(1)
+        .stderr(predicate::str::contains("media type"));
+}
+
+#[test]
 fn trust_root_regex_identities_match_whole_subjects() {
     let world = World::signed_by(ALICE);
     world.trust("example", &["--identity-regex", r"^.*@example\.com$"]);

@@ -18,6 +18,11 @@ const ACCEPTED_MEDIA_TYPES: &[&str] = &[
     BUNDLE_MEDIA_TYPE,
     "application/vnd.dev.sigstore.bundle+json;version=0.3",
 ];
+/// Keyless bundles from older Sigstore clients (certificate chains instead of one certificate).
+const OLDER_KEYLESS_MEDIA_TYPES: &[&str] = &[
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+];
 /// Suffix of the signature file written beside a bundle: `<bundle>.sigstore.json`.
 pub const FILE_SUFFIX: &str = ".sigstore.json";
 /// Largest signature file accepted.
@@ -157,13 +162,16 @@ pub fn sign(payload: &[u8], payload_type: &str, key: &SecretKey) -> String {
     text
 }
 
-fn read_bundle(bytes: &[u8]) -> Result<SigstoreBundle, EnvelopeError> {
+fn read_bundle(bytes: &[u8], media_types: &[&[&str]]) -> Result<SigstoreBundle, EnvelopeError> {
     if bytes.len() as u64 > MAX_SIGNATURE_FILE_BYTES {
         return Err(EnvelopeError::TooLarge);
     }
     let bundle: SigstoreBundle =
         serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotABundle(e.to_string()))?;
-    if !ACCEPTED_MEDIA_TYPES.contains(&bundle.media_type.as_str()) {
+    if !media_types
+        .iter()
+        .any(|list| list.contains(&bundle.media_type.as_str()))
+    {
         return Err(EnvelopeError::MediaType(bundle.media_type));
     }
     Ok(bundle)
@@ -193,7 +201,8 @@ fn single_signature(
 
 /// Whether a signature file is keyless: it carries a certificate rather than a key hint.
 pub fn is_keyless(bytes: &[u8]) -> Result<bool, EnvelopeError> {
-    let material = read_bundle(bytes)?.verification_material;
+    let material = read_bundle(bytes, &[ACCEPTED_MEDIA_TYPES, OLDER_KEYLESS_MEDIA_TYPES])?
+        .verification_material;
     Ok(material.public_key.is_none()
         && (material.certificate.is_some() || material.x509_certificate_chain.is_some()))
 }
@@ -204,7 +213,7 @@ pub fn parse_keyless(
     bytes: &[u8],
     expected_payload_type: &str,
 ) -> Result<SignedPayload, EnvelopeError> {
-    let bundle = read_bundle(bytes)?;
+    let bundle = read_bundle(bytes, &[ACCEPTED_MEDIA_TYPES, OLDER_KEYLESS_MEDIA_TYPES])?;
     let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
     Ok(SignedPayload {
         key_id: String::new(),
@@ -220,7 +229,7 @@ pub fn parse_keyless(
 
 /// Parses a signature file in key mode, requiring `expected_payload_type`.
 pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload, EnvelopeError> {
-    let bundle = read_bundle(bytes)?;
+    let bundle = read_bundle(bytes, &[ACCEPTED_MEDIA_TYPES])?;
     let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
     let signature = &signature;
     let hint = bundle
