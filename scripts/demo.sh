@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p skillsig-cli
-bin="$PWD/target/release/skillsig"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/skillsig"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export SKILLSIG_TRUST_ROOT="$work/trust.json" SKILLSIG_STATE_DIR="$work/state"
