@@ -199,6 +199,8 @@ pub struct SkillReport {
     pub unparsed: Vec<String>,
     pub skipped: Vec<SkippedFile>,
     pub declaration: DeclarationSource,
+    /// The declared permissions in plain words (empty when nothing is declared).
+    pub permissions_described: Vec<String>,
     /// Every capability used, as `kind:value`, sorted.
     pub capabilities: Vec<String>,
     /// Capabilities used but not declared.
@@ -319,6 +321,7 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
             })
             .collect(),
         declaration: source,
+        permissions_described: declared.as_ref().map(|d| d.describe()).unwrap_or_default(),
         capabilities: capability_list,
         undeclared,
         findings,
