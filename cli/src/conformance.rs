@@ -9,7 +9,7 @@ use skillsig::sigstore::{self, SignedArtifact, Signer};
 
 use crate::failure::Failure;
 use crate::files;
-use crate::keyless::{load_sigstore_root, read_json_text, root_or_public_good};
+use crate::keyless::{interactive, load_sigstore_root, read_json_text, root_or_public_good};
 
 /// Verify a Sigstore bundle over a file or a `sha256:` digest, offline, as the Sigstore
 /// conformance suite drives clients: with a certificate identity and OIDC issuer, or with a
@@ -89,16 +89,17 @@ pub fn verify(args: &VerifyBundleArgs) -> Result<(), Failure> {
 }
 
 /// Sign a file keyless and write a Sigstore bundle, as the Sigstore conformance suite drives
-/// clients: Fulcio certifies an ephemeral key for the identity token's subject, the signature
+/// clients (and as skillsig's release workflow signs its SHA256SUMS): Fulcio certifies an ephemeral key for the identity token's subject, the signature
 /// (a `hashedrekord` over the file) is logged in Rekor, and the bundle is verified against the
 /// trusted root before it is written. Services come from --signing-config, else the public-good
 /// ones; the trusted root from --trusted-root, else the public-good one.
 #[derive(Args)]
 #[command(after_help = crate::EXIT_CODES)]
 pub struct SignBundleArgs {
-    /// The OIDC identity token (a JWT) to sign with.
+    /// The OIDC identity token (a JWT) to sign with [default: from the environment, as
+    /// `skillsig sign --keyless` finds it].
     #[arg(long, value_name = "TOKEN")]
-    pub identity_token: String,
+    pub identity_token: Option<String>,
     /// Where to write the Sigstore bundle (JSON).
     #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
@@ -127,10 +128,7 @@ pub fn sign(args: &SignBundleArgs) -> Result<(), Failure> {
         )
     };
     let services = keyless::services(config.as_deref()).map_err(refused)?;
-    let sources = TokenSources {
-        given: Some(args.identity_token.clone()),
-        ..TokenSources::default()
-    };
+    let sources = TokenSources::from_environment(args.identity_token.clone(), interactive());
     let token = keyless::identity_token(&sources, &services).map_err(refused)?;
     let signed = keyless::sign_artifact(&artifact, &token, &services, root_or_public_good(&root))
         .map_err(refused)?;
