@@ -15,7 +15,7 @@ target=${1:?usage: build-release.sh TARGET [OUT_DIR]}
 out=${2:-dist}
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' cli/Cargo.toml | head -1)
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2> /dev/null || echo 0)
 export SOURCE_DATE_EPOCH
 maps="--remap-path-prefix=$PWD=/skillsig --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$target_dir=/target"
