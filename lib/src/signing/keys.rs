@@ -1,14 +1,18 @@
-//! ed25519 key pairs: generation, PEM files and key ids.
+//! Key pairs: generation, PEM files and key ids.
 //!
-//! Private keys are PKCS#8 PEM, encrypted by default with a passphrase (PBES2 as implemented
-//! by the RustCrypto `pkcs8` crate, readable by OpenSSL); public keys are SubjectPublicKeyInfo
-//! PEM. A key id is the SHA-256 of the public key's SubjectPublicKeyInfo DER, in hex.
+//! skillsig makes ed25519 keys. Private keys are PKCS#8 PEM, encrypted by default with a
+//! passphrase (PBES2 as implemented by the RustCrypto `pkcs8` crate, readable by OpenSSL);
+//! public keys are SubjectPublicKeyInfo PEM. A key id is the SHA-256 of the public key's
+//! SubjectPublicKeyInfo DER, in hex. Public keys may also be ECDSA P-256 or P-384, because
+//! OpenSSF model-signing signs with those (see [`crate::oms`]).
 
 use std::fmt;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sigstore_sign::crypto::{SigningScheme, VerificationKey};
+use sigstore_sign::types::{DerPublicKey, SignatureBytes};
 use zeroize::Zeroizing;
 
 use crate::tree::sha256;
@@ -55,7 +59,7 @@ pub enum KeyError {
     Decrypt,
     #[error("not an ed25519 private key in PKCS#8 PEM ({0})")]
     BadPrivateKey(String),
-    #[error("not an ed25519 public key in PEM ({0})")]
+    #[error("not an ed25519, ECDSA P-256 or ECDSA P-384 public key in PEM ({0})")]
     BadPublicKey(String),
     #[error("{0:?} is not a key id (64 lowercase hex digits)")]
     BadKeyId(String),
@@ -65,12 +69,33 @@ pub enum KeyError {
     Random(String),
 }
 
-/// An ed25519 public key and its id.
-#[derive(Clone, PartialEq, Eq)]
+/// A public key (ed25519, or ECDSA P-256/P-384) and its id.
+#[derive(Clone)]
 pub struct PublicKey {
-    key: VerifyingKey,
+    algorithm: KeyAlgorithm,
+    /// The ed25519 key, for strict verification.
+    ed25519: Option<VerifyingKey>,
+    spki_der: Vec<u8>,
     id: KeyId,
 }
+
+/// The kinds of public key skillsig verifies with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    Ed25519,
+    /// ECDSA over P-256 with SHA-256.
+    EcdsaP256,
+    /// ECDSA over P-384 with SHA-384.
+    EcdsaP384,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.spki_der == other.spki_der
+    }
+}
+
+impl Eq for PublicKey {}
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -83,22 +108,62 @@ impl PublicKey {
         let der = key
             .to_public_key_der()
             .expect("an ed25519 key always encodes");
-        let id = KeyId(hex::encode(sha256(der.as_bytes())));
-        PublicKey { key, id }
+        PublicKey::with(KeyAlgorithm::Ed25519, Some(key), der.as_bytes().to_vec())
+    }
+
+    fn with(algorithm: KeyAlgorithm, ed25519: Option<VerifyingKey>, spki_der: Vec<u8>) -> Self {
+        let id = KeyId(hex::encode(sha256(&spki_der)));
+        PublicKey {
+            algorithm,
+            ed25519,
+            spki_der,
+            id,
+        }
     }
 
     /// Reads a `-----BEGIN PUBLIC KEY-----` PEM.
     pub fn from_pem(pem: &str) -> Result<PublicKey, KeyError> {
-        let key = VerifyingKey::from_public_key_pem(pem.trim())
+        if let Ok(key) = VerifyingKey::from_public_key_pem(pem.trim()) {
+            return Ok(PublicKey::new(key));
+        }
+        let der = DerPublicKey::from_pem(pem.trim())
             .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
-        Ok(PublicKey::new(key))
+        PublicKey::from_spki_der(der.as_bytes())
     }
 
-    /// The PEM text.
+    /// Reads a SubjectPublicKeyInfo in DER.
+    pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
+        if let Ok(key) = VerifyingKey::from_public_key_der(der) {
+            return Ok(PublicKey::new(key));
+        }
+        let key = VerificationKey::from_spki(&DerPublicKey::new(der.to_vec()))
+            .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
+        let algorithm = match key.scheme() {
+            SigningScheme::EcdsaP256Sha256 => KeyAlgorithm::EcdsaP256,
+            SigningScheme::EcdsaP384Sha384 => KeyAlgorithm::EcdsaP384,
+            other => {
+                return Err(KeyError::BadPublicKey(format!(
+                    "{} keys are not supported",
+                    other.name()
+                )));
+            }
+        };
+        Ok(PublicKey::with(algorithm, None, der.to_vec()))
+    }
+
+    /// The PEM text (64-character lines, as OpenSSL and Python's cryptography write it).
     pub fn to_pem(&self) -> String {
-        self.key
-            .to_public_key_pem(LineEnding::LF)
-            .expect("an ed25519 key always encodes")
+        DerPublicKey::new(self.spki_der.clone()).to_pem()
+    }
+
+    /// The SubjectPublicKeyInfo DER.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
     }
 
     /// The key id.
@@ -106,14 +171,21 @@ impl PublicKey {
         &self.id
     }
 
-    /// Whether `signature` is a valid ed25519 signature of `message` by this key (strict
-    /// verification: no malleable or small-order signatures).
+    /// Whether `signature` is a valid signature of `message` by this key: strict ed25519 (no
+    /// malleable or small-order signatures), or DER-encoded ECDSA with the curve's hash.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
-            return false;
-        };
-        let signature = Signature::from_bytes(&bytes);
-        self.key.verify_strict(message, &signature).is_ok()
+        match &self.ed25519 {
+            Some(key) => {
+                let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+                    return false;
+                };
+                key.verify_strict(message, &Signature::from_bytes(&bytes))
+                    .is_ok()
+            }
+            None => VerificationKey::from_spki(&DerPublicKey::new(self.spki_der.clone()))
+                .and_then(|key| key.verify(message, &SignatureBytes::new(signature.to_vec())))
+                .is_ok(),
+        }
     }
 }
 
@@ -267,5 +339,23 @@ mod tests {
         ];
         der.extend_from_slice(key.key.verifying_key().as_bytes());
         assert_eq!(key.public().id().as_str(), hex::encode(sha256(&der)));
+    }
+
+    #[test]
+    fn ecdsa_public_keys_verify_their_signatures_only() {
+        let pair = sigstore_sign::crypto::KeyPair::generate_ecdsa_p256().unwrap();
+        let pem = pair.public_key_der().unwrap().to_pem();
+        let key = PublicKey::from_pem(&pem).unwrap();
+        assert_eq!(key.algorithm(), KeyAlgorithm::EcdsaP256);
+        assert_eq!(key.to_pem(), pem);
+        assert_eq!(key.id().as_str(), hex::encode(sha256(key.spki_der())));
+        let signature = pair.sign(b"message").unwrap();
+        assert!(key.verify(b"message", signature.as_bytes()));
+        assert!(!key.verify(b"other message", signature.as_bytes()));
+        assert!(!key.verify(b"message", &[0u8; 64]));
+        let other = sigstore_sign::crypto::KeyPair::generate_ecdsa_p256().unwrap();
+        let other_key = PublicKey::from_pem(&other.public_key_der().unwrap().to_pem()).unwrap();
+        assert!(!other_key.verify(b"message", signature.as_bytes()));
+        assert_ne!(key, other_key);
     }
 }
