@@ -153,7 +153,15 @@ impl PublicKey {
 
     /// The PEM text (64-character lines, as OpenSSL and Python's cryptography write it).
     pub fn to_pem(&self) -> String {
-        DerPublicKey::new(self.spki_der.clone()).to_pem()
+        use base64::Engine as _;
+        let body = base64::engine::general_purpose::STANDARD.encode(&self.spki_der);
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        pem
     }
 
     /// The SubjectPublicKeyInfo DER.
@@ -347,7 +355,7 @@ mod tests {
         let pem = pair.public_key_der().unwrap().to_pem();
         let key = PublicKey::from_pem(&pem).unwrap();
         assert_eq!(key.algorithm(), KeyAlgorithm::EcdsaP256);
-        assert_eq!(key.to_pem(), pem);
+        assert_eq!(key.to_pem(), pem.replace("\r\n", "\n"));
         assert_eq!(key.id().as_str(), hex::encode(sha256(key.spki_der())));
         let signature = pair.sign(b"message").unwrap();
         assert!(key.verify(b"message", signature.as_bytes()));
