@@ -11,6 +11,7 @@ mod inspect;
 mod install;
 mod keygen;
 mod keyless;
+mod oms;
 mod pack;
 mod rules;
 mod scan;

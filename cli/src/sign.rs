@@ -31,9 +31,15 @@ use crate::keyless::{interactive, load_sigstore_root, read_json_text, root_or_pu
 #[derive(Args)]
 #[command(after_help = crate::EXIT_CODES)]
 pub struct SignArgs {
-    /// The `.skill` file.
+    /// The `.skill` file; with --format oms, the Skill folder.
     pub bundle: PathBuf,
-    /// The private key (PKCS#8 PEM from `skillsig keygen`).
+    /// What to write: a skillsig signature over the manifest (with permissions), or an OpenSSF
+    /// model-signing signature over a Skill folder (`DIR/skill.oms.sig`, which the
+    /// `model_signing` tools verify; it carries no permissions).
+    #[arg(long, value_enum, default_value_t = SignatureFormat::Skillsig)]
+    pub format: SignatureFormat,
+    /// The private key (PKCS#8 PEM from `skillsig keygen`; for --format oms also an ECDSA
+    /// P-256 PKCS#8 key, the kind `model_signing` verifies).
     #[arg(long, required_unless_present = "keyless", conflicts_with = "keyless")]
     pub key: Option<PathBuf>,
     /// Sign with a Sigstore certificate for your OIDC identity instead of a key.
@@ -61,6 +67,13 @@ pub struct SignArgs {
     pub json: bool,
 }
 
+/// The signature formats `sign` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignatureFormat {
+    Skillsig,
+    Oms,
+}
+
 pub fn beside(bundle: &Path, suffix: &str) -> PathBuf {
     let mut name = bundle.as_os_str().to_owned();
     name.push(suffix);
@@ -68,6 +81,9 @@ pub fn beside(bundle: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn run(args: &SignArgs) -> Result<(), Failure> {
+    if args.format == SignatureFormat::Oms {
+        return crate::oms::sign_folder(args);
+    }
     let limits = Limits::DEFAULT;
     let manifest_path = args
         .manifest

@@ -50,6 +50,23 @@ pub enum TrustCommand {
         keys: Vec<PathBuf>,
         #[command(flatten)]
         identity: IdentityArgs,
+        /// A CA root certificate (PEM) whose certificates may sign for the publisher: OpenSSF
+        /// model-signing certificate mode, e.g. NVIDIA's `nv-agent-root-cert.pem`.
+        #[arg(long = "ca", value_name = "CERT.pem")]
+        ca: Option<PathBuf>,
+        /// With --ca: a regular expression the whole leaf subject (`C=…,O=…,CN=…`) must match.
+        #[arg(long = "cert-subject", value_name = "REGEX", requires = "ca")]
+        cert_subject: Option<String>,
+    },
+    /// Pin a CA root certificate for a publisher (OpenSSF model-signing certificate mode).
+    AddCa {
+        /// Publisher id.
+        id: String,
+        /// The CA root certificate (PEM).
+        certificate: PathBuf,
+        /// A regular expression the whole leaf subject (`C=…,O=…,CN=…`) must match.
+        #[arg(long = "cert-subject", value_name = "REGEX")]
+        cert_subject: Option<String>,
     },
     /// Allow a keyless signing identity (a Sigstore certificate from CI or an email login) for
     /// a publisher, e.g. `--identity https://github.com/acme/skills/.github/workflows/release.yml@refs/tags/v1.0.0`
@@ -176,12 +193,18 @@ pub fn run(args: &TrustArgs) -> Result<(), Failure> {
             namespaces,
             keys,
             identity,
+            ca,
+            cert_subject,
         } => {
             let keys = keys
                 .iter()
                 .map(|k| read_public_key(k))
                 .collect::<Result<Vec<_>, _>>()?;
             let identity = identity.to_identity()?;
+            let ca = ca
+                .as_deref()
+                .map(|path| read_ca(path, cert_subject.clone()))
+                .transpose()?;
             edit(&path, |file| {
                 file.add_publisher(id, namespaces)?;
                 for key in &keys {
@@ -190,10 +213,24 @@ pub fn run(args: &TrustArgs) -> Result<(), Failure> {
                 if let Some(identity) = identity.clone() {
                     file.add_identity(id, identity)?;
                 }
+                if let Some(ca) = ca.clone() {
+                    file.add_ca(id, ca)?;
+                }
                 Ok(format!(
                     "added publisher {id:?} for {}",
                     namespaces.join(", ")
                 ))
+            })
+        }
+        TrustCommand::AddCa {
+            id,
+            certificate,
+            cert_subject,
+        } => {
+            let ca = read_ca(certificate, cert_subject.clone())?;
+            edit(&path, |file| {
+                file.add_ca(id, ca.clone())?;
+                Ok(format!("pinned a CA for publisher {id:?}"))
             })
         }
         TrustCommand::AddIdentity { id, identity } => {
@@ -443,4 +480,16 @@ impl IdentityArgs {
             )),
         }
     }
+}
+
+fn read_ca(path: &Path, subject_regex: Option<String>) -> Result<trust::PinnedCa, Failure> {
+    let bytes = files::read_limited(path, 1024 * 1024)?;
+    let certificate = String::from_utf8(bytes)
+        .map_err(|_| Failure::error("usage", format!("{}: not a PEM file", path.display())))?;
+    skillsig::oms::pem_certificate(&certificate)
+        .map_err(|e| Failure::error("usage", format!("{}: {e}", path.display())))?;
+    Ok(trust::PinnedCa {
+        certificate,
+        subject_regex,
+    })
 }

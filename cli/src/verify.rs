@@ -32,7 +32,14 @@ Exit codes:
 /// and signed checkpoint, log time inside the certificate's validity), and its certificate
 /// identity must be a publisher's identity in the trust root, which may sign the namespace —
 /// or, for ad-hoc checks without a trust root, the identity given with
-/// --certificate-identity[-regexp] and --certificate-oidc-issuer. Then: every file matches the manifest (no extra, missing or changed file, no
+/// --certificate-identity[-regexp] and --certificate-oidc-issuer.
+///
+/// A Skill *folder* with an OpenSSF model-signing signature (`skill.oms.sig`, as NVIDIA ships)
+/// is verified by the OMS rules instead: every file's digest, nothing extra or missing, the
+/// subject digest, the signature; the signer must chain to a CA a publisher pins (`trust
+/// add-ca`), be a publisher key, or a Sigstore identity. Such a signature declares no
+/// permissions: the scan's capabilities are reported as undeclared, and the policy's
+/// `require_declared_permissions` decides. Then: every file matches the manifest (no extra, missing or changed file, no
 /// exec-bit change) and the tree digest recomputes; the bundle's own name, version and
 /// permissions equal the manifest's. Then the install policy: the publisher and trust root
 /// version, the permissions the Skill declares (deny and allow lists), and a scan of the
@@ -42,9 +49,9 @@ Exit codes:
 #[derive(Args)]
 #[command(after_help = VERIFY_EXIT_CODES)]
 pub struct VerifyArgs {
-    /// The `.skill` file.
+    /// The `.skill` file, or a Skill folder signed with OpenSSF model-signing (`skill.oms.sig`).
     pub bundle: PathBuf,
-    /// The signature file [default: BUNDLE.sigstore.json].
+    /// The signature file [default: BUNDLE.sigstore.json; for a folder, DIR/skill.oms.sig].
     #[arg(long)]
     pub signature: Option<PathBuf>,
     /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
@@ -79,6 +86,9 @@ pub fn load_policy(given: Option<&std::path::Path>) -> Result<(Policy, Option<Pa
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
+    if args.bundle.is_dir() {
+        return crate::oms::verify_folder(args);
+    }
     let failed = |f: Failure| f.with_json("verified", Value::Bool(false));
     let limits = Limits::DEFAULT;
     let signature_path = args

@@ -645,3 +645,58 @@ fn sign_bundle_protocol_signs_a_file_that_verify_bundle_accepts() {
         .code(1);
     assert!(!world.path("refused.sigstore.json").exists());
 }
+
+#[test]
+fn oms_folders_sign_keyless_and_verify_with_their_log_entry() {
+    let world = World::new();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report");
+    let dir = world.path("weather-report");
+    fs::create_dir_all(dir.join("scripts")).unwrap();
+    for file in ["SKILL.md", "skillsig.toml", "scripts/forecast.py"] {
+        if example.join(file).is_file() {
+            fs::copy(example.join(file), dir.join(file)).unwrap();
+        }
+    }
+    let token = world.sigstore.token(ALICE);
+    world
+        .cmd()
+        .args([
+            "sign",
+            "weather-report",
+            "--format",
+            "oms",
+            "--keyless",
+            "--identity-token",
+            &token,
+            "--signing-config",
+            "signing_config.json",
+            "--sigstore-trusted-root",
+            "trusted_root.json",
+        ])
+        .assert()
+        .success();
+    world.trust("example", &["--identity", ALICE]);
+    world
+        .cmd()
+        .args([
+            "verify",
+            "weather-report",
+            "--sigstore-trusted-root",
+            "trusted_root.json",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("signed by   {ALICE}")))
+        .stdout(predicate::str::contains("transparency log entry verified"));
+    fs::write(dir.join("SKILL.md"), "changed\n").unwrap();
+    world
+        .cmd()
+        .args([
+            "verify",
+            "weather-report",
+            "--sigstore-trusted-root",
+            "trusted_root.json",
+        ])
+        .assert()
+        .code(1);
+}

@@ -12,6 +12,7 @@
 //! | [`permissions`] | the permission vocabulary a Skill declares |
 //! | [`bundle`] | reading a folder, writing and strictly reading `.skill` archives |
 //! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
+//! | [`oms`] | OpenSSF model-signing: verify `skill.oms.sig` on Skill folders, and write it |
 //! | [`install`] | fetch → verify → scan → policy → atomic write with a receipt; audit of installed Skills |
 //! | [`pack`] | folder → bundle + manifest, written atomically |
 //! | [`policy`] | install policy: signatures, publishers, blocking findings, permissions a Skill may declare |
@@ -27,6 +28,7 @@ pub mod fsutil;
 pub mod install;
 pub mod limits;
 pub mod manifest;
+pub mod oms;
 pub mod pack;
 pub mod permissions;
 pub mod policy;

@@ -40,6 +40,10 @@ pub struct Policy {
     pub min_trust_root_version: u64,
     /// Scan findings at or above this severity block (default high).
     pub block_at: Severity,
+    /// Refuse a Skill that declares no permissions but whose code uses capabilities (default
+    /// true). OpenSSF model-signing signatures carry no permissions, so such Skills need
+    /// `false` here, or a `skillsig.toml` beside them.
+    pub require_declared_permissions: bool,
     pub rules: RulePolicy,
     pub permissions: PermissionPolicy,
 }
@@ -98,6 +102,7 @@ impl Default for Policy {
             allowed_publishers: Vec::new(),
             min_trust_root_version: 0,
             block_at: Severity::High,
+            require_declared_permissions: true,
             rules: RulePolicy::default(),
             permissions: PermissionPolicy::default(),
         }
@@ -182,6 +187,24 @@ impl Policy {
     }
 
     /// The permission rules, over what a Skill declares.
+    /// A Skill that declares nothing: refused when the policy requires declarations and the
+    /// scan saw the code use capabilities.
+    pub fn check_undeclared_skill(&self, report: &SkillReport) -> Vec<Violation> {
+        if !self.require_declared_permissions
+            || report.declaration != crate::scan::DeclarationSource::None
+            || report.capabilities.is_empty()
+        {
+            return Vec::new();
+        }
+        vec![Violation {
+            code: "permissions-not-declared",
+            message: format!(
+                "the Skill declares no permissions, but its code uses {} (add a skillsig.toml, or set require_declared_permissions = false)",
+                report.capabilities.join(", ")
+            ),
+        }]
+    }
+
     pub fn check_declared(&self, declared: &Permissions) -> Vec<Violation> {
         let mut out = Vec::new();
         for kind in Kind::ALL {

@@ -208,6 +208,13 @@ pub struct Declaration {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The namespace a `skillsig.toml` text claims, if it parses and names one.
+pub fn declared_namespace(config_text: &str) -> Option<String> {
+    config::parse(config_text, &mut Vec::new())
+        .ok()
+        .and_then(|c| c.namespace)
+}
+
 /// Reads the declaration from the texts of `SKILL.md` and `skillsig.toml`, whichever exist.
 pub fn read_declaration(skill_md: Option<&str>, config_text: Option<&str>) -> Declaration {
     let mut diagnostics = Vec::new();

@@ -80,6 +80,21 @@ pub struct Publisher {
     /// CI identities allowed to sign keyless (used by Sigstore verification).
     #[serde(default)]
     pub identities: Vec<Identity>,
+    /// Private certificate authorities whose certificates may sign for this publisher
+    /// (OpenSSF model-signing certificate mode, e.g. NVIDIA's Skills).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cas: Vec<PinnedCa>,
+}
+
+/// A CA root certificate pinned for a publisher, optionally limited to leaf subjects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedCa {
+    /// The root certificate, PEM.
+    pub certificate: String,
+    /// A regular expression the whole leaf subject (`C=…,O=…,CN=…`) must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_regex: Option<String>,
 }
 
 /// An ed25519 key of a publisher, with an optional validity window.
@@ -267,7 +282,27 @@ impl TrustRootFile {
             namespaces: namespaces.to_vec(),
             keys: Vec::new(),
             identities: Vec::new(),
+            cas: Vec::new(),
         });
+        Ok(())
+    }
+
+    /// Pins a CA root certificate for a publisher.
+    pub fn add_ca(&mut self, publisher: &str, ca: PinnedCa) -> Result<(), TrustError> {
+        crate::oms::pem_certificate(&ca.certificate)
+            .map_err(|e| TrustError::Edit(format!("not a CA certificate: {e}")))?;
+        let entry = self
+            .signed
+            .publishers
+            .iter_mut()
+            .find(|p| p.id == publisher)
+            .ok_or_else(|| TrustError::NoPublisher(publisher.into()))?;
+        if entry.cas.iter().any(|c| c.certificate == ca.certificate) {
+            return Err(TrustError::Edit(format!(
+                "publisher {publisher:?} already pins this CA"
+            )));
+        }
+        entry.cas.push(ca);
         Ok(())
     }
 
@@ -536,6 +571,30 @@ impl TrustRoot {
         self.file.signed.revoked.iter().find(|r| &r.keyid == keyid)
     }
 
+    /// Every publisher.
+    pub fn publishers(&self) -> &[Publisher] {
+        &self.file.signed.publishers
+    }
+
+    /// Every publisher key, with its publisher.
+    pub fn all_keys(&self) -> Vec<(&Publisher, &PublicKey)> {
+        self.keys
+            .values()
+            .map(|(p, _, key)| (&self.file.signed.publishers[*p], key))
+            .collect()
+    }
+
+    /// The keys a signature's key hint names: by key id, or by the hint OpenSSF
+    /// model-signing writes (SHA-256 of the key's PEM).
+    pub fn keys_matching_hint(&self, hint: &str) -> Vec<(&Publisher, &PublicKey)> {
+        self.all_keys()
+            .into_iter()
+            .filter(|(_, key)| {
+                key.id().as_str() == hint || crate::oms::model_signing_hint(key) == hint
+            })
+            .collect()
+    }
+
     /// The publishers that list the certificate identity `subject` from `issuer`.
     pub fn publishers_for_identity(&self, issuer: &str, subject: &str) -> Vec<&Publisher> {
         self.file
@@ -603,6 +662,19 @@ fn check_structure(
         }
         for identity in &publisher.identities {
             check_identity(&publisher.id, identity)?;
+        }
+        for ca in &publisher.cas {
+            crate::oms::pem_certificate(&ca.certificate).map_err(|e| {
+                TrustError::Invalid(format!("publisher {:?}: a pinned CA: {e}", publisher.id))
+            })?;
+            if let Some(pattern) = &ca.subject_regex {
+                CertificateIdentity::regex("", pattern).map_err(|e| {
+                    TrustError::Invalid(format!(
+                        "publisher {:?}: subject_regex does not compile: {e}",
+                        publisher.id
+                    ))
+                })?;
+            }
         }
     }
     if let Some(role) = &body.root {

@@ -66,7 +66,8 @@ impl<'a> Authority<'a> {
         self
     }
 
-    fn trust_root_ref(&self) -> Option<&'a TrustRoot> {
+    /// The trust root, unless only ad-hoc identities were given.
+    pub fn root(&self) -> Option<&'a TrustRoot> {
         match self.signers {
             Signers::TrustRoot(root) => Some(root),
             Signers::Identities(_) => None,
@@ -235,9 +236,7 @@ pub fn verify_signature(
     if envelope::is_keyless(signature_bytes)? {
         return verify_keyless(signature_bytes, authority);
     }
-    let root = authority
-        .trust_root_ref()
-        .ok_or(VerifyError::KeyWithoutTrustRoot)?;
+    let root = authority.root().ok_or(VerifyError::KeyWithoutTrustRoot)?;
     let signed = envelope::parse(signature_bytes, PAYLOAD_TYPE)?;
     let key_id =
         KeyId::parse(&signed.key_id).map_err(|_| VerifyError::UnknownKey(signed.key_id.clone()))?;
@@ -291,14 +290,36 @@ fn verify_keyless(
     let manifest = Manifest::from_json(&signed.payload)?;
     let text = std::str::from_utf8(signature_bytes)
         .map_err(|_| EnvelopeError::NotABundle("not UTF-8".into()))?;
+    let (publisher, signer) = verify_signature_identity(
+        text,
+        manifest.tree_digest(),
+        authority,
+        Some(&manifest.id().namespace),
+    )?;
+    Ok(SignedManifest {
+        manifest,
+        manifest_bytes: signed.payload,
+        publisher,
+        signed_by: SignedBy::Certificate(signer),
+    })
+}
+
+/// Verifies a keyless Sigstore bundle over `subject_sha256`, then authorizes its certificate
+/// identity: a trust-root publisher's identity (allowed `namespace`, when one is claimed), or
+/// one of the ad-hoc identities. Returns the publisher id (the identity, ad hoc) and the signer.
+pub fn verify_signature_identity(
+    bundle_json: &str,
+    subject_sha256: [u8; 32],
+    authority: &Authority,
+    namespace: Option<&str>,
+) -> Result<(String, CertificateSigner), VerifyError> {
     let signer =
-        sigstore::verify_certificate_bundle(text, manifest.tree_digest(), authority.sigstore_root)?;
+        sigstore::verify_certificate_bundle(bundle_json, subject_sha256, authority.sigstore_root)?;
     let refused = |why: String| VerifyError::UnknownIdentity {
         identity: signer.identity.clone(),
         issuer: signer.issuer.clone(),
         why,
     };
-    let namespace = &manifest.id().namespace;
     let publisher = match &authority.signers {
         Signers::Identities(identities) => {
             if !identities
@@ -318,23 +339,23 @@ fn verify_keyless(
                     root.name()
                 )));
             }
-            match matching.iter().find(|p| TrustRoot::may_sign(p, namespace)) {
-                Some(publisher) => publisher.id.clone(),
-                None => {
-                    return Err(VerifyError::Namespace {
-                        publisher: matching[0].id.clone(),
-                        namespace: namespace.clone(),
-                    });
+            match namespace {
+                None => matching[0].id.clone(),
+                Some(namespace) => {
+                    match matching.iter().find(|p| TrustRoot::may_sign(p, namespace)) {
+                        Some(publisher) => publisher.id.clone(),
+                        None => {
+                            return Err(VerifyError::Namespace {
+                                publisher: matching[0].id.clone(),
+                                namespace: namespace.to_owned(),
+                            });
+                        }
+                    }
                 }
             }
         }
     };
-    Ok(SignedManifest {
-        manifest,
-        manifest_bytes: signed.payload,
-        publisher,
-        signed_by: SignedBy::Certificate(signer),
-    })
+    Ok((publisher, signer))
 }
 
 /// Verifies `bundle_bytes` with the signature file `signature_bytes` against `authority` at
@@ -357,7 +378,7 @@ pub fn verify(
         publisher: signed.publisher,
         signed_by: signed.signed_by,
         trust_root: authority
-            .trust_root_ref()
+            .root()
             .map(|root| (root.name().to_owned(), root.version())),
     })
 }

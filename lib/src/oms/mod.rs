@@ -1,0 +1,563 @@
+//! OpenSSF model-signing (OMS) interop: verifying `skill.oms.sig` beside a Skill folder, and
+//! writing one that the `model_signing` tools accept.
+//!
+//! The signature is the carrier skillsig already uses (a Sigstore bundle v0.3 around a DSSE
+//! envelope) holding an in-toto statement with predicate type [`PREDICATE_TYPE`]: a digest per
+//! file (`predicate.resources`) and a subject digest that is the SHA-256 of the concatenated raw
+//! file digests, sorted by path. Unlike a skillsig manifest it carries no permissions, so an OMS
+//! Skill declares none (see `docs/interop.md`).
+//!
+//! Verification order: the signature file parses; the folder's files are hashed by the OMS rules
+//! (`ignore_paths`, the signature file itself left out, symlinks refused unless allowed) and must
+//! equal the resource list exactly; the subject digest recomputes; then the signature over the
+//! DSSE PAE verifies with the signer's key, and the signer is trusted: a certificate chain to a
+//! CA the trust root pins, a trust-root publisher key, or (with a transparency log entry) a
+//! Sigstore certificate identity.
+
+mod files;
+mod sign;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub use files::{FileDigests, hash_folder, pem_certificate};
+pub use sign::{OmsSigner, ecdsa_p256_from_pem, sign_folder};
+/// An ECDSA key pair (for OMS key-mode signing).
+pub use sigstore_sign::crypto::KeyPair as EcdsaKeyPair;
+
+use crate::signing::envelope::pae;
+use crate::signing::keys::{KeyId, PublicKey};
+use crate::sigstore::CertificateSigner;
+use crate::trust::TrustRoot;
+use crate::verify::Authority;
+
+/// The predicate type of an OMS signature.
+pub const PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
+/// The file name of the signature beside (inside) the Skill folder.
+pub const SIGNATURE_FILE: &str = "skill.oms.sig";
+/// The paths `model_signing` ignores by default (`--ignore-git-paths`).
+pub const DEFAULT_IGNORE_PATHS: &[&str] = &[".git", ".gitattributes", ".github", ".gitignore"];
+const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+const BUNDLE_MEDIA_TYPES: &[&str] = &[
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+];
+/// Largest signature file read.
+pub const MAX_SIGNATURE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why an OMS signature was refused. Each check has its own variant and [`OmsError::code`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OmsError {
+    #[error("the signature file is not a Sigstore bundle v0.3 with a DSSE envelope: {0}")]
+    Bundle(String),
+    #[error("the signed statement is not an OMS statement: {0}")]
+    Statement(String),
+    #[error("the folder cannot be read: {0}")]
+    Folder(String),
+    #[error("{0} is a symbolic link, and the signature does not allow symlinks")]
+    Symlink(String),
+    #[error("files not covered by the signature: {}", .0.join(", "))]
+    ExtraFiles(Vec<String>),
+    #[error("signed files missing from the folder: {}", .0.join(", "))]
+    MissingFiles(Vec<String>),
+    #[error("files changed since signing: {}", .0.join(", "))]
+    ChangedFiles(Vec<String>),
+    #[error("the subject digest does not match the signed file digests")]
+    SubjectDigest,
+    #[error("the signature does not verify with the signer's key: {0}")]
+    BadSignature(String),
+    #[error("the certificate chain does not lead to a CA the trust root pins: {0}")]
+    UntrustedChain(String),
+    #[error("no trust-root publisher holds the key (hint {0:?})")]
+    UnknownKey(String),
+    #[error("the keyless signature does not verify: {0}")]
+    Sigstore(String),
+    #[error("the certificate identity {identity} (issuer {issuer}) is not a publisher's identity")]
+    UnknownIdentity { identity: String, issuer: String },
+    #[error("publisher {publisher:?} may not sign namespace {namespace:?}")]
+    Namespace {
+        publisher: String,
+        namespace: String,
+    },
+    #[error(
+        "no trust root: an OMS signature is trusted through a trust root's CA, key or identity"
+    )]
+    NoTrustRoot,
+}
+
+impl OmsError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OmsError::Bundle(_) => "signature-file",
+            OmsError::Statement(_) => "statement-invalid",
+            OmsError::Folder(_) => "io",
+            OmsError::Symlink(_) => "symlink",
+            OmsError::ExtraFiles(_) => "files-added",
+            OmsError::MissingFiles(_) => "files-missing",
+            OmsError::ChangedFiles(_) => "files-changed",
+            OmsError::SubjectDigest => "subject-digest",
+            OmsError::BadSignature(_) => "bad-signature",
+            OmsError::UntrustedChain(_) => "untrusted-chain",
+            OmsError::UnknownKey(_) => "unknown-key",
+            OmsError::Sigstore(_) => "sigstore",
+            OmsError::UnknownIdentity { .. } => "unknown-identity",
+            OmsError::Namespace { .. } => "namespace-not-allowed",
+            OmsError::NoTrustRoot => "no-trust-root",
+        }
+    }
+}
+
+// The parts of a Sigstore bundle an OMS signature uses.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Bundle {
+    media_type: String,
+    verification_material: Material,
+    dsse_envelope: Option<Envelope>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Material {
+    #[serde(default)]
+    x509_certificate_chain: Option<Chain>,
+    #[serde(default)]
+    certificate: Option<RawBytes>,
+    #[serde(default)]
+    public_key: Option<Hint>,
+    #[serde(default)]
+    tlog_entries: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Chain {
+    certificates: Vec<RawBytes>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBytes {
+    raw_bytes: String,
+}
+
+#[derive(Deserialize)]
+struct Hint {
+    #[serde(default)]
+    hint: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    payload: String,
+    payload_type: String,
+    signatures: Vec<EnvelopeSignature>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeSignature {
+    sig: String,
+}
+
+/// The OMS in-toto statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    #[serde(rename = "_type")]
+    pub statement_type: String,
+    pub subject: Vec<Subject>,
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    pub predicate: Predicate,
+}
+
+/// The statement's subject: the Skill folder's name and combined digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    pub name: String,
+    pub digest: SubjectDigest,
+}
+
+/// `{"sha256": hex}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectDigest {
+    pub sha256: String,
+}
+
+/// Per-file digests and how they were computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Predicate {
+    pub resources: Vec<Resource>,
+    pub serialization: Serialization,
+}
+
+/// One file: its `/`-separated path in the folder and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub name: String,
+    pub algorithm: String,
+    pub digest: String,
+}
+
+/// How the folder was turned into resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Serialization {
+    pub method: String,
+    pub hash_type: String,
+    #[serde(default)]
+    pub allow_symlinks: bool,
+    #[serde(default)]
+    pub ignore_paths: Vec<String>,
+}
+
+/// Who signed, as the signature material says (before trust is decided).
+#[derive(Debug, Clone)]
+enum SignerMaterial {
+    /// Leaf first.
+    Chain(Vec<Vec<u8>>),
+    Key {
+        hint: String,
+    },
+}
+
+/// A parsed OMS signature file whose signature and files have *not* been checked.
+#[derive(Debug, Clone)]
+pub struct ParsedSignature {
+    /// The exact signed payload bytes.
+    pub payload: Vec<u8>,
+    pub statement: Statement,
+    signature: Vec<u8>,
+    material: SignerMaterial,
+    /// Whether the bundle carries a transparency log entry.
+    pub has_tlog: bool,
+    bundle_json: String,
+}
+
+/// Parses `skill.oms.sig`.
+pub fn parse(bytes: &[u8]) -> Result<ParsedSignature, OmsError> {
+    let bad = |m: &dyn std::fmt::Display| OmsError::Bundle(m.to_string());
+    if bytes.len() as u64 > MAX_SIGNATURE_BYTES {
+        return Err(bad(&format!("larger than {MAX_SIGNATURE_BYTES} bytes")));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| bad(&"not UTF-8"))?;
+    let bundle: Bundle = serde_json::from_str(text).map_err(|e| bad(&e))?;
+    if !BUNDLE_MEDIA_TYPES.contains(&bundle.media_type.as_str()) {
+        return Err(bad(&format!("media type {:?}", bundle.media_type)));
+    }
+    let envelope = bundle
+        .dsse_envelope
+        .ok_or_else(|| bad(&"no dsseEnvelope"))?;
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(bad(&format!("payload type {:?}", envelope.payload_type)));
+    }
+    let [signature] = envelope.signatures.as_slice() else {
+        return Err(bad(&format!(
+            "{} signatures; exactly one expected",
+            envelope.signatures.len()
+        )));
+    };
+    let material = bundle.verification_material;
+    let decode = |b: &RawBytes| STANDARD.decode(&b.raw_bytes).map_err(|_| bad(&"base64"));
+    let material_kind = match (
+        material.x509_certificate_chain,
+        material.certificate,
+        material.public_key,
+    ) {
+        (Some(chain), None, None) if !chain.certificates.is_empty() => SignerMaterial::Chain(
+            chain
+                .certificates
+                .iter()
+                .map(decode)
+                .collect::<Result<_, _>>()?,
+        ),
+        (None, Some(cert), None) => SignerMaterial::Chain(vec![decode(&cert)?]),
+        (None, None, Some(key)) => SignerMaterial::Key { hint: key.hint },
+        _ => {
+            return Err(bad(
+                &"verification material must be one certificate chain, certificate or public key",
+            ));
+        }
+    };
+    let payload = STANDARD
+        .decode(&envelope.payload)
+        .map_err(|_| bad(&"payload is not base64"))?;
+    let signature = STANDARD
+        .decode(&signature.sig)
+        .map_err(|_| bad(&"signature is not base64"))?;
+    let statement = parse_statement(&payload)?;
+    Ok(ParsedSignature {
+        payload,
+        statement,
+        signature,
+        material: material_kind,
+        has_tlog: !material.tlog_entries.is_empty(),
+        bundle_json: text.to_owned(),
+    })
+}
+
+fn parse_statement(payload: &[u8]) -> Result<Statement, OmsError> {
+    let bad = |m: &dyn std::fmt::Display| OmsError::Statement(m.to_string());
+    let statement: Statement = serde_json::from_slice(payload).map_err(|e| bad(&e))?;
+    if statement.statement_type != STATEMENT_TYPE {
+        return Err(bad(&format!("_type {:?}", statement.statement_type)));
+    }
+    if statement.predicate_type != PREDICATE_TYPE {
+        return Err(bad(&format!(
+            "predicateType {:?}",
+            statement.predicate_type
+        )));
+    }
+    let serialization = &statement.predicate.serialization;
+    if serialization.method != "files" || serialization.hash_type != "sha256" {
+        return Err(bad(&format!(
+            "serialization {}/{} (only files/sha256 is supported)",
+            serialization.method, serialization.hash_type
+        )));
+    }
+    let [subject] = statement.subject.as_slice() else {
+        return Err(bad(&"exactly one subject expected"));
+    };
+    if !is_sha256_hex(&subject.digest.sha256) {
+        return Err(bad(&"the subject digest is not 64 lowercase hex digits"));
+    }
+    for resource in &statement.predicate.resources {
+        if resource.algorithm != "sha256" || !is_sha256_hex(&resource.digest) {
+            return Err(bad(&format!(
+                "resource {:?}: not a sha256 digest",
+                resource.name
+            )));
+        }
+    }
+    Ok(statement)
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The subject digest of a set of files: SHA-256 over their raw digests, sorted by path.
+pub fn subject_digest(files: &FileDigests) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for digest in files.values() {
+        hasher.update(digest);
+    }
+    hasher.finalize().into()
+}
+
+/// Compares the folder with the signed resources: no extra, missing or changed file, and the
+/// subject digest recomputes.
+pub fn check_files(statement: &Statement, files: &FileDigests) -> Result<(), OmsError> {
+    let signed: std::collections::BTreeMap<&str, &str> = statement
+        .predicate
+        .resources
+        .iter()
+        .map(|r| (r.name.as_str(), r.digest.as_str()))
+        .collect();
+    let extra: Vec<String> = files
+        .keys()
+        .filter(|p| !signed.contains_key(p.as_str()))
+        .cloned()
+        .collect();
+    if !extra.is_empty() {
+        return Err(OmsError::ExtraFiles(extra));
+    }
+    let missing: Vec<String> = signed
+        .keys()
+        .filter(|p| !files.contains_key(**p))
+        .map(|p| p.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(OmsError::MissingFiles(missing));
+    }
+    let changed: Vec<String> = files
+        .iter()
+        .filter(|(path, digest)| signed[path.as_str()] != hex::encode(digest))
+        .map(|(path, _)| path.clone())
+        .collect();
+    if !changed.is_empty() {
+        return Err(OmsError::ChangedFiles(changed));
+    }
+    if hex::encode(subject_digest(files)) != statement.subject[0].digest.sha256 {
+        return Err(OmsError::SubjectDigest);
+    }
+    Ok(())
+}
+
+/// How an OMS signature was trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OmsTrust {
+    /// A private CA the trust root pins (no transparency log).
+    Certificate {
+        /// The leaf certificate's subject, e.g. `C=US,O=…,CN=…`.
+        subject: String,
+        /// SHA-256 of the pinned root certificate (DER), hex.
+        root_sha256: String,
+    },
+    /// A trust-root publisher key (no transparency log).
+    Key(KeyId),
+    /// A Sigstore certificate, verified with its transparency log entry.
+    Sigstore(CertificateSigner),
+}
+
+/// A Skill folder whose OMS signature verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedOms {
+    pub statement: Statement,
+    pub files: FileDigests,
+    /// The trust-root publisher that signed (for ad-hoc identities, the identity).
+    pub publisher: String,
+    pub trust: OmsTrust,
+    /// Whether the signature was checked against a transparency log.
+    pub transparency_log: bool,
+}
+
+/// Verifies the OMS signature `signature_bytes` of the Skill folder `dir`. `namespace` is the
+/// namespace the Skill claims (from its `skillsig.toml`), if any: the signer's publisher must
+/// be allowed it.
+pub fn verify_folder(
+    dir: &std::path::Path,
+    signature_bytes: &[u8],
+    signature_path: &std::path::Path,
+    authority: &Authority,
+    namespace: Option<&str>,
+    now: Timestamp,
+    limits: &crate::Limits,
+) -> Result<VerifiedOms, OmsError> {
+    let parsed = parse(signature_bytes)?;
+    let files = hash_folder(
+        dir,
+        &parsed.statement.predicate.serialization,
+        signature_path,
+        limits,
+    )?;
+    check_files(&parsed.statement, &files)?;
+    let (publisher, trust) = verify_signer(&parsed, authority, namespace, now)?;
+    Ok(VerifiedOms {
+        transparency_log: matches!(trust, OmsTrust::Sigstore(_)),
+        statement: parsed.statement,
+        files,
+        publisher,
+        trust,
+    })
+}
+
+fn verify_signer(
+    parsed: &ParsedSignature,
+    authority: &Authority,
+    namespace: Option<&str>,
+    now: Timestamp,
+) -> Result<(String, OmsTrust), OmsError> {
+    let signed = pae(IN_TOTO_PAYLOAD_TYPE, &parsed.payload);
+    let may_sign = |publisher: &crate::trust::Publisher| match namespace {
+        Some(ns) if !TrustRoot::may_sign(publisher, ns) => Err(OmsError::Namespace {
+            publisher: publisher.id.clone(),
+            namespace: ns.to_owned(),
+        }),
+        _ => Ok(publisher.id.clone()),
+    };
+    match &parsed.material {
+        SignerMaterial::Chain(_) if parsed.has_tlog => {
+            // Sigstore: the same checks as a keyless skillsig signature, over the subject.
+            let mut digest = [0u8; 32];
+            hex::decode_to_slice(&parsed.statement.subject[0].digest.sha256, &mut digest)
+                .map_err(|e| OmsError::Statement(e.to_string()))?;
+            let signed = crate::verify::verify_signature_identity(
+                &parsed.bundle_json,
+                digest,
+                authority,
+                namespace,
+            )
+            .map_err(|e| match e {
+                crate::verify::VerifyError::UnknownIdentity {
+                    identity, issuer, ..
+                } => OmsError::UnknownIdentity { identity, issuer },
+                crate::verify::VerifyError::Namespace {
+                    publisher,
+                    namespace,
+                } => OmsError::Namespace {
+                    publisher,
+                    namespace,
+                },
+                other => OmsError::Sigstore(other.to_string()),
+            })?;
+            Ok((signed.0, OmsTrust::Sigstore(signed.1)))
+        }
+        SignerMaterial::Chain(chain) => {
+            let root = authority.root().ok_or(OmsError::NoTrustRoot)?;
+            let leaf = PublicKey::from_spki_der(&files::leaf_spki(&chain[0])?)
+                .map_err(|e| OmsError::BadSignature(e.to_string()))?;
+            if !leaf.verify(&signed, &parsed.signature) {
+                return Err(OmsError::BadSignature(
+                    "the leaf certificate's key did not make this signature".into(),
+                ));
+            }
+            let (publisher, subject, root_sha256) = files::trusted_chain(chain, root, now)?;
+            let id = may_sign(publisher)?;
+            Ok((
+                id,
+                OmsTrust::Certificate {
+                    subject,
+                    root_sha256,
+                },
+            ))
+        }
+        SignerMaterial::Key { hint } => {
+            let root = authority.root().ok_or(OmsError::NoTrustRoot)?;
+            // model_signing's hint is the SHA-256 of the key's PEM; skillsig's is its key id.
+            // Try the key the hint names first, then every key (a trust root is small).
+            let mut candidates = root.keys_matching_hint(hint);
+            if candidates.is_empty() {
+                candidates = root.all_keys();
+            }
+            for (publisher, key) in candidates {
+                if key.verify(&signed, &parsed.signature) {
+                    if root.revocation(key.id()).is_some() {
+                        return Err(OmsError::UnknownKey(format!("{} (revoked)", key.id())));
+                    }
+                    let id = may_sign(publisher)?;
+                    return Ok((id, OmsTrust::Key(key.id().clone())));
+                }
+            }
+            Err(OmsError::UnknownKey(hint.clone()))
+        }
+    }
+}
+
+/// `sha256(PEM)` in hex, the key hint `model_signing` writes and checks.
+pub fn model_signing_hint(key: &PublicKey) -> String {
+    hex::encode(crate::tree::sha256(key.to_pem().as_bytes()))
+}
+
+/// Turns verified digests into the statement payload skillsig signs.
+fn statement_for(name: &str, files: &FileDigests, ignore_paths: &[String]) -> Statement {
+    Statement {
+        statement_type: STATEMENT_TYPE.into(),
+        subject: vec![Subject {
+            name: name.into(),
+            digest: SubjectDigest {
+                sha256: hex::encode(subject_digest(files)),
+            },
+        }],
+        predicate_type: PREDICATE_TYPE.into(),
+        predicate: Predicate {
+            resources: files
+                .iter()
+                .map(|(path, digest)| Resource {
+                    name: path.clone(),
+                    algorithm: "sha256".into(),
+                    digest: hex::encode(digest),
+                })
+                .collect(),
+            serialization: Serialization {
+                method: "files".into(),
+                hash_type: "sha256".into(),
+                allow_symlinks: false,
+                ignore_paths: ignore_paths.to_vec(),
+            },
+        },
+    }
+}
