@@ -9,7 +9,7 @@ use skillsig::sigstore::{self, SignedArtifact, Signer};
 
 use crate::failure::Failure;
 use crate::files;
-use crate::keyless::{interactive, load_sigstore_root, read_json_text, root_or_public_good};
+use crate::keyless::{SigningFiles, interactive, read_json_text};
 
 /// Verify a Sigstore bundle over a file or a `sha256:` digest, offline, as the Sigstore
 /// conformance suite drives clients: with a certificate identity and OIDC issuer, or with a
@@ -115,23 +115,18 @@ pub struct SignBundleArgs {
 
 pub fn sign(args: &SignBundleArgs) -> Result<(), Failure> {
     let artifact = files::read_limited(&args.file, 1024 * 1024 * 1024)?;
-    let config = args
-        .signing_config
-        .as_deref()
-        .map(read_json_text)
-        .transpose()?;
-    let root = load_sigstore_root(args.trusted_root.as_deref())?;
+    let inputs = SigningFiles::load(args.signing_config.as_deref(), args.trusted_root.as_deref())?;
     let refused = |e: keyless::KeylessError| {
         Failure::refused(
             "sigstore",
             format!("{}: {e}\nNothing was signed.", args.file.display()),
         )
     };
-    let services = keyless::services(config.as_deref()).map_err(refused)?;
+    let services = inputs.services().map_err(refused)?;
     let sources = TokenSources::from_environment(args.identity_token.clone(), interactive());
     let token = keyless::identity_token(&sources, &services).map_err(refused)?;
-    let signed = keyless::sign_artifact(&artifact, &token, &services, root_or_public_good(&root))
-        .map_err(refused)?;
+    let signed =
+        keyless::sign_artifact(&artifact, &token, &services, inputs.root()).map_err(refused)?;
     files::replace(&args.bundle, signed.bundle_json.as_bytes())?;
     println!(
         "Signed {} as {} (issuer {})",

@@ -40,6 +40,33 @@ pub fn root_or_public_good(loaded: &Option<TrustedRoot>) -> &TrustedRoot {
         .unwrap_or_else(|| sigstore::public_good_root())
 }
 
+/// What keyless signing reads from files: the signing config (services) and the Sigstore
+/// trusted root the new signature is checked against; the public-good ones when not given.
+pub struct SigningFiles {
+    config: Option<String>,
+    root: Option<TrustedRoot>,
+}
+
+impl SigningFiles {
+    pub fn load(config: Option<&Path>, root: Option<&Path>) -> Result<Self, Failure> {
+        Ok(SigningFiles {
+            config: config.map(read_json_text).transpose()?,
+            root: load_sigstore_root(root)?,
+        })
+    }
+
+    pub fn services(
+        &self,
+    ) -> Result<skillsig::signing::keyless::SigningServices, skillsig::signing::keyless::KeylessError>
+    {
+        skillsig::signing::keyless::services(self.config.as_deref())
+    }
+
+    pub fn root(&self) -> &TrustedRoot {
+        root_or_public_good(&self.root)
+    }
+}
+
 /// Keyless signatures: which Sigstore root certificates chain to, and (ad hoc, instead of the
 /// trust root) which identity must have signed. Spelled as cosign spells them.
 #[derive(Args, Debug, Default)]

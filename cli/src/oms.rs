@@ -7,15 +7,13 @@ use serde_json::{Value, json};
 use skillsig::Limits;
 use skillsig::oms::{self, OmsSigner, OmsTrust, VerifiedOms};
 use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
-use skillsig::signing::keyless::{self, TokenSources};
+use skillsig::signing::keyless::TokenSources;
 
 use crate::failure::{Failure, print_json};
 use crate::files;
-use crate::keyless::{
-    Signers, interactive, load_sigstore_root, read_json_text, root_or_public_good,
-};
+use crate::keyless::{Signers, SigningFiles, interactive};
 use crate::sign::SignArgs;
-use crate::verify::{VerifyArgs, load_policy};
+use crate::verify::{VerifyArgs, load_policy, policy_refusal};
 
 /// The namespace a Skill folder claims in its `skillsig.toml`, if it has one.
 fn claimed_namespace(dir: &Path) -> Option<String> {
@@ -84,22 +82,11 @@ pub fn verify_folder(args: &VerifyArgs) -> Result<(), Failure> {
     violations.extend(policy.check_undeclared_skill(&report));
     violations.extend(policy.check_scan(&report));
     if !violations.is_empty() {
-        let list: Vec<String> = violations
-            .iter()
-            .map(|v| format!("[{}] {}", v.code, v.message))
-            .collect();
-        return Err(failed(Failure::refused(
-            "policy",
-            format!(
-                "{}: the OMS signature verifies, but the install policy refuses it:\n{}",
-                dir.display(),
-                list.join("\n")
-            ),
-        ))
-        .with_json(
-            "violations",
-            serde_json::to_value(&violations).expect("violations serialize"),
-        ));
+        let what = format!(
+            "{}: the OMS signature verifies, but the install policy refuses it",
+            dir.display()
+        );
+        return Err(failed(policy_refusal(&what, &violations)));
     }
     if args.json {
         print_json(&result_json(&verified, &report));
@@ -247,19 +234,18 @@ pub fn sign_folder(args: &SignArgs) -> Result<(), Failure> {
             }
         },
         None => {
-            let config = args
-                .signing_config
-                .as_deref()
-                .map(read_json_text)
-                .transpose()?;
-            let root = load_sigstore_root(args.sigstore_trusted_root.as_deref())?;
-            let services = keyless::services(config.as_deref())
+            let inputs = SigningFiles::load(
+                args.signing_config.as_deref(),
+                args.sigstore_trusted_root.as_deref(),
+            )?;
+            let services = inputs
+                .services()
                 .map_err(|e| refused(oms::OmsError::Sigstore(e.to_string())))?;
             let tokens = TokenSources::from_environment(args.identity_token.clone(), interactive());
             let signer = OmsSigner::Keyless {
                 tokens: &tokens,
                 services: &services,
-                root: root_or_public_good(&root),
+                root: inputs.root(),
             };
             oms::sign_folder(dir, &signer, &limits).map_err(refused)?
         }

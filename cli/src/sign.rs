@@ -8,11 +8,10 @@ use skillsig::Limits;
 use skillsig::manifest::{self, MAX_MANIFEST_BYTES};
 use skillsig::signing::keyless::{self, KeylessSignature, TokenSources};
 use skillsig::signing::{self, SignError, envelope};
-use skillsig::sigstore::TrustedRoot;
 
 use crate::failure::{Failure, print_json};
 use crate::files;
-use crate::keyless::{interactive, load_sigstore_root, read_json_text, root_or_public_good};
+use crate::keyless::{SigningFiles, interactive};
 
 /// Sign a bundle: checks that the bundle matches its manifest, then writes
 /// `<bundle>.sigstore.json`, a Sigstore bundle v0.3 holding a DSSE envelope over the manifest.
@@ -104,14 +103,11 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         Failure::refused(code, format!("{subject}: {err}\nNothing was signed."))
     };
     let Some(key_path) = &args.key else {
-        let config = args
-            .signing_config
-            .as_deref()
-            .map(read_json_text)
-            .transpose()?;
-        let root = load_sigstore_root(args.sigstore_trusted_root.as_deref())?;
-        let signed = sign_keyless(args, &bundle, &manifest, config.as_deref(), &root, &limits)
-            .map_err(refused)?;
+        let inputs = SigningFiles::load(
+            args.signing_config.as_deref(),
+            args.sigstore_trusted_root.as_deref(),
+        )?;
+        let signed = sign_keyless(args, &bundle, &manifest, &inputs, &limits).map_err(refused)?;
         files::replace(&output, signed.bundle_json.as_bytes())?;
         let (identity, issuer) = (&signed.signer.identity, &signed.signer.issuer);
         if args.json {
@@ -149,18 +145,10 @@ fn sign_keyless(
     args: &SignArgs,
     bundle: &[u8],
     manifest: &[u8],
-    signing_config: Option<&str>,
-    root: &Option<TrustedRoot>,
+    inputs: &SigningFiles,
     limits: &Limits,
 ) -> Result<KeylessSignature, SignError> {
-    let services = keyless::services(signing_config)?;
+    let services = inputs.services()?;
     let sources = TokenSources::from_environment(args.identity_token.clone(), interactive());
-    keyless::sign_bundle(
-        bundle,
-        manifest,
-        &sources,
-        &services,
-        root_or_public_good(root),
-        limits,
-    )
+    keyless::sign_bundle(bundle, manifest, &sources, &services, inputs.root(), limits)
 }

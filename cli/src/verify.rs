@@ -124,23 +124,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     violations.extend(policy.check_declared(verified.manifest().permissions()));
     violations.extend(policy.check_scan(&report));
     if !violations.is_empty() {
-        let list: Vec<String> = violations
-            .iter()
-            .map(|v| format!("[{}] {}", v.code, v.message))
-            .collect();
-        return Err(failed(Failure::refused(
-            "policy",
-            format!(
-                "{}: the signature verifies, but the install policy refuses {}:\n{}",
-                args.bundle.display(),
-                verified.manifest().id(),
-                list.join("\n")
-            ),
-        ))
-        .with_json(
-            "violations",
-            serde_json::to_value(&violations).expect("violations serialize"),
-        ));
+        let what = format!(
+            "{}: the signature verifies, but the install policy refuses {}",
+            args.bundle.display(),
+            verified.manifest().id()
+        );
+        return Err(failed(policy_refusal(&what, &violations)));
     }
     if args.json {
         print_json(&result_json(&verified, &report));
@@ -148,6 +137,18 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         print_human(&verified, &report);
     }
     Ok(())
+}
+
+/// A verified Skill the install policy refuses: every violation, in text and in JSON.
+pub fn policy_refusal(what: &str, violations: &[policy::Violation]) -> Failure {
+    let list: Vec<String> = violations
+        .iter()
+        .map(|v| format!("[{}] {}", v.code, v.message))
+        .collect();
+    Failure::refused("policy", format!("{what}:\n{}", list.join("\n"))).with_json(
+        "violations",
+        serde_json::to_value(violations).expect("violations serialize"),
+    )
 }
 
 fn result_json(verified: &VerifiedSkill, report: &SkillReport) -> Value {

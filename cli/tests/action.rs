@@ -5,7 +5,10 @@
 
 mod support {
     pub mod fake_sigstore;
+    pub mod files;
 }
+
+use support::files::copy_dir;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -114,21 +117,23 @@ impl Runner {
         outputs
     }
 
+    /// Runs skillsig itself (as a consumer would) with this runner's trust root and state.
+    fn skillsig(&self, args: &[&str]) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skillsig"));
+        cmd.args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     fn summary(&self) -> String {
         fs::read_to_string(self.dir.path().join("summary")).unwrap_or_default()
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 
@@ -283,16 +288,8 @@ fn key_signing_reads_the_key_from_the_environment_and_verify_checks_it() {
         "skillsig-out/example-weather-report-1.0.0.skill.sigstore.json"
     );
     // A consumer trusts the key and verifies the bundle with the action.
-    let trust = |args: &[&str]| {
-        let mut cmd = Command::new(skillsig);
-        cmd.args(args);
-        for (k, v) in &runner.env {
-            cmd.env(k, v);
-        }
-        assert!(cmd.output().unwrap().status.success());
-    };
-    trust(&["trust", "init"]);
-    trust(&[
+    runner.skillsig(&["trust", "init"]);
+    runner.skillsig(&[
         "trust",
         "add-publisher",
         "example",
@@ -356,16 +353,8 @@ fn keyless_signing_uses_the_workflow_identity() {
     );
     assert!(runner.outputs()["signature"].ends_with(".sigstore.json"));
     // A consumer trusts that workflow identity for the namespace and verifies the release.
-    let trust = |args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skillsig"));
-        cmd.args(args);
-        for (k, v) in &runner.env {
-            cmd.env(k, v);
-        }
-        assert!(cmd.output().unwrap().status.success());
-    };
-    trust(&["trust", "init"]);
-    trust(&[
+    runner.skillsig(&["trust", "init"]);
+    runner.skillsig(&[
         "trust",
         "add-publisher",
         "acme",

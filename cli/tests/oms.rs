@@ -3,6 +3,10 @@
 //! implementation (`model_signing`, when MODEL_SIGNING names its command; `.ci/run` installs
 //! it).
 
+mod support {
+    pub mod files;
+}
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -10,6 +14,7 @@ use std::process::Command as Process;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
+use support::files::copy_dir;
 
 struct Home {
     dir: tempfile::TempDir,
@@ -22,19 +27,6 @@ fn vectors() -> Option<PathBuf> {
     } else {
         eprintln!("skipped: {} is absent", dir.display());
         None
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::write(&target, fs::read(entry.path()).unwrap()).unwrap();
-        }
     }
 }
 

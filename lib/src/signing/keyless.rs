@@ -9,10 +9,11 @@
 
 use std::time::Duration;
 
+use sigstore_sign::SigningContext;
+pub use sigstore_sign::SigningServices;
 use sigstore_sign::oidc::IdentityToken;
 use sigstore_sign::rekor::RekorApiVersion;
 use sigstore_sign::trust_root::{SIGSTORE_PRODUCTION_SIGNING_CONFIG, SigningConfig};
-use sigstore_sign::{SigningContext, SigningServices};
 
 use super::SignError;
 use crate::bundle;
@@ -236,16 +237,8 @@ pub fn sign_statement(
     root: &TrustedRoot,
 ) -> Result<KeylessSignature, KeylessError> {
     let signer = context(services)?.signer(token.clone());
-    let bundle = runtime()?
-        .block_on(signer.sign_raw_statement(statement))
-        .map_err(|e| KeylessError::Sign(e.to_string()))?;
-    let bundle_json = finish(bundle.to_json_pretty())?;
-    let signer = sigstore::verify_certificate_bundle(&bundle_json, subject_sha256, root)
-        .map_err(|e| KeylessError::Unverifiable(e.to_string()))?;
-    Ok(KeylessSignature {
-        bundle_json,
-        signer,
-    })
+    let bundle = runtime()?.block_on(signer.sign_raw_statement(statement));
+    checked(bundle, subject_sha256, root)
 }
 
 /// Signs arbitrary bytes (a `hashedrekord` entry) and checks the result against `root`.
@@ -256,12 +249,20 @@ pub fn sign_artifact(
     root: &TrustedRoot,
 ) -> Result<KeylessSignature, KeylessError> {
     let signer = context(services)?.signer(token.clone());
-    let bundle = runtime()?
-        .block_on(signer.sign(artifact))
-        .map_err(|e| KeylessError::Sign(e.to_string()))?;
+    let bundle = runtime()?.block_on(signer.sign(artifact));
+    checked(bundle, crate::tree::sha256(artifact), root)
+}
+
+/// The bundle as JSON text, after verifying it over `subject_sha256` against `root`: a
+/// misbehaving Fulcio or Rekor must not produce a signature file nobody can verify.
+fn checked(
+    bundle: Result<sigstore_sign::types::Bundle, sigstore_sign::Error>,
+    subject_sha256: [u8; 32],
+    root: &TrustedRoot,
+) -> Result<KeylessSignature, KeylessError> {
+    let bundle = bundle.map_err(|e| KeylessError::Sign(e.to_string()))?;
     let bundle_json = finish(bundle.to_json_pretty())?;
-    let digest = crate::tree::sha256(artifact);
-    let signer = sigstore::verify_certificate_bundle(&bundle_json, digest, root)
+    let signer = sigstore::verify_certificate_bundle(&bundle_json, subject_sha256, root)
         .map_err(|e| KeylessError::Unverifiable(e.to_string()))?;
     Ok(KeylessSignature {
         bundle_json,
