@@ -16,6 +16,7 @@
 //! | [`install`] | fetch → verify → scan → policy → atomic write with a receipt; audit of installed Skills |
 //! | [`pack`] | folder → bundle + manifest, written atomically |
 //! | [`policy`] | install policy: signatures, publishers, blocking findings, permissions a Skill may declare |
+//! | [`registry`] | a registry as static files: signed snapshot and timestamp, publish, resolve |
 //! | [`scan`] | the static scanner: rules, analysers per language, capabilities vs declaration |
 //! | [`signing`] | ed25519 keys, DSSE envelopes in Sigstore bundles, signing a bundle |
 //! | [`sigstore`] | Sigstore bundles with certificates or managed keys, verified offline |
@@ -32,6 +33,7 @@ pub mod oms;
 pub mod pack;
 pub mod permissions;
 pub mod policy;
+pub mod registry;
 pub mod scan;
 pub mod signing;
 pub mod sigstore;

@@ -66,6 +66,10 @@ pub struct TrustRootBody {
     /// Keys that sign the trust root itself, and how many signatures it needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<RootRole>,
+    /// Keys that sign a registry's snapshot and timestamp, and how many signatures they need
+    /// (see [`crate::registry`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<RootRole>,
 }
 
 /// Someone allowed to sign Skills in some namespaces.
@@ -220,6 +224,7 @@ impl TrustRootFile {
                 publishers: Vec::new(),
                 revoked: Vec::new(),
                 root: None,
+                registry: None,
             },
             signatures: Vec::new(),
         }
@@ -413,6 +418,39 @@ impl TrustRootFile {
         Ok(())
     }
 
+    /// Adds a key that signs registry metadata and sets the threshold.
+    pub fn add_registry_key(
+        &mut self,
+        key: &PublicKey,
+        threshold: Option<u32>,
+    ) -> Result<(), TrustError> {
+        let role = self.signed.registry.get_or_insert(RootRole {
+            keys: Vec::new(),
+            threshold: 1,
+        });
+        if role.keys.iter().any(|k| &k.keyid == key.id()) {
+            return Err(TrustError::Edit(format!(
+                "registry key {} is already listed",
+                key.id()
+            )));
+        }
+        role.keys.push(RootKey {
+            keyid: key.id().clone(),
+            public_key: key.to_pem(),
+        });
+        if let Some(threshold) = threshold {
+            role.threshold = threshold;
+        }
+        if role.threshold == 0 || role.threshold as usize > role.keys.len() {
+            return Err(TrustError::Edit(format!(
+                "threshold {} is not between 1 and the {} registry key(s)",
+                role.threshold,
+                role.keys.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// Adds a signature by `key` over `signed` (replacing an earlier one by the same key).
     pub fn sign(&mut self, key: &SecretKey) {
         let sig = STANDARD.encode(key.sign(&self.signed_bytes()));
@@ -571,6 +609,11 @@ impl TrustRoot {
         self.file.signed.revoked.iter().find(|r| &r.keyid == keyid)
     }
 
+    /// The keys that sign registry metadata, if the trust root names any.
+    pub fn registry_role(&self) -> Option<&RootRole> {
+        self.file.signed.registry.as_ref()
+    }
+
     /// Every publisher.
     pub fn publishers(&self) -> &[Publisher] {
         &self.file.signed.publishers
@@ -677,20 +720,21 @@ fn check_structure(
             }
         }
     }
-    if let Some(role) = &body.root {
+    for (what, role) in [("root", &body.root), ("registry", &body.registry)] {
+        let Some(role) = role else { continue };
         if role.threshold == 0 || role.threshold as usize > role.keys.len() {
             return Err(TrustError::Invalid(format!(
-                "root threshold {} is not between 1 and the {} root key(s)",
+                "{what} threshold {} is not between 1 and the {} {what} key(s)",
                 role.threshold,
                 role.keys.len()
             )));
         }
         let mut seen = BTreeSet::new();
         for key in &role.keys {
-            checked_key(&key.keyid, &key.public_key, "root key")?;
+            checked_key(&key.keyid, &key.public_key, &format!("{what} key"))?;
             if !seen.insert(&key.keyid) {
                 return Err(TrustError::Invalid(format!(
-                    "root key {} is listed twice",
+                    "{what} key {} is listed twice",
                     key.keyid
                 )));
             }

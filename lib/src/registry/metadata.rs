@@ -1,0 +1,224 @@
+//! The registry's metadata: index entries, bins, the snapshot and the timestamp, and the
+//! threshold signatures of the trust root's `registry` role over them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::RegistryError;
+use crate::permissions::Permissions;
+use crate::signing::keys::{KeyId, PublicKey, SecretKey};
+use crate::trust::{RootRole, RootSignature};
+
+/// `_type` of a snapshot.
+pub const SNAPSHOT_TYPE: &str = "skillsig/registry-snapshot/v1";
+/// `_type` of a timestamp.
+pub const TIMESTAMP_TYPE: &str = "skillsig/registry-timestamp/v1";
+
+/// Where a file is, and what it must hash to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMeta {
+    pub path: String,
+    pub sha256: String,
+    pub length: u64,
+}
+
+impl FileMeta {
+    /// The metadata of `bytes` stored at `path`.
+    pub fn of(path: String, bytes: &[u8]) -> FileMeta {
+        FileMeta {
+            path,
+            sha256: hex::encode(crate::tree::sha256(bytes)),
+            length: bytes.len() as u64,
+        }
+    }
+
+    /// Whether `bytes` are the file this describes.
+    pub fn matches(&self, bytes: &[u8]) -> bool {
+        bytes.len() as u64 == self.length && hex::encode(crate::tree::sha256(bytes)) == self.sha256
+    }
+}
+
+/// Who signed a published version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signer {
+    pub publisher: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+}
+
+/// What the registry's scan found at publish time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSummary {
+    pub verdict: String,
+    pub counts: BTreeMap<String, usize>,
+    pub scanner_version: String,
+    pub rules_version: String,
+}
+
+/// One published version: a line of `index/<ns>/<name>/….jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexEntry {
+    pub version: semver::Version,
+    pub bundle: FileMeta,
+    pub signature: FileMeta,
+    /// `sha256:<hex>` of the file tree.
+    pub tree_digest: String,
+    /// `sha256:<hex>` of the manifest bytes.
+    pub manifest_digest: String,
+    pub signer: Signer,
+    pub permissions: Permissions,
+    pub scan: ScanSummary,
+    /// Why the version was yanked, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<String>,
+    pub published: Timestamp,
+}
+
+/// The index files of one bin, by Skill id (`ns/name`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bin {
+    pub index: BTreeMap<String, FileMeta>,
+}
+
+/// Every bin's file, under a version that only grows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    #[serde(rename = "_type")]
+    pub snapshot_type: String,
+    pub version: u64,
+    pub bins: BTreeMap<String, FileMeta>,
+}
+
+/// The snapshot's file, under a short expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampBody {
+    #[serde(rename = "_type")]
+    pub timestamp_type: String,
+    pub version: u64,
+    pub expires: Timestamp,
+    pub snapshot: FileMeta,
+    /// The snapshot's version, so a client can refuse an older one before fetching it.
+    pub snapshot_version: u64,
+}
+
+/// Metadata with the registry keys' signatures over the RFC 8785 JSON of `signed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedMetadata<T> {
+    pub signed: T,
+    pub signatures: Vec<RootSignature>,
+}
+
+impl<T: Serialize + DeserializeOwned> SignedMetadata<T> {
+    /// Signs `signed` with every key in `keys`.
+    pub fn sign(signed: T, keys: &[&SecretKey]) -> SignedMetadata<T> {
+        let mut metadata = SignedMetadata {
+            signed,
+            signatures: Vec::new(),
+        };
+        let message = metadata.signed_bytes();
+        for key in keys {
+            metadata.signatures.push(RootSignature {
+                keyid: key.public().id().clone(),
+                sig: STANDARD.encode(key.sign(&message)),
+            });
+        }
+        metadata
+    }
+
+    fn signed_bytes(&self) -> Vec<u8> {
+        serde_json_canonicalizer::to_vec(&self.signed).expect("metadata serializes")
+    }
+
+    /// The JSON text as stored.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut text = serde_json::to_vec_pretty(self).expect("metadata serializes");
+        text.push(b'\n');
+        text
+    }
+
+    /// Parses and checks that `role`'s threshold of distinct keys signed.
+    pub fn verify(bytes: &[u8], role: &RootRole, what: &str) -> Result<T, RegistryError> {
+        let metadata: SignedMetadata<T> =
+            serde_json::from_slice(bytes).map_err(|e| RegistryError::Malformed {
+                what: what.into(),
+                why: e.to_string(),
+            })?;
+        let message = metadata.signed_bytes();
+        let mut valid: BTreeSet<&KeyId> = BTreeSet::new();
+        for key in &role.keys {
+            let Ok(public) = PublicKey::from_pem(&key.public_key) else {
+                continue;
+            };
+            if public.id() != &key.keyid {
+                continue;
+            }
+            let signed = metadata
+                .signatures
+                .iter()
+                .filter(|s| s.keyid == key.keyid)
+                .any(|s| {
+                    STANDARD
+                        .decode(&s.sig)
+                        .is_ok_and(|sig| public.verify(&message, &sig))
+                });
+            if signed {
+                valid.insert(&key.keyid);
+            }
+        }
+        if valid.len() < role.threshold as usize {
+            return Err(RegistryError::Signatures {
+                what: what.into(),
+                valid: valid.len(),
+                threshold: role.threshold,
+            });
+        }
+        Ok(metadata.signed)
+    }
+}
+
+/// Parses an index file: one [`IndexEntry`] per line.
+pub fn parse_index(bytes: &[u8], path: &str) -> Result<Vec<IndexEntry>, RegistryError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| RegistryError::Malformed {
+        what: path.into(),
+        why: "not UTF-8".into(),
+    })?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| RegistryError::Malformed {
+                what: format!("{path} line {}", i + 1),
+                why: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Writes an index file: entries sorted by version, one JSON object per line.
+pub fn write_index(entries: &[IndexEntry]) -> Vec<u8> {
+    let mut sorted: Vec<&IndexEntry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.version.cmp(&b.version));
+    let mut out = Vec::new();
+    for entry in sorted {
+        out.extend(serde_json::to_vec(entry).expect("entries serialize"));
+        out.push(b'\n');
+    }
+    out
+}
