@@ -21,6 +21,7 @@ mod client;
 mod metadata;
 mod publish;
 mod store;
+mod upload;
 
 pub use client::{Client, ClientState, Resolved};
 pub use metadata::{
@@ -28,6 +29,7 @@ pub use metadata::{
 };
 pub use publish::{Publisher, init, publish, yank};
 pub use store::{DirStore, Store, StoreError};
+pub use upload::{AcceptedUpload, UploadRejection, check_upload};
 
 /// The one file replaced in place, last.
 pub const TIMESTAMP_FILE_NAME: &str = "timestamp.json";

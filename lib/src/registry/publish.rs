@@ -11,12 +11,10 @@ use super::store::{Store, StoreError};
 use super::{
     BIN_COUNT, MAX_TIMESTAMP_BYTES, RegistryError, TIMESTAMP_LIFETIME_SECS, bin_of, content_path,
 };
-use crate::Limits;
 use crate::policy::Policy;
-use crate::scan::{self, ScanInput, ScanOptions};
 use crate::signing::keys::SecretKey;
 use crate::trust::{RootRole, TrustRoot};
-use crate::verify::{self, Authority, SignedBy};
+use crate::verify::SignedBy;
 
 /// What a registry publishes with: where its files are, the trust root and policy uploads
 /// must satisfy, and the registry keys that sign its metadata.
@@ -183,35 +181,10 @@ pub fn publish(
 ) -> Result<IndexEntry, RegistryError> {
     let role = role(publisher.root)?;
     check_threshold(role, &publisher.keys)?;
-    let limits = Limits::DEFAULT;
-    let verified = verify::verify(
-        bundle,
-        signature,
-        &Authority::trust_root(publisher.root),
-        now,
-        &limits,
-    )
-    .map_err(|e| RegistryError::Refused(format!("[{}] {e}", e.code())))?;
+    let accepted = super::check_upload(bundle, signature, publisher.root, publisher.policy, now)
+        .map_err(|e| RegistryError::Refused(format!("[{}] {e}", e.code())))?;
+    let (verified, report) = (&accepted.skill, &accepted.report);
     let manifest = verified.manifest();
-    let report = scan::scan(
-        &ScanInput::from_tree(verified.tree()),
-        &ScanOptions {
-            fail_on: publisher.policy.block_at,
-            manifest_permissions: Some(manifest.permissions().clone()),
-        },
-    );
-    let mut violations = publisher
-        .policy
-        .check_signer(verified.publisher(), publisher.root.version());
-    violations.extend(publisher.policy.check_declared(manifest.permissions()));
-    violations.extend(publisher.policy.check_scan(&report));
-    if !violations.is_empty() {
-        let list: Vec<String> = violations
-            .iter()
-            .map(|v| format!("[{}] {}", v.code, v.message))
-            .collect();
-        return Err(RegistryError::Refused(list.join("; ")));
-    }
     let id = manifest.id();
     let (namespace, name, version) = (&id.namespace, &id.name, &id.version);
     let _lock = publisher.store.lock()?.ok_or(RegistryError::Busy)?;
