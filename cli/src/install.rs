@@ -42,6 +42,14 @@ pub struct InstallArgs {
     /// The signature file or URL [default: SOURCE.sigstore.json].
     #[arg(long)]
     pub signature: Option<String>,
+    /// Install from this registry (a folder, or an https:// URL): SOURCE is then
+    /// `namespace/name[@REQUIREMENT]`, e.g. `acme/weather@^1.2`; the highest matching version
+    /// that is not yanked, after every check of the registry's signed metadata.
+    #[arg(long, value_name = "FOLDER_OR_URL", conflicts_with = "signature")]
+    pub registry: Option<String>,
+    /// With --registry: allow pre-release versions.
+    #[arg(long, requires = "registry")]
+    pub pre: bool,
     /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
     #[arg(long = "trust-root", value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
@@ -61,6 +69,42 @@ pub struct InstallArgs {
     pub json: bool,
 }
 
+/// Resolves `args.source` (`namespace/name[@REQ]`) in a registry.
+fn from_registry(
+    args: &InstallArgs,
+    address: &str,
+    root: Option<&skillsig::trust::TrustRoot>,
+    now: jiff::Timestamp,
+) -> Result<fetch::Fetched, Failure> {
+    let root = root.ok_or_else(|| {
+        Failure::error(
+            "usage",
+            "installing from a registry needs a trust root, not only identities",
+        )
+    })?;
+    let (id, requirement) = match args.source.split_once('@') {
+        Some((id, req)) => (id, req),
+        None => (args.source.as_str(), "*"),
+    };
+    let (namespace, name) = crate::registry::parse_id(id)?;
+    let requirement = semver::VersionReq::parse(requirement)
+        .map_err(|e| Failure::error("usage", format!("{requirement:?}: {e}")))?;
+    let store = skillsig::registry::open(address);
+    let resolved = crate::registry::client(store.as_ref(), root, address)
+        .resolve(&namespace, &name, &requirement, args.pre, now)
+        .map_err(|e| {
+            Failure::refused(e.code(), format!("{address}: {e}\nNothing was installed."))
+        })?;
+    if let Some(warning) = &resolved.warning {
+        eprintln!("warning: {warning}");
+    }
+    Ok(fetch::Fetched {
+        bundle: resolved.bundle,
+        signature: Some(resolved.signature),
+        origin: format!("{address} {namespace}/{name}@{}", resolved.entry.version),
+    })
+}
+
 pub fn run(args: &InstallArgs) -> Result<(), Failure> {
     let limits = Limits::DEFAULT;
     let now = jiff::Timestamp::now();
@@ -72,17 +116,20 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
         .ok_or_else(|| Failure::error("usage", "no destination: pass --dest"))?;
     let signers = Signers::load(args.trust_root.as_deref(), &args.certificate, now)?;
     let authority = signers.authority();
-    let fetched = fetch::fetch(
-        &args.source,
-        args.signature.as_deref(),
-        limits.max_bundle_bytes,
-    )
-    .map_err(|err| match err {
-        fetch::FetchError::Http { .. } | fetch::FetchError::File { .. } => {
-            Failure::error("fetch", err.to_string())
-        }
-        _ => Failure::refused("fetch-refused", format!("{err}\nNothing was installed.")),
-    })?;
+    let fetched = match &args.registry {
+        Some(address) => from_registry(args, address, signers.authority().root(), now)?,
+        None => fetch::fetch(
+            &args.source,
+            args.signature.as_deref(),
+            limits.max_bundle_bytes,
+        )
+        .map_err(|err| match err {
+            fetch::FetchError::Http { .. } | fetch::FetchError::File { .. } => {
+                Failure::error("fetch", err.to_string())
+            }
+            _ => Failure::refused("fetch-refused", format!("{err}\nNothing was installed.")),
+        })?,
+    };
     let approved = install::approve(
         &fetched,
         &authority,

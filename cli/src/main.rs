@@ -13,6 +13,7 @@ mod keygen;
 mod keyless;
 mod oms;
 mod pack;
+mod registry;
 mod rules;
 mod scan;
 mod sign;
@@ -53,6 +54,10 @@ enum Command {
     SignBundle(conformance::SignBundleArgs),
     Audit(install::AuditArgs),
     Trust(trust::TrustArgs),
+    Registry(registry::RegistryArgs),
+    Publish(registry::PublishArgs),
+    Yank(registry::YankArgs),
+    Info(registry::InfoArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,10 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => (conformance::verify(args), false),
         Command::SignBundle(args) => (conformance::sign(args), false),
         Command::Audit(args) => (install::audit(args), args.json),
+        Command::Registry(args) => (registry::run_registry(args), false),
+        Command::Publish(args) => (registry::publish(args), args.json),
+        Command::Yank(args) => (registry::yank(args), false),
+        Command::Info(args) => (registry::info(args), args.json),
         Command::Trust(args) => (
             trust::run(args),
             matches!(args.command, trust::TrustCommand::Show { json: true }),

@@ -107,6 +107,15 @@ pub enum TrustCommand {
         #[arg(long)]
         threshold: Option<u32>,
     },
+    /// Add a key that signs a registry's snapshot and timestamp (the `registry` role), and set
+    /// how many signatures registry metadata needs.
+    AddRegistryKey {
+        /// The public key (PEM).
+        public_key: PathBuf,
+        /// Signatures required [default: unchanged, 1 for the first key].
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
     /// Sign the trust root with a root key.
     Sign {
         /// The root key's private key.
@@ -272,6 +281,16 @@ pub fn run(args: &TrustArgs) -> Result<(), Failure> {
             edit(&path, |file| {
                 file.add_root_key(&key, *threshold)?;
                 Ok(format!("added root key {}", key.id()))
+            })
+        }
+        TrustCommand::AddRegistryKey {
+            public_key,
+            threshold,
+        } => {
+            let key = read_public_key(public_key)?;
+            edit(&path, |file| {
+                file.add_registry_key(&key, *threshold)?;
+                Ok(format!("added registry key {}", key.id()))
             })
         }
         TrustCommand::SetExpiry { days: d } => edit(&path, |file| {

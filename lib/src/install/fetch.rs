@@ -96,6 +96,12 @@ pub fn fetch(source: &str, signature: Option<&str>, limit: u64) -> Result<Fetche
     })
 }
 
+/// GETs `url` (https, or http to loopback), reading at most `limit` bytes; `Ok(None)` on 404.
+/// Any content type is accepted: for metadata whose hash the caller checks.
+pub fn get_limited(url: &str, limit: u64) -> Result<Option<Vec<u8>>, FetchError> {
+    get(&client()?, url, limit, false)
+}
+
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, FetchError> {
     crate::fsutil::read_limited(path, limit).map_err(|err| match err {
         crate::fsutil::ReadLimitedError::TooLarge(limit) => FetchError::TooLarge {

@@ -18,12 +18,14 @@
 //! complete, consistent registry; `timestamp.json` is replaced last, atomically.
 
 mod client;
+mod http;
 mod metadata;
 mod publish;
 mod store;
 mod upload;
 
 pub use client::{Client, ClientState, Resolved};
+pub use http::{HttpStore, open};
 pub use metadata::{
     Bin, FileMeta, IndexEntry, ScanSummary, SignedMetadata, Signer, Snapshot, TimestampBody,
 };

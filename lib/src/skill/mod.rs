@@ -73,6 +73,22 @@ pub struct SkillId {
 }
 
 impl SkillId {
+    /// Parses `namespace/name@version`.
+    pub fn parse(text: &str) -> Result<SkillId, String> {
+        let bad = || format!("{text:?}: expected namespace/name@version");
+        let (id, version) = text.split_once('@').ok_or_else(bad)?;
+        let (namespace, name) = id.split_once('/').ok_or_else(bad)?;
+        if namespace.is_empty() || name.is_empty() || name.contains('/') {
+            return Err(bad());
+        }
+        let version = semver::Version::parse(version).map_err(|e| format!("{text:?}: {e}"))?;
+        Ok(SkillId {
+            namespace: namespace.into(),
+            name: name.into(),
+            version,
+        })
+    }
+
     /// The file name `pack` writes: `<namespace>-<name>-<version>.skill`.
     pub fn bundle_file_name(&self) -> String {
         format!(

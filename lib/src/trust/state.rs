@@ -57,6 +57,11 @@ impl TrustState {
         Ok(TrustState::at(dir))
     }
 
+    /// The folder (registries keep their remembered versions below it too).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     fn path_for(&self, name: &str) -> PathBuf {
         // Names are slugs (checked when a root loads), so they are safe file names.
         self.dir.join("trust-roots").join(format!("{name}.json"))

@@ -1,0 +1,253 @@
+//! A registry from the command line: `registry init`, `publish`, `info`, `yank`,
+//! `install NS/NAME@REQ --registry` from a folder and over `registry serve` on 127.0.0.1, and
+//! the refusals (a republished version, a tampered mirror) that must change nothing.
+
+mod support {
+    pub mod files;
+}
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use support::files::copy_dir;
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    /// A publisher key trusted for `example`, a registry key in the registry role, and an
+    /// empty registry in `reg/`.
+    fn new() -> Home {
+        let home = Home {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        home.ok(&["keygen", "--out", "publisher", "--unencrypted"]);
+        home.ok(&["keygen", "--out", "registry", "--unencrypted"]);
+        home.ok(&["trust", "init"]);
+        home.ok(&[
+            "trust",
+            "add-publisher",
+            "example",
+            "--namespace",
+            "example",
+            "--key",
+            "publisher.pub",
+        ]);
+        home.ok(&["trust", "add-registry-key", "registry.pub"]);
+        home.ok(&["registry", "init", "reg", "--key", "registry.key"]);
+        home
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("skillsig").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env("SKILLSIG_TRUST_ROOT", self.path("trust.json"))
+            .env("SKILLSIG_STATE_DIR", self.path("state"))
+            .env("SKILLSIG_POLICY", self.path("no-policy.toml"));
+        cmd
+    }
+
+    fn ok(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.cmd().args(args).assert().success()
+    }
+
+    /// Packs and signs the example Skill at `version` (with `note` appended to SKILL.md).
+    fn signed(&self, version: &str, note: &str) -> String {
+        let dir = self.path(&format!("src-{version}-{}", note.len()));
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report"),
+            &dir,
+        );
+        let config = fs::read_to_string(dir.join("skillsig.toml")).unwrap();
+        fs::write(dir.join("skillsig.toml"), config.replace("1.0.0", version)).unwrap();
+        let mut skill_md = fs::read_to_string(dir.join("SKILL.md")).unwrap();
+        skill_md.push_str(note);
+        fs::write(dir.join("SKILL.md"), skill_md).unwrap();
+        let out = format!("out-{version}-{}", note.len());
+        self.cmd()
+            .arg("pack")
+            .arg(&dir)
+            .args(["-o", &out])
+            .assert()
+            .success();
+        let bundle = format!("{out}/example-weather-report-{version}.skill");
+        self.ok(&["sign", &bundle, "--key", "publisher.key"]);
+        bundle
+    }
+
+    fn publish(&self, bundle: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args([
+                "publish",
+                bundle,
+                "--registry",
+                "reg",
+                "--key",
+                "registry.key",
+            ])
+            .assert()
+    }
+
+    fn install(&self, source: &str, registry: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args([
+                "install",
+                source,
+                "--registry",
+                registry,
+                "--dest",
+                "skills",
+                "--yes",
+            ])
+            .assert()
+    }
+
+    fn installed_version(&self) -> String {
+        let receipt: Value = serde_json::from_slice(
+            &fs::read(self.path("skills/weather-report/.skillsig/receipt.json")).unwrap(),
+        )
+        .unwrap();
+        receipt["skill"].as_str().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn publish_info_yank_and_install_by_requirement() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    let v11 = home.signed("1.1.0", "");
+    home.publish(&v1).success();
+    home.publish(&v11)
+        .success()
+        .stdout(predicate::str::contains("Published"));
+    let out = home
+        .cmd()
+        .args([
+            "info",
+            "example/weather-report",
+            "--registry",
+            "reg",
+            "--json",
+        ])
+        .assert()
+        .success();
+    let info: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let versions: Vec<&str> = info["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0"]);
+    home.install("example/weather-report@^1", "reg").success();
+    assert_eq!(home.installed_version(), "example/weather-report@1.1.0");
+    home.ok(&[
+        "yank",
+        "example/weather-report@1.1.0",
+        "--reason",
+        "broken forecast",
+        "--registry",
+        "reg",
+        "--key",
+        "registry.key",
+    ]);
+    home.install("example/weather-report@^1", "reg").success();
+    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
+    home.install("example/weather-report@=1.1.0", "reg")
+        .success()
+        .stderr(predicate::str::contains("yanked (broken forecast)"));
+    home.install("example/weather-report@^2", "reg")
+        .code(1)
+        .stderr(predicate::str::contains("no version"));
+}
+
+#[test]
+fn a_version_is_published_once_and_a_refusal_changes_nothing() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    let timestamp = fs::read(home.path("reg/timestamp.json")).unwrap();
+    let other = home.signed("1.0.0", "\nA different line.\n");
+    home.publish(&other)
+        .code(1)
+        .stderr(predicate::str::contains("immutable"))
+        .stderr(predicate::str::contains("Nothing was published"));
+    assert_eq!(
+        fs::read(home.path("reg/timestamp.json")).unwrap(),
+        timestamp
+    );
+    // A bundle signed by a key the trust root does not know is refused too.
+    home.ok(&["keygen", "--out", "stranger", "--unencrypted"]);
+    let v2 = home.signed("2.0.0", "");
+    home.ok(&["sign", &v2, "--key", "stranger.key"]);
+    home.publish(&v2).code(1);
+    assert_eq!(
+        fs::read(home.path("reg/timestamp.json")).unwrap(),
+        timestamp
+    );
+}
+
+#[test]
+fn a_tampered_mirror_installs_nothing() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    let bundle =
+        home.path("reg/bundles/example/weather-report/1.0.0/example-weather-report-1.0.0.skill");
+    let mut bytes = fs::read(&bundle).unwrap();
+    bytes[200] ^= 1;
+    fs::write(&bundle, bytes).unwrap();
+    home.install("example/weather-report", "reg")
+        .code(1)
+        .stderr(predicate::str::contains(
+            "does not match the signed metadata",
+        ));
+    assert!(!home.path("skills").exists());
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn installs_over_http_from_registry_serve() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    let mut child = Process::new(env!("CARGO_BIN_EXE_skillsig"))
+        .args(["registry", "serve"])
+        .arg(home.path("reg"))
+        .args(["--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Server(child);
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    home.install("example/weather-report@1", &url).success();
+    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
+    home.cmd()
+        .args(["info", "example/nothing", "--registry", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no Skill example/nothing"));
+}
