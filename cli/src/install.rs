@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 use skillsig::Limits;
+use skillsig::install::lock::{LockError, LockFile, LockedSkill};
 use skillsig::install::{self, InstallError, audit, fetch};
 use skillsig::scan::Severity;
 
@@ -50,6 +51,10 @@ pub struct InstallArgs {
     /// With --registry: allow pre-release versions.
     #[arg(long, requires = "registry")]
     pub pre: bool,
+    /// With --registry: install exactly what DEST/skillsig.lock records (version, tree digest,
+    /// signer), or refuse. Without it, a registry install records itself in the lock.
+    #[arg(long, requires = "registry")]
+    pub locked: bool,
     /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
     #[arg(long = "trust-root", value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
@@ -69,13 +74,15 @@ pub struct InstallArgs {
     pub json: bool,
 }
 
-/// Resolves `args.source` (`namespace/name[@REQ]`) in a registry.
+/// Resolves `args.source` (`namespace/name[@REQ]`) in a registry; with --locked, exactly the
+/// version `lock` records. Returns the bytes and what the lock should record.
 fn from_registry(
     args: &InstallArgs,
     address: &str,
     root: Option<&skillsig::trust::TrustRoot>,
+    lock: &LockFile,
     now: jiff::Timestamp,
-) -> Result<fetch::Fetched, Failure> {
+) -> Result<(fetch::Fetched, String, LockedSkill), Failure> {
     let root = root.ok_or_else(|| {
         Failure::error(
             "usage",
@@ -83,11 +90,21 @@ fn from_registry(
         )
     })?;
     let (id, requirement) = match args.source.split_once('@') {
-        Some((id, req)) => (id, req),
-        None => (args.source.as_str(), "*"),
+        Some((id, req)) => (id, req.to_owned()),
+        None => (args.source.as_str(), "*".to_owned()),
     };
     let (namespace, name) = crate::registry::parse_id(id)?;
-    let requirement = semver::VersionReq::parse(requirement)
+    let id = format!("{namespace}/{name}");
+    let lock_failure = |e: LockError| match e {
+        LockError::File { .. } => Failure::error("lock", e.to_string()),
+        _ => Failure::refused("lock-drift", format!("{e}\nNothing was installed.")),
+    };
+    let requirement = if args.locked {
+        format!("={}", lock.locked(&id).map_err(lock_failure)?.version)
+    } else {
+        requirement
+    };
+    let requirement = semver::VersionReq::parse(&requirement)
         .map_err(|e| Failure::error("usage", format!("{requirement:?}: {e}")))?;
     let store = skillsig::registry::open(address);
     let resolved = crate::registry::client(store.as_ref(), root, address)
@@ -98,11 +115,27 @@ fn from_registry(
     if let Some(warning) = &resolved.warning {
         eprintln!("warning: {warning}");
     }
-    Ok(fetch::Fetched {
+    let signer = &resolved.entry.signer;
+    let found = LockedSkill {
+        version: resolved.entry.version.clone(),
+        tree_digest: resolved.entry.tree_digest.clone(),
+        publisher: signer.publisher.clone(),
+        signer: signer
+            .key_id
+            .clone()
+            .or(signer.identity.clone())
+            .unwrap_or_default(),
+        registry: address.to_owned(),
+    };
+    if args.locked {
+        lock.check(&id, &found).map_err(lock_failure)?;
+    }
+    let fetched = fetch::Fetched {
         bundle: resolved.bundle,
         signature: Some(resolved.signature),
-        origin: format!("{address} {namespace}/{name}@{}", resolved.entry.version),
-    })
+        origin: format!("{address} {id}@{}", resolved.entry.version),
+    };
+    Ok((fetched, id, found))
 }
 
 pub fn run(args: &InstallArgs) -> Result<(), Failure> {
@@ -116,19 +149,30 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
         .ok_or_else(|| Failure::error("usage", "no destination: pass --dest"))?;
     let signers = Signers::load(args.trust_root.as_deref(), &args.certificate, now)?;
     let authority = signers.authority();
-    let fetched = match &args.registry {
-        Some(address) => from_registry(args, address, signers.authority().root(), now)?,
-        None => fetch::fetch(
-            &args.source,
-            args.signature.as_deref(),
-            limits.max_bundle_bytes,
-        )
-        .map_err(|err| match err {
-            fetch::FetchError::Http { .. } | fetch::FetchError::File { .. } => {
-                Failure::error("fetch", err.to_string())
-            }
-            _ => Failure::refused("fetch-refused", format!("{err}\nNothing was installed.")),
-        })?,
+    let lock = match &args.registry {
+        Some(_) => Some(LockFile::load(&dest).map_err(|e| Failure::error("lock", e.to_string()))?),
+        None => None,
+    };
+    let (fetched, locked) = match (&args.registry, &lock) {
+        (Some(address), Some(lock)) => {
+            let (fetched, id, found) =
+                from_registry(args, address, signers.authority().root(), lock, now)?;
+            (fetched, Some((id, found)))
+        }
+        _ => (
+            fetch::fetch(
+                &args.source,
+                args.signature.as_deref(),
+                limits.max_bundle_bytes,
+            )
+            .map_err(|err| match err {
+                fetch::FetchError::Http { .. } | fetch::FetchError::File { .. } => {
+                    Failure::error("fetch", err.to_string())
+                }
+                _ => Failure::refused("fetch-refused", format!("{err}\nNothing was installed.")),
+            })?,
+            None,
+        ),
     };
     let approved = install::approve(
         &fetched,
@@ -213,8 +257,25 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
             return Err(Failure::refused("declined", "not installed: you declined"));
         }
     }
+    if let Some((_, found)) = &locked {
+        let digest = format!("sha256:{}", hex::encode(manifest.tree_digest()));
+        if digest != found.tree_digest {
+            return Err(Failure::refused(
+                "hash-mismatch",
+                format!(
+                    "{}: the registry's index says tree {}, the verified bundle has {digest}\nNothing was installed.",
+                    args.source, found.tree_digest
+                ),
+            ));
+        }
+    }
     let installed = install::write(&approved, &dest)
         .map_err(|e| Failure::error("io", format!("{e}\nNothing was installed.")))?;
+    if let (Some((id, found)), Some(mut lock)) = (locked, lock) {
+        lock.skills.insert(id, found);
+        lock.save(&dest)
+            .map_err(|e| Failure::error("lock", format!("installed, but {e}")))?;
+    }
     if args.json {
         print_json(
             &json!({"installed": installed, "skill": manifest.id().to_string(), "receipt": receipt}),

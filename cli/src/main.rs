@@ -58,6 +58,7 @@ enum Command {
     Publish(registry::PublishArgs),
     Yank(registry::YankArgs),
     Info(registry::InfoArgs),
+    Search(registry::SearchArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
         Command::Publish(args) => (registry::publish(args), args.json),
         Command::Yank(args) => (registry::yank(args), false),
         Command::Info(args) => (registry::info(args), args.json),
+        Command::Search(args) => (registry::search(args), args.json),
         Command::Trust(args) => (
             trust::run(args),
             matches!(args.command, trust::TrustCommand::Show { json: true }),

@@ -106,6 +106,39 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+/// Find Skills in a registry by id.
+#[derive(Args)]
+#[command(after_help = crate::EXIT_CODES)]
+pub struct SearchArgs {
+    /// Text the `namespace/name` contains (case-insensitive).
+    pub text: String,
+    #[arg(long)]
+    pub registry: String,
+    #[arg(long = "trust-root", value_name = "FILE")]
+    pub trust_root: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn search(args: &SearchArgs) -> Result<(), Failure> {
+    let now = jiff::Timestamp::now();
+    let root = load_trust_root(args.trust_root.as_deref(), now)?;
+    let store = registry::open(&args.registry);
+    let found = client(store.as_ref(), &root, &args.registry)
+        .search(&args.text, now)
+        .map_err(refused)?;
+    if args.json {
+        print_json(&json!({"query": args.text, "skills": found}));
+    } else if found.is_empty() {
+        println!("No Skill matches {:?}", args.text);
+    } else {
+        for id in found {
+            println!("{id}");
+        }
+    }
+    Ok(())
+}
+
 fn refused(e: RegistryError) -> Failure {
     match e {
         RegistryError::Store(_) | RegistryError::Busy => Failure::error(e.code(), e.to_string()),

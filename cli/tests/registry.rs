@@ -251,3 +251,92 @@ fn installs_over_http_from_registry_serve() {
         .code(1)
         .stderr(predicate::str::contains("no Skill example/nothing"));
 }
+
+#[test]
+fn the_lock_file_pins_what_was_installed() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    // --locked before anything was locked: refused, nothing installed.
+    home.cmd()
+        .args([
+            "install",
+            "example/weather-report",
+            "--registry",
+            "reg",
+            "--dest",
+            "skills",
+            "--yes",
+            "--locked",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not in skillsig.lock"));
+    home.install("example/weather-report@^1", "reg").success();
+    let lock: Value =
+        serde_json::from_slice(&fs::read(home.path("skills/skillsig.lock")).unwrap()).unwrap();
+    let locked = &lock["skills"]["example/weather-report"];
+    assert_eq!(locked["version"], "1.0.0");
+    assert!(
+        locked["tree_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    assert_eq!(locked["publisher"], "example");
+    // A newer version appears; --locked still installs 1.0.0.
+    let v11 = home.signed("1.1.0", "");
+    home.publish(&v11).success();
+    home.cmd()
+        .args([
+            "install",
+            "example/weather-report@^1",
+            "--registry",
+            "reg",
+            "--dest",
+            "skills",
+            "--yes",
+            "--locked",
+        ])
+        .assert()
+        .success();
+    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
+    // Drift: the lock recorded other files.
+    let text = fs::read_to_string(home.path("skills/skillsig.lock")).unwrap();
+    let digest = locked["tree_digest"].as_str().unwrap();
+    fs::write(
+        home.path("skills/skillsig.lock"),
+        text.replace(digest, &format!("sha256:{}", "0".repeat(64))),
+    )
+    .unwrap();
+    home.cmd()
+        .args([
+            "install",
+            "example/weather-report",
+            "--registry",
+            "reg",
+            "--dest",
+            "skills",
+            "--yes",
+            "--locked",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the lock says tree digest"));
+    // Without --locked, an install moves to the newest and records it.
+    home.install("example/weather-report@^1", "reg").success();
+    let lock: Value =
+        serde_json::from_slice(&fs::read(home.path("skills/skillsig.lock")).unwrap()).unwrap();
+    assert_eq!(lock["skills"]["example/weather-report"]["version"], "1.1.0");
+}
+
+#[test]
+fn search_finds_skills_by_id() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    home.ok(&["search", "WEATHER", "--registry", "reg"])
+        .stdout(predicate::str::contains("example/weather-report"));
+    home.ok(&["search", "nothing-like-it", "--registry", "reg"])
+        .stdout(predicate::str::contains("No Skill matches"));
+}

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod fetch;
+pub mod lock;
 
 use std::fs;
 use std::io::Write;

@@ -150,6 +150,30 @@ impl Client<'_> {
         parse_index(&read_verified(self.store, meta)?, &meta.path)
     }
 
+    /// The ids (`ns/name`) of every Skill whose id contains `text` (case-insensitive), sorted.
+    /// Reads every bin, each against the snapshot's hash and length.
+    pub fn search(&self, text: &str, now: Timestamp) -> Result<Vec<String>, RegistryError> {
+        let snapshot = self.snapshot(now)?;
+        let needle = text.to_lowercase();
+        let mut found = Vec::new();
+        for meta in snapshot.bins.values() {
+            let bin: Bin =
+                serde_json::from_slice(&read_verified(self.store, meta)?).map_err(|e| {
+                    RegistryError::Malformed {
+                        what: meta.path.clone(),
+                        why: e.to_string(),
+                    }
+                })?;
+            found.extend(
+                bin.index
+                    .into_keys()
+                    .filter(|id| id.to_lowercase().contains(&needle)),
+            );
+        }
+        found.sort();
+        Ok(found)
+    }
+
     /// The highest version matching `requirement` that is not yanked (pre-releases only when
     /// `prerelease`); an exact pin (`=1.2.3`) may name a yanked version, with a warning.
     pub fn resolve(
