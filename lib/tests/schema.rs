@@ -148,3 +148,142 @@ fn policy_examples() {
             .map_err(|e| e.to_string())
     });
 }
+
+/// A validator for `name`, which may refer to the manifest schema by its `$id`.
+fn validator_with_manifest(name: &str) -> jsonschema::Validator {
+    let manifest = load(&schema_dir().join("manifest.schema.json"));
+    let registry = jsonschema::Registry::new()
+        .add("https://skillsig.dev/schema/manifest/v1.json", manifest)
+        .unwrap()
+        .prepare()
+        .unwrap();
+    jsonschema::options()
+        .with_registry(&registry)
+        .build(&load(&schema_dir().join(name)))
+        .unwrap()
+}
+
+/// Valid examples pass the schema and the library's parser and checks; invalid ones fail both.
+fn check_registry_examples<T: serde::de::DeserializeOwned>(
+    kind: &str,
+    validate: impl Fn(&T) -> Result<(), String>,
+) {
+    let validator = validator_with_manifest(&format!("{kind}.schema.json"));
+    let library = |path: &Path| -> Result<(), String> {
+        let value: T =
+            serde_json::from_slice(&fs::read(path).unwrap()).map_err(|e| e.to_string())?;
+        validate(&value)
+    };
+    for path in examples(kind, "valid") {
+        assert_valid(&validator, &load(&path), &path.display().to_string());
+        library(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    for path in examples(kind, "invalid") {
+        assert!(
+            !validator.is_valid(&load(&path)),
+            "{} passes the schema",
+            path.display()
+        );
+        assert!(
+            library(&path).is_err(),
+            "{} passes the library",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn registry_metadata_examples() {
+    use skillsig::registry::{Bin, IndexEntry, SignedMetadata, Snapshot, TimestampBody};
+    check_registry_examples::<SignedMetadata<TimestampBody>>("registry-timestamp", |t| {
+        t.signed.validate()
+    });
+    check_registry_examples::<SignedMetadata<Snapshot>>("registry-snapshot", |s| {
+        s.signed.validate()
+    });
+    check_registry_examples::<Bin>("registry-bin", Bin::validate);
+    check_registry_examples::<IndexEntry>("registry-index-entry", IndexEntry::validate);
+}
+
+#[test]
+fn registries_written_by_the_library_match_the_schemas() {
+    use skillsig::policy::Policy;
+    use skillsig::registry::{self, DirStore, Publisher};
+    use skillsig::signing::keys::SecretKey;
+    use skillsig::trust::{TrustRoot, TrustRootFile};
+    let work = tempfile::tempdir().unwrap();
+    let (publisher_key, registry_key) = (
+        SecretKey::generate().unwrap(),
+        SecretKey::generate().unwrap(),
+    );
+    let mut file = TrustRootFile::new("local", "2099-01-01T00:00:00Z".parse().unwrap());
+    file.add_publisher("example", &["example".into()]).unwrap();
+    file.add_key("example", publisher_key.public(), None, None)
+        .unwrap();
+    file.add_registry_key(registry_key.public(), None).unwrap();
+    let root = TrustRoot::load(file.to_json().as_bytes(), jiff::Timestamp::now(), None).unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report");
+    let packed = skillsig::pack::pack_dir(&example, &SourceOptions::default()).unwrap();
+    let signature = skillsig::signing::sign_bundle(
+        &packed.bundle,
+        &packed.manifest.to_canonical_json(),
+        &publisher_key,
+        &skillsig::Limits::DEFAULT,
+    )
+    .unwrap();
+    let store = DirStore::new(work.path());
+    let policy = Policy::default();
+    let publisher = Publisher {
+        store: &store,
+        root: &root,
+        policy: &policy,
+        keys: vec![&registry_key],
+    };
+    registry::init(&publisher, jiff::Timestamp::now()).unwrap();
+    registry::publish(
+        &publisher,
+        &packed.bundle,
+        signature.as_bytes(),
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    let check = |schema: &str, value: &Value, what: &str| {
+        assert_valid(&validator_with_manifest(schema), value, what)
+    };
+    check(
+        "registry-timestamp.schema.json",
+        &load(&work.path().join("timestamp.json")),
+        "timestamp.json",
+    );
+    for (dir, schema) in [
+        ("snapshot", "registry-snapshot.schema.json"),
+        ("bins", "registry-bin.schema.json"),
+    ] {
+        for path in walk_files(&work.path().join(dir)) {
+            check(schema, &load(&path), &path.display().to_string());
+        }
+    }
+    for path in walk_files(&work.path().join("index")) {
+        for line in fs::read_to_string(&path).unwrap().lines() {
+            let value: Value = serde_json::from_str(line).unwrap();
+            check(
+                "registry-index-entry.schema.json",
+                &value,
+                &path.display().to_string(),
+            );
+        }
+    }
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

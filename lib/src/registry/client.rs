@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use semver::{Op, VersionReq};
 
-use super::metadata::{Bin, IndexEntry, SignedMetadata, Snapshot, TimestampBody, parse_index};
-use super::publish::read_verified;
+use super::metadata::{IndexEntry, SignedMetadata, Snapshot, TimestampBody, parse_index};
+use super::publish::{read_bin, read_verified};
 use super::store::Store;
 use super::{MAX_TIMESTAMP_BYTES, RegistryError, bin_of};
 use crate::trust::TrustRoot;
@@ -86,6 +86,12 @@ impl Client<'_> {
             .store
             .read(super::TIMESTAMP_FILE_NAME, MAX_TIMESTAMP_BYTES)?;
         let timestamp: TimestampBody = SignedMetadata::verify(&bytes, role, "timestamp.json")?;
+        timestamp
+            .validate()
+            .map_err(|why| RegistryError::Malformed {
+                what: "timestamp.json".into(),
+                why,
+            })?;
         if timestamp.expires <= now {
             return Err(RegistryError::Expired {
                 what: "timestamp.json".into(),
@@ -112,6 +118,12 @@ impl Client<'_> {
         }
         let snapshot_bytes = read_verified(self.store, &timestamp.snapshot)?;
         let snapshot: Snapshot = SignedMetadata::verify(&snapshot_bytes, role, "the snapshot")?;
+        snapshot
+            .validate()
+            .map_err(|why| RegistryError::Malformed {
+                what: "the snapshot".into(),
+                why,
+            })?;
         if snapshot.version != timestamp.snapshot_version {
             return Err(RegistryError::Mismatch {
                 path: timestamp.snapshot.path,
@@ -136,13 +148,7 @@ impl Client<'_> {
             .bins
             .get(&bin_of(namespace, name))
             .ok_or_else(|| RegistryError::UnknownSkill(id.clone()))?;
-        let bin: Bin =
-            serde_json::from_slice(&read_verified(self.store, bin_meta)?).map_err(|e| {
-                RegistryError::Malformed {
-                    what: bin_meta.path.clone(),
-                    why: e.to_string(),
-                }
-            })?;
+        let bin = read_bin(self.store, bin_meta)?;
         let meta = bin
             .index
             .get(&id)
@@ -157,13 +163,7 @@ impl Client<'_> {
         let needle = text.to_lowercase();
         let mut found = Vec::new();
         for meta in snapshot.bins.values() {
-            let bin: Bin =
-                serde_json::from_slice(&read_verified(self.store, meta)?).map_err(|e| {
-                    RegistryError::Malformed {
-                        what: meta.path.clone(),
-                        why: e.to_string(),
-                    }
-                })?;
+            let bin = read_bin(self.store, meta)?;
             found.extend(
                 bin.index
                     .into_keys()

@@ -38,6 +38,36 @@ impl FileMeta {
         }
     }
 
+    /// Checks the path is relative and inside the registry, and the hash is lowercase hex.
+    pub fn validate(&self) -> Result<(), String> {
+        let safe = !self.path.is_empty()
+            && self.path.split('/').all(|c| {
+                !c.is_empty()
+                    && c != "."
+                    && c != ".."
+                    && c.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._@+-".contains(&b))
+            });
+        if !safe {
+            return Err(format!(
+                "{:?} is not a relative path inside the registry",
+                self.path
+            ));
+        }
+        if self.sha256.len() != 64
+            || !self
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(format!(
+                "{}: sha256 is not 64 lowercase hex digits",
+                self.path
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether `bytes` are the file this describes.
     pub fn matches(&self, bytes: &[u8]) -> bool {
         bytes.len() as u64 == self.length && hex::encode(crate::tree::sha256(bytes)) == self.sha256
@@ -87,11 +117,64 @@ pub struct IndexEntry {
     pub published: Timestamp,
 }
 
+fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl IndexEntry {
+    /// What the schema says beyond types: paths, digests, a signer that is a key or an identity.
+    pub fn validate(&self) -> Result<(), String> {
+        self.bundle.validate()?;
+        self.signature.validate()?;
+        for digest in [&self.tree_digest, &self.manifest_digest] {
+            let hex = digest.strip_prefix("sha256:").unwrap_or("");
+            if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(format!("{digest:?} is not sha256:<64 hex digits>"));
+            }
+        }
+        let signer = &self.signer;
+        let key = signer.key_id.is_some() && signer.identity.is_none() && signer.issuer.is_none();
+        let identity =
+            signer.key_id.is_none() && signer.identity.is_some() && signer.issuer.is_some();
+        if signer.publisher.is_empty() || !(key || identity) {
+            return Err(
+                "the signer must be a publisher with a key id, or an identity and issuer".into(),
+            );
+        }
+        if !matches!(self.scan.verdict.as_str(), "pass" | "block") {
+            return Err(format!(
+                "scan verdict {:?} is not pass or block",
+                self.scan.verdict
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The index files of one bin, by Skill id (`ns/name`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bin {
     pub index: BTreeMap<String, FileMeta>,
+}
+
+impl Bin {
+    /// Ids are `namespace/name` slugs; every file meta is valid.
+    pub fn validate(&self) -> Result<(), String> {
+        for (id, meta) in &self.index {
+            let ok = id
+                .split_once('/')
+                .is_some_and(|(ns, name)| is_slug(ns) && is_slug(name));
+            if !ok {
+                return Err(format!("{id:?} is not namespace/name"));
+            }
+            meta.validate()?;
+        }
+        Ok(())
+    }
 }
 
 /// Every bin's file, under a version that only grows.
@@ -102,6 +185,32 @@ pub struct Snapshot {
     pub snapshot_type: String,
     pub version: u64,
     pub bins: BTreeMap<String, FileMeta>,
+}
+
+impl Snapshot {
+    /// The type, bin names (two lowercase hex digits) and file metas.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.snapshot_type != SNAPSHOT_TYPE {
+            return Err(format!("_type {:?}", self.snapshot_type));
+        }
+        for (bin, meta) in &self.bins {
+            if bin.len() != 2 || !bin.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(format!("bin {bin:?} is not two lowercase hex digits"));
+            }
+            meta.validate()?;
+        }
+        Ok(())
+    }
+}
+
+impl TimestampBody {
+    /// The type and the snapshot's file meta.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.timestamp_type != TIMESTAMP_TYPE {
+            return Err(format!("_type {:?}", self.timestamp_type));
+        }
+        self.snapshot.validate()
+    }
 }
 
 /// The snapshot's file, under a short expiry.
@@ -203,10 +312,14 @@ pub fn parse_index(bytes: &[u8], path: &str) -> Result<Vec<IndexEntry>, Registry
         .filter(|l| !l.trim().is_empty())
         .enumerate()
         .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| RegistryError::Malformed {
+            let malformed = |why: String| RegistryError::Malformed {
                 what: format!("{path} line {}", i + 1),
-                why: e.to_string(),
-            })
+                why,
+            };
+            let entry: IndexEntry =
+                serde_json::from_str(line).map_err(|e| malformed(e.to_string()))?;
+            entry.validate().map_err(malformed)?;
+            Ok(entry)
         })
         .collect()
 }

@@ -53,6 +53,18 @@ pub(super) fn read_verified(store: &dyn Store, meta: &FileMeta) -> Result<Vec<u8
     Ok(bytes)
 }
 
+/// Reads and validates a bin.
+pub(super) fn read_bin(store: &dyn Store, meta: &FileMeta) -> Result<Bin, RegistryError> {
+    let malformed = |why: String| RegistryError::Malformed {
+        what: meta.path.clone(),
+        why,
+    };
+    let bin: Bin = serde_json::from_slice(&read_verified(store, meta)?)
+        .map_err(|e| malformed(e.to_string()))?;
+    bin.validate().map_err(malformed)?;
+    Ok(bin)
+}
+
 fn current(store: &dyn Store, role: &RootRole) -> Result<Current, RegistryError> {
     let bytes = match store.read(super::TIMESTAMP_FILE_NAME, MAX_TIMESTAMP_BYTES) {
         Ok(bytes) => bytes,
@@ -68,9 +80,19 @@ fn current(store: &dyn Store, role: &RootRole) -> Result<Current, RegistryError>
         }
         Err(e) => return Err(e.into()),
     };
+    let malformed = |what: &str, why: String| RegistryError::Malformed {
+        what: what.into(),
+        why,
+    };
     let timestamp: TimestampBody = SignedMetadata::verify(&bytes, role, "timestamp.json")?;
+    timestamp
+        .validate()
+        .map_err(|why| malformed("timestamp.json", why))?;
     let snapshot_bytes = read_verified(store, &timestamp.snapshot)?;
     let snapshot: Snapshot = SignedMetadata::verify(&snapshot_bytes, role, "the snapshot")?;
+    snapshot
+        .validate()
+        .map_err(|why| malformed("the snapshot", why))?;
     Ok(Current {
         snapshot,
         timestamp_version: timestamp.version,
@@ -91,12 +113,7 @@ fn commit(
     let store = publisher.store;
     let bin_name = bin_of(namespace, name);
     let mut bin = match current.snapshot.bins.get(&bin_name) {
-        Some(meta) => serde_json::from_slice::<Bin>(&read_verified(store, meta)?).map_err(|e| {
-            RegistryError::Malformed {
-                what: meta.path.clone(),
-                why: e.to_string(),
-            }
-        })?,
+        Some(meta) => read_bin(store, meta)?,
         None => Bin::default(),
     };
     let index = write_index(entries);
@@ -159,12 +176,7 @@ fn index_entries(
     let Some(bin_meta) = current.snapshot.bins.get(&bin_of(namespace, name)) else {
         return Ok(Vec::new());
     };
-    let bin: Bin = serde_json::from_slice(&read_verified(store, bin_meta)?).map_err(|e| {
-        RegistryError::Malformed {
-            what: bin_meta.path.clone(),
-            why: e.to_string(),
-        }
-    })?;
+    let bin = read_bin(store, bin_meta)?;
     match bin.index.get(&format!("{namespace}/{name}")) {
         Some(meta) => parse_index(&read_verified(store, meta)?, &meta.path),
         None => Ok(Vec::new()),
