@@ -60,9 +60,10 @@ pub struct PublishArgs {
     /// The signature file [default: BUNDLE.sigstore.json].
     #[arg(long)]
     pub signature: Option<PathBuf>,
-    /// The registry folder.
+    /// The registry: a folder, or object storage (`s3://bucket/prefix`, `gs://…`, `az://…`;
+    /// credentials from the environment, see docs/registry.md).
     #[arg(long)]
-    pub registry: PathBuf,
+    pub registry: String,
     /// The registry signing key.
     #[arg(long)]
     pub key: PathBuf,
@@ -83,8 +84,9 @@ pub struct YankArgs {
     pub skill: String,
     #[arg(long, required = true)]
     pub reason: String,
+    /// The registry: a folder or object storage, as for publish.
     #[arg(long)]
-    pub registry: PathBuf,
+    pub registry: String,
     #[arg(long)]
     pub key: PathBuf,
     #[arg(long = "trust-root", value_name = "FILE")]
@@ -123,7 +125,7 @@ pub struct SearchArgs {
 pub fn search(args: &SearchArgs) -> Result<(), Failure> {
     let now = jiff::Timestamp::now();
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
-    let store = registry::open(&args.registry);
+    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
     let found = client(store.as_ref(), &root, &args.registry)
         .search(&args.text, now)
         .map_err(refused)?;
@@ -214,10 +216,10 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
     let signature = files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES)?;
-    let store = DirStore::new(&args.registry);
+    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
     let entry = registry::publish(
         &Publisher {
-            store: &store,
+            store: store.as_ref(),
             root: &root,
             policy: &policy,
             keys: vec![&key],
@@ -244,7 +246,7 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
             "Published {} {} to {}",
             args.bundle.display(),
             entry.version,
-            args.registry.display()
+            args.registry
         );
     }
     Ok(())
@@ -256,10 +258,10 @@ pub fn yank(args: &YankArgs) -> Result<(), Failure> {
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
     let key = files::read_secret_key(&args.key)?;
     let policy = skillsig::policy::Policy::default();
-    let store = DirStore::new(&args.registry);
+    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
     registry::yank(
         &Publisher {
-            store: &store,
+            store: store.as_ref(),
             root: &root,
             policy: &policy,
             keys: vec![&key],
@@ -279,7 +281,7 @@ pub fn info(args: &InfoArgs) -> Result<(), Failure> {
     let (namespace, name) = parse_id(&args.skill)?;
     let now = jiff::Timestamp::now();
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
-    let store = registry::open(&args.registry);
+    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
     let entries = client(store.as_ref(), &root, &args.registry)
         .entries(&namespace, &name, now)
         .map_err(refused)?;

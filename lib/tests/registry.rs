@@ -461,3 +461,82 @@ fn check_upload_runs_in_memory_on_shared_state_with_coded_rejections() {
     // Nothing was written anywhere: the registry folder holds only what init wrote.
     assert!(!world.path("index").exists());
 }
+
+/// Publish, resolve and a concurrent publish on an object store instead of a folder.
+fn exercise_object_store(store: &skillsig::registry::ObjectStoreRegistry) {
+    let world = World::new();
+    let publisher = Publisher {
+        store,
+        ..world.publisher()
+    };
+    registry::init(&publisher, now()).unwrap();
+    let uploads: Vec<(Vec<u8>, Vec<u8>)> = (0..4)
+        .map(|i| world.signed("weather-report", &format!("3.0.{i}"), ""))
+        .collect();
+    std::thread::scope(|scope| {
+        for (bundle, signature) in &uploads {
+            let publisher = &publisher;
+            scope.spawn(move || {
+                loop {
+                    match registry::publish(publisher, bundle, signature, now()) {
+                        Ok(_) => break,
+                        Err(RegistryError::Busy) => {
+                            std::thread::sleep(std::time::Duration::from_millis(5))
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+        }
+    });
+    let client = Client {
+        store,
+        root: &world.root,
+        registry: "object".into(),
+        state: None,
+    };
+    let resolved = client
+        .resolve(
+            "example",
+            "weather-report",
+            &VersionReq::parse("^3").unwrap(),
+            false,
+            now(),
+        )
+        .unwrap();
+    assert_eq!(resolved.entry.version.to_string(), "3.0.3");
+    assert_eq!(
+        client
+            .entries("example", "weather-report", now())
+            .unwrap()
+            .len(),
+        4
+    );
+    // The lock is gone once the publishes are over.
+    let guard = registry::Store::lock(store).unwrap();
+    assert!(guard.is_some());
+    assert!(
+        registry::Store::lock(store).unwrap().is_none(),
+        "the lock is exclusive"
+    );
+}
+
+#[test]
+fn registries_run_on_in_memory_object_storage() {
+    let store = skillsig::registry::ObjectStoreRegistry::new(
+        std::sync::Arc::new(object_store::memory::InMemory::new()),
+        "registries/main",
+    )
+    .unwrap();
+    exercise_object_store(&store);
+}
+
+#[test]
+fn registries_run_on_local_object_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = object_store::local::LocalFileSystem::new_with_prefix(dir.path()).unwrap();
+    let store =
+        skillsig::registry::ObjectStoreRegistry::new(std::sync::Arc::new(local), "reg").unwrap();
+    exercise_object_store(&store);
+    assert!(dir.path().join("reg/timestamp.json").is_file());
+}

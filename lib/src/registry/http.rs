@@ -56,11 +56,24 @@ impl Store for HttpStore {
     }
 }
 
-/// The store a registry address names: an http(s) URL, or a folder.
-pub fn open(address: &str) -> Box<dyn Store> {
+/// The store a registry address names: an http(s) URL (read-only), an object store URL
+/// (`s3://`, `gs://`, `az://`, `memory:///`, `file:///`), or a folder.
+pub fn open(address: &str) -> Result<Box<dyn Store>, StoreError> {
+    const OBJECT_SCHEMES: &[&str] = &[
+        "s3://",
+        "s3a://",
+        "gs://",
+        "az://",
+        "abfs://",
+        "abfss://",
+        "memory://",
+        "file://",
+    ];
     if address.starts_with("https://") || address.starts_with("http://") {
-        Box::new(HttpStore::new(address))
+        Ok(Box::new(HttpStore::new(address)))
+    } else if OBJECT_SCHEMES.iter().any(|s| address.starts_with(s)) {
+        Ok(Box::new(super::ObjectStoreRegistry::from_url(address)?))
     } else {
-        Box::new(super::DirStore::new(address))
+        Ok(Box::new(super::DirStore::new(address)))
     }
 }

@@ -20,6 +20,7 @@
 mod client;
 mod http;
 mod metadata;
+mod object;
 mod publish;
 mod store;
 mod upload;
@@ -29,6 +30,7 @@ pub use http::{HttpStore, open};
 pub use metadata::{
     Bin, FileMeta, IndexEntry, ScanSummary, SignedMetadata, Signer, Snapshot, TimestampBody,
 };
+pub use object::ObjectStoreRegistry;
 pub use publish::{Publisher, init, publish, yank};
 pub use store::{DirStore, Store, StoreError};
 pub use upload::{AcceptedUpload, UploadRejection, check_upload};
