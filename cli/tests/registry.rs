@@ -112,6 +112,21 @@ impl Home {
             .assert()
     }
 
+    fn install_locked(&self, source: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args([
+                "install",
+                source,
+                "--registry",
+                "reg",
+                "--dest",
+                "skills",
+                "--yes",
+                "--locked",
+            ])
+            .assert()
+    }
+
     fn installed_version(&self) -> String {
         let receipt: Value = serde_json::from_slice(
             &fs::read(self.path("skills/weather-report/.skillsig/receipt.json")).unwrap(),
@@ -258,18 +273,7 @@ fn the_lock_file_pins_what_was_installed() {
     let v1 = home.signed("1.0.0", "");
     home.publish(&v1).success();
     // --locked before anything was locked: refused, nothing installed.
-    home.cmd()
-        .args([
-            "install",
-            "example/weather-report",
-            "--registry",
-            "reg",
-            "--dest",
-            "skills",
-            "--yes",
-            "--locked",
-        ])
-        .assert()
+    home.install_locked("example/weather-report")
         .code(1)
         .stderr(predicate::str::contains("not in skillsig.lock"));
     home.install("example/weather-report@^1", "reg").success();
@@ -287,19 +291,7 @@ fn the_lock_file_pins_what_was_installed() {
     // A newer version appears; --locked still installs 1.0.0.
     let v11 = home.signed("1.1.0", "");
     home.publish(&v11).success();
-    home.cmd()
-        .args([
-            "install",
-            "example/weather-report@^1",
-            "--registry",
-            "reg",
-            "--dest",
-            "skills",
-            "--yes",
-            "--locked",
-        ])
-        .assert()
-        .success();
+    home.install_locked("example/weather-report@^1").success();
     assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
     // Drift: the lock recorded other files.
     let text = fs::read_to_string(home.path("skills/skillsig.lock")).unwrap();
@@ -309,18 +301,7 @@ fn the_lock_file_pins_what_was_installed() {
         text.replace(digest, &format!("sha256:{}", "0".repeat(64))),
     )
     .unwrap();
-    home.cmd()
-        .args([
-            "install",
-            "example/weather-report",
-            "--registry",
-            "reg",
-            "--dest",
-            "skills",
-            "--yes",
-            "--locked",
-        ])
-        .assert()
+    home.install_locked("example/weather-report")
         .code(1)
         .stderr(predicate::str::contains("the lock says tree digest"));
     // Without --locked, an install moves to the newest and records it.

@@ -48,11 +48,10 @@ fn assert_valid(validator: &jsonschema::Validator, value: &Value, what: &str) {
 /// Valid examples of `kind` pass the schema and `library`; invalid ones fail both.
 fn check_examples(
     kind: &str,
-    schema: &str,
+    validator: jsonschema::Validator,
     as_json: impl Fn(&Path) -> Value,
     library: impl Fn(&Path) -> Result<(), String>,
 ) {
-    let validator = validator(schema);
     for path in examples(kind, "valid") {
         assert_valid(&validator, &as_json(&path), &path.display().to_string());
         library(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -73,11 +72,16 @@ fn check_examples(
 
 #[test]
 fn manifest_examples() {
-    check_examples("manifest", "manifest.schema.json", load, |path| {
-        Manifest::from_json(&fs::read(path).unwrap())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    });
+    check_examples(
+        "manifest",
+        validator("manifest.schema.json"),
+        load,
+        |path| {
+            Manifest::from_json(&fs::read(path).unwrap())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        },
+    );
 }
 
 #[test]
@@ -95,11 +99,16 @@ fn packed_manifests_match_the_schema() {
 #[test]
 fn trust_root_examples() {
     use skillsig::trust::TrustRootFile;
-    check_examples("trust-root", "trust-root.schema.json", load, |path| {
-        TrustRootFile::from_json(&fs::read(path).unwrap())
-            .and_then(|f| f.check())
-            .map_err(|e| e.to_string())
-    });
+    check_examples(
+        "trust-root",
+        validator("trust-root.schema.json"),
+        load,
+        |path| {
+            TrustRootFile::from_json(&fs::read(path).unwrap())
+                .and_then(|f| f.check())
+                .map_err(|e| e.to_string())
+        },
+    );
 }
 
 #[test]
@@ -142,7 +151,7 @@ fn policy_examples() {
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::to_value(parsed).unwrap()
     };
-    check_examples("policy", "policy.schema.json", as_json, |path| {
+    check_examples("policy", validator("policy.schema.json"), as_json, |path| {
         Policy::from_toml(&fs::read_to_string(path).unwrap())
             .map(|_| ())
             .map_err(|e| e.to_string())
@@ -168,28 +177,17 @@ fn check_registry_examples<T: serde::de::DeserializeOwned>(
     kind: &str,
     validate: impl Fn(&T) -> Result<(), String>,
 ) {
-    let validator = validator_with_manifest(&format!("{kind}.schema.json"));
     let library = |path: &Path| -> Result<(), String> {
         let value: T =
             serde_json::from_slice(&fs::read(path).unwrap()).map_err(|e| e.to_string())?;
         validate(&value)
     };
-    for path in examples(kind, "valid") {
-        assert_valid(&validator, &load(&path), &path.display().to_string());
-        library(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-    for path in examples(kind, "invalid") {
-        assert!(
-            !validator.is_valid(&load(&path)),
-            "{} passes the schema",
-            path.display()
-        );
-        assert!(
-            library(&path).is_err(),
-            "{} passes the library",
-            path.display()
-        );
-    }
+    check_examples(
+        kind,
+        validator_with_manifest(&format!("{kind}.schema.json")),
+        load,
+        library,
+    );
 }
 
 #[test]

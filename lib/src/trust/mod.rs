@@ -391,31 +391,7 @@ impl TrustRootFile {
         key: &PublicKey,
         threshold: Option<u32>,
     ) -> Result<(), TrustError> {
-        let role = self.signed.root.get_or_insert(RootRole {
-            keys: Vec::new(),
-            threshold: 1,
-        });
-        if role.keys.iter().any(|k| &k.keyid == key.id()) {
-            return Err(TrustError::Edit(format!(
-                "root key {} is already listed",
-                key.id()
-            )));
-        }
-        role.keys.push(RootKey {
-            keyid: key.id().clone(),
-            public_key: key.to_pem(),
-        });
-        if let Some(threshold) = threshold {
-            role.threshold = threshold;
-        }
-        if role.threshold == 0 || role.threshold as usize > role.keys.len() {
-            return Err(TrustError::Edit(format!(
-                "threshold {} is not between 1 and the {} root key(s)",
-                role.threshold,
-                role.keys.len()
-            )));
-        }
-        Ok(())
+        add_role_key(&mut self.signed.root, "root", key, threshold)
     }
 
     /// Adds a key that signs registry metadata and sets the threshold.
@@ -424,31 +400,7 @@ impl TrustRootFile {
         key: &PublicKey,
         threshold: Option<u32>,
     ) -> Result<(), TrustError> {
-        let role = self.signed.registry.get_or_insert(RootRole {
-            keys: Vec::new(),
-            threshold: 1,
-        });
-        if role.keys.iter().any(|k| &k.keyid == key.id()) {
-            return Err(TrustError::Edit(format!(
-                "registry key {} is already listed",
-                key.id()
-            )));
-        }
-        role.keys.push(RootKey {
-            keyid: key.id().clone(),
-            public_key: key.to_pem(),
-        });
-        if let Some(threshold) = threshold {
-            role.threshold = threshold;
-        }
-        if role.threshold == 0 || role.threshold as usize > role.keys.len() {
-            return Err(TrustError::Edit(format!(
-                "threshold {} is not between 1 and the {} registry key(s)",
-                role.threshold,
-                role.keys.len()
-            )));
-        }
-        Ok(())
+        add_role_key(&mut self.signed.registry, "registry", key, threshold)
     }
 
     /// Adds a signature by `key` over `signed` (replacing an earlier one by the same key).
@@ -483,6 +435,40 @@ impl TrustRootFile {
         }
         Ok(valid.len())
     }
+}
+
+/// Adds `key` to a role (created with threshold 1 when absent) and sets the threshold.
+fn add_role_key(
+    role: &mut Option<RootRole>,
+    what: &str,
+    key: &PublicKey,
+    threshold: Option<u32>,
+) -> Result<(), TrustError> {
+    let role = role.get_or_insert(RootRole {
+        keys: Vec::new(),
+        threshold: 1,
+    });
+    if role.keys.iter().any(|k| &k.keyid == key.id()) {
+        return Err(TrustError::Edit(format!(
+            "{what} key {} is already listed",
+            key.id()
+        )));
+    }
+    role.keys.push(RootKey {
+        keyid: key.id().clone(),
+        public_key: key.to_pem(),
+    });
+    if let Some(threshold) = threshold {
+        role.threshold = threshold;
+    }
+    if role.threshold == 0 || role.threshold as usize > role.keys.len() {
+        return Err(TrustError::Edit(format!(
+            "threshold {} is not between 1 and the {} {what} key(s)",
+            role.threshold,
+            role.keys.len()
+        )));
+    }
+    Ok(())
 }
 
 fn checked_key(keyid: &KeyId, pem: &str, what: &str) -> Result<PublicKey, TrustError> {
