@@ -1,7 +1,7 @@
 //! Installing a Skill, and auditing installed ones.
 //!
 //! [`approve`] turns fetched bytes into an [`Approved`] Skill (verified against the trust root,
-//! scanned, and accepted by the policy) — the only thing [`write`] takes. Writing is atomic: the
+//! scanned, and accepted by the policy) — the only thing [`write()`] takes. Writing is atomic: the
 //! already verified in-memory files go into a fresh folder beside the destination (files created
 //! exclusively, modes 0644/0755 only, nothing followed), with a receipt, and the folder is then
 //! renamed into place; an installed older version is kept until the new one is in place. If
