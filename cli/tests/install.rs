@@ -1,6 +1,10 @@
 //! `skillsig install` and `skillsig audit` end to end, against an HTTP server this test starts
 //! on 127.0.0.1. Every refusal must leave the destination byte for byte as it was.
 
+mod support {
+    pub mod user;
+}
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
@@ -12,6 +16,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
+use support::user::skillsig_in;
 
 /// What a route answers.
 #[derive(Clone)]
@@ -138,12 +143,8 @@ impl World {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("skillsig").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env("SKILLSIG_TRUST_ROOT", self.path("trust.json"))
-            .env("SKILLSIG_STATE_DIR", self.path("state"))
-            .env("SKILLSIG_POLICY", self.path("no-policy.toml"))
-            .env("HOME", self.path("home"))
+        let mut cmd = skillsig_in(self.dir.path());
+        cmd.env("HOME", self.path("home"))
             .env_remove("OPENCLAW_WORKSPACE");
         cmd
     }

@@ -6,6 +6,7 @@
 mod support {
     pub mod fake_sigstore;
     pub mod schema;
+    pub mod user;
 }
 
 use std::fs;
@@ -17,6 +18,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 use support::fake_sigstore::{ACTIONS_BEARER, FakeSigstore};
 use support::schema::assert_verify_result_schema;
+use support::user::skillsig_in;
 
 const BUNDLE: &str = "out/example-weather-report-1.0.0.skill";
 const SIGNATURE: &str = "out/example-weather-report-1.0.0.skill.sigstore.json";
@@ -62,14 +64,7 @@ impl World {
 
     /// A command with no ambient identity token and this world's trust root and state.
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("skillsig").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env("SKILLSIG_TRUST_ROOT", self.path("trust.json"))
-            .env("SKILLSIG_STATE_DIR", self.path("state"))
-            .env_remove("SIGSTORE_ID_TOKEN")
-            .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-            .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
-        cmd
+        skillsig_in(self.dir.path())
     }
 
     /// `sign --keyless` against the fake services, with `extra` arguments and environment.

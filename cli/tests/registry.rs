@@ -4,6 +4,7 @@
 
 mod support {
     pub mod files;
+    pub mod user;
 }
 
 use std::fs;
@@ -15,6 +16,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::files::copy_dir;
+use support::user::skillsig_in;
 
 struct Home {
     dir: tempfile::TempDir,
@@ -49,12 +51,7 @@ impl Home {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("skillsig").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env("SKILLSIG_TRUST_ROOT", self.path("trust.json"))
-            .env("SKILLSIG_STATE_DIR", self.path("state"))
-            .env("SKILLSIG_POLICY", self.path("no-policy.toml"));
-        cmd
+        skillsig_in(self.dir.path())
     }
 
     fn ok(&self, args: &[&str]) -> assert_cmd::assert::Assert {

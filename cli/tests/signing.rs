@@ -9,9 +9,11 @@ use serde_json::Value;
 
 mod support {
     pub mod schema;
+    pub mod user;
 }
 
 use support::schema::assert_verify_result_schema;
+use support::user::skillsig_in;
 
 const BUNDLE: &str = "example-weather-report-1.0.0.skill";
 
@@ -32,12 +34,7 @@ impl Home {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("skillsig").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env("SKILLSIG_TRUST_ROOT", self.path("trust.json"))
-            .env("SKILLSIG_STATE_DIR", self.path("state"))
-            .env_remove("SKILLSIG_PASSWORD");
-        cmd
+        skillsig_in(self.dir.path())
     }
 
     fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {

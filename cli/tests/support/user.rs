@@ -1,0 +1,20 @@
+//! A user for command-line tests, with nothing of their own.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// `skillsig` run in `dir` by a user whose trust root, state folder and policy are files in
+/// `dir`, and who has no passphrase or identity token in the environment.
+pub fn skillsig_in(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("skillsig").unwrap();
+    cmd.current_dir(dir)
+        .env("SKILLSIG_TRUST_ROOT", dir.join("trust.json"))
+        .env("SKILLSIG_STATE_DIR", dir.join("state"))
+        .env("SKILLSIG_POLICY", dir.join("no-policy.toml"))
+        .env_remove("SKILLSIG_PASSWORD")
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    cmd
+}
