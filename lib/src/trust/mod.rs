@@ -292,16 +292,19 @@ impl TrustRootFile {
         Ok(())
     }
 
+    fn publisher_mut(&mut self, id: &str) -> Result<&mut Publisher, TrustError> {
+        self.signed
+            .publishers
+            .iter_mut()
+            .find(|p| p.id == id)
+            .ok_or_else(|| TrustError::NoPublisher(id.into()))
+    }
+
     /// Pins a CA root certificate for a publisher.
     pub fn add_ca(&mut self, publisher: &str, ca: PinnedCa) -> Result<(), TrustError> {
         crate::oms::pem_certificate(&ca.certificate)
             .map_err(|e| TrustError::Edit(format!("not a CA certificate: {e}")))?;
-        let entry = self
-            .signed
-            .publishers
-            .iter_mut()
-            .find(|p| p.id == publisher)
-            .ok_or_else(|| TrustError::NoPublisher(publisher.into()))?;
+        let entry = self.publisher_mut(publisher)?;
         if entry.cas.iter().any(|c| c.certificate == ca.certificate) {
             return Err(TrustError::Edit(format!(
                 "publisher {publisher:?} already pins this CA"
@@ -314,12 +317,7 @@ impl TrustRootFile {
     /// Adds a keyless (Sigstore certificate) identity to a publisher.
     pub fn add_identity(&mut self, publisher: &str, identity: Identity) -> Result<(), TrustError> {
         check_identity(publisher, &identity).map_err(|e| TrustError::Edit(e.to_string()))?;
-        let entry = self
-            .signed
-            .publishers
-            .iter_mut()
-            .find(|p| p.id == publisher)
-            .ok_or_else(|| TrustError::NoPublisher(publisher.into()))?;
+        let entry = self.publisher_mut(publisher)?;
         if entry.identities.contains(&identity) {
             return Err(TrustError::Edit(format!(
                 "publisher {publisher:?} already has this identity"
@@ -349,12 +347,7 @@ impl TrustRootFile {
                 key.id()
             )));
         }
-        let entry = self
-            .signed
-            .publishers
-            .iter_mut()
-            .find(|p| p.id == publisher)
-            .ok_or_else(|| TrustError::NoPublisher(publisher.into()))?;
+        let entry = self.publisher_mut(publisher)?;
         entry.keys.push(PublisherKey {
             keyid: key.id().clone(),
             public_key: key.to_pem(),
