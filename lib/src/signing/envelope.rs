@@ -199,52 +199,45 @@ fn single_signature(
     Ok((envelope, signature))
 }
 
-/// Whether a signature file is keyless: it carries a certificate rather than a key hint.
-pub fn is_keyless(bytes: &[u8]) -> Result<bool, EnvelopeError> {
-    let material = read_bundle(bytes, &[ACCEPTED_MEDIA_TYPES, OLDER_KEYLESS_MEDIA_TYPES])?
-        .verification_material;
-    Ok(material.public_key.is_none()
-        && (material.certificate.is_some() || material.x509_certificate_chain.is_some()))
+/// A parsed signature file whose signature has *not* been checked, by how it must be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signed {
+    /// A key hint: a trust-root key must verify it.
+    Key(SignedPayload),
+    /// A certificate: [`crate::sigstore`] checks it, with its log entries (the `key_id` is
+    /// empty).
+    Keyless(SignedPayload),
 }
 
-/// Parses a keyless signature file, requiring `expected_payload_type`; its signature,
-/// certificate and log entries are for [`crate::sigstore`] to check.
-pub fn parse_keyless(
-    bytes: &[u8],
-    expected_payload_type: &str,
-) -> Result<SignedPayload, EnvelopeError> {
+/// Parses a signature file once, requiring `expected_payload_type`: key mode (a bundle v0.3
+/// with a public-key hint) or keyless (a certificate or, from older clients, a chain).
+pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<Signed, EnvelopeError> {
     let bundle = read_bundle(bytes, &[ACCEPTED_MEDIA_TYPES, OLDER_KEYLESS_MEDIA_TYPES])?;
-    let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
-    Ok(SignedPayload {
-        key_id: String::new(),
-        payload_type: envelope.payload_type,
-        payload: STANDARD
-            .decode(&envelope.payload)
-            .map_err(|_| EnvelopeError::Base64("payload"))?,
-        signature: STANDARD
-            .decode(&signature.sig)
-            .map_err(|_| EnvelopeError::Base64("signature"))?,
-    })
-}
-
-/// Parses a signature file in key mode, requiring `expected_payload_type`.
-pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload, EnvelopeError> {
-    let bundle = read_bundle(bytes, &[ACCEPTED_MEDIA_TYPES])?;
-    let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
-    let signature = &signature;
-    let hint = bundle
-        .verification_material
-        .public_key
-        .map(|k| k.hint)
-        .ok_or(EnvelopeError::NoKeyHint)?;
-    if !signature.keyid.is_empty() && signature.keyid != hint {
-        return Err(EnvelopeError::KeyIdMismatch {
-            envelope: signature.keyid.clone(),
-            hint,
-        });
+    let material = &bundle.verification_material;
+    let keyless = material.public_key.is_none()
+        && (material.certificate.is_some() || material.x509_certificate_chain.is_some());
+    if !keyless && !ACCEPTED_MEDIA_TYPES.contains(&bundle.media_type.as_str()) {
+        return Err(EnvelopeError::MediaType(bundle.media_type));
     }
-    Ok(SignedPayload {
-        key_id: hint,
+    let (envelope, signature) = single_signature(&bundle, expected_payload_type)?;
+    let key_id = if keyless {
+        String::new()
+    } else {
+        let hint = bundle
+            .verification_material
+            .public_key
+            .map(|k| k.hint)
+            .ok_or(EnvelopeError::NoKeyHint)?;
+        if !signature.keyid.is_empty() && signature.keyid != hint {
+            return Err(EnvelopeError::KeyIdMismatch {
+                envelope: signature.keyid.clone(),
+                hint,
+            });
+        }
+        hint
+    };
+    let payload = SignedPayload {
+        key_id,
         payload_type: envelope.payload_type,
         payload: STANDARD
             .decode(&envelope.payload)
@@ -252,12 +245,25 @@ pub fn parse(bytes: &[u8], expected_payload_type: &str) -> Result<SignedPayload,
         signature: STANDARD
             .decode(&signature.sig)
             .map_err(|_| EnvelopeError::Base64("signature"))?,
+    };
+    Ok(if keyless {
+        Signed::Keyless(payload)
+    } else {
+        Signed::Key(payload)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parses a key-mode signature file.
+    fn parse_key(bytes: &[u8], payload_type: &str) -> Result<SignedPayload, EnvelopeError> {
+        match parse(bytes, payload_type)? {
+            Signed::Key(payload) => Ok(payload),
+            Signed::Keyless(_) => panic!("not a key-mode signature"),
+        }
+    }
 
     #[test]
     fn pae_matches_the_dsse_specification_example() {
@@ -273,7 +279,7 @@ mod tests {
     fn signs_and_parses_back() {
         let key = SecretKey::generate().unwrap();
         let text = sign(b"{\"a\":1}", "application/vnd.in-toto+json", &key);
-        let parsed = parse(text.as_bytes(), "application/vnd.in-toto+json").unwrap();
+        let parsed = parse_key(text.as_bytes(), "application/vnd.in-toto+json").unwrap();
         assert_eq!(parsed.payload, b"{\"a\":1}");
         assert_eq!(parsed.key_id, key.public().id().as_str());
         assert!(
@@ -292,13 +298,13 @@ mod tests {
     fn refuses_malformed_files() {
         let key = SecretKey::generate().unwrap();
         let good: serde_json::Value = serde_json::from_str(&sign(b"x", "t", &key)).unwrap();
-        let parse_value = |v: &serde_json::Value| parse(&serde_json::to_vec(v).unwrap(), "t");
+        let parse_value = |v: &serde_json::Value| parse_key(&serde_json::to_vec(v).unwrap(), "t");
         assert!(matches!(
-            parse(b"not json", "t"),
+            parse_key(b"not json", "t"),
             Err(EnvelopeError::NotABundle(_))
         ));
         assert!(matches!(
-            parse(&serde_json::to_vec(&good).unwrap(), "other"),
+            parse_key(&serde_json::to_vec(&good).unwrap(), "other"),
             Err(EnvelopeError::PayloadType { .. })
         ));
         let mut v = good.clone();
@@ -316,8 +322,12 @@ mod tests {
             parse_value(&v),
             Err(EnvelopeError::KeyIdMismatch { .. })
         ));
-        let mut v = good;
+        let mut v = good.clone();
         v["verificationMaterial"] = serde_json::json!({"tlogEntries": []});
         assert_eq!(parse_value(&v), Err(EnvelopeError::NoKeyHint));
+        // The older media types are only for keyless bundles.
+        let mut v = good;
+        v["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2".into();
+        assert!(matches!(parse_value(&v), Err(EnvelopeError::MediaType(_))));
     }
 }

@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use crate::bundle::{self, ReadError};
 use crate::limits::Limits;
 use crate::manifest::{ContentMismatch, Manifest, ManifestError, PAYLOAD_TYPE};
-use crate::signing::envelope::{self, EnvelopeError};
+use crate::signing::envelope::{self, EnvelopeError, Signed, SignedPayload};
 use crate::signing::keys::KeyId;
 use crate::sigstore::identity::CertificateIdentity;
 use crate::sigstore::{self, CertificateSigner, SigstoreError, TrustedRoot};
@@ -233,11 +233,11 @@ pub fn verify_signature(
     authority: &Authority,
     now: Timestamp,
 ) -> Result<SignedManifest, VerifyError> {
-    if envelope::is_keyless(signature_bytes)? {
-        return verify_keyless(signature_bytes, authority);
-    }
+    let signed = match envelope::parse(signature_bytes, PAYLOAD_TYPE)? {
+        Signed::Keyless(signed) => return verify_keyless(signed, signature_bytes, authority),
+        Signed::Key(signed) => signed,
+    };
     let root = authority.root().ok_or(VerifyError::KeyWithoutTrustRoot)?;
-    let signed = envelope::parse(signature_bytes, PAYLOAD_TYPE)?;
     let key_id =
         KeyId::parse(&signed.key_id).map_err(|_| VerifyError::UnknownKey(signed.key_id.clone()))?;
     let (publisher, entry, key) = root
@@ -281,10 +281,10 @@ pub fn verify_signature(
 }
 
 fn verify_keyless(
+    signed: SignedPayload,
     signature_bytes: &[u8],
     authority: &Authority,
 ) -> Result<SignedManifest, VerifyError> {
-    let signed = envelope::parse_keyless(signature_bytes, PAYLOAD_TYPE)?;
     // The statement is parsed before Sigstore verification only to learn which digest it
     // claims; nothing from it is trusted until the certificate, signature and log entry hold.
     let manifest = Manifest::from_json(&signed.payload)?;
