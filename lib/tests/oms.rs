@@ -318,3 +318,33 @@ fn size_and_count_limits_hold_while_hashing() {
         "{err}"
     );
 }
+
+#[test]
+fn a_revoked_or_expired_key_does_not_count() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = example_skill(work.path());
+    let key = SecretKey::generate().unwrap();
+    let text = oms::sign_folder(&dir, &OmsSigner::Ed25519(&key), &Limits::DEFAULT).unwrap();
+    fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
+    let with = |edit: &dyn Fn(&mut TrustRootFile)| {
+        let mut file = TrustRootFile::new("test", "2099-01-01T00:00:00Z".parse().unwrap());
+        file.add_publisher("nvidia", &["nvidia".into()]).unwrap();
+        edit(&mut file);
+        TrustRoot::load(file.to_json().as_bytes(), now(), None).unwrap()
+    };
+    let expired = with(&|file| {
+        file.add_key(
+            "nvidia",
+            key.public(),
+            Some("2020-01-01T00:00:00Z".parse().unwrap()),
+            Some("2021-01-01T00:00:00Z".parse().unwrap()),
+        )
+        .unwrap();
+    });
+    assert_eq!(verify(&dir, &expired).unwrap_err().code(), "key-expired");
+    let revoked = with(&|file| {
+        file.add_key("nvidia", key.public(), None, None).unwrap();
+        file.revoke(key.public().id(), "leaked", now()).unwrap();
+    });
+    assert_eq!(verify(&dir, &revoked).unwrap_err().code(), "key-revoked");
+}

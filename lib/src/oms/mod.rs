@@ -73,6 +73,8 @@ pub enum OmsError {
     UntrustedChain(String),
     #[error("no trust-root publisher holds the key (hint {0:?})")]
     UnknownKey(String),
+    #[error("the signing key no longer counts: {0}")]
+    KeyStanding(crate::verify::VerifyError),
     #[error("the keyless signature does not verify: {0}")]
     Sigstore(String),
     #[error("the certificate identity {identity} (issuer {issuer}) is not a publisher's identity")]
@@ -103,6 +105,7 @@ impl OmsError {
             OmsError::BadSignature(_) => "bad-signature",
             OmsError::UntrustedChain(_) => "untrusted-chain",
             OmsError::UnknownKey(_) => "unknown-key",
+            OmsError::KeyStanding(e) => e.code(),
             OmsError::Sigstore(_) => "sigstore",
             OmsError::UnknownIdentity { .. } => "unknown-identity",
             OmsError::Namespace { .. } => "namespace-not-allowed",
@@ -515,9 +518,9 @@ fn verify_signer(
             }
             for (publisher, key) in candidates {
                 if key.verify(&signed, &parsed.signature) {
-                    if root.revocation(key.id()).is_some() {
-                        return Err(OmsError::UnknownKey(format!("{} (revoked)", key.id())));
-                    }
+                    let (_, entry, _) = root.find_key(key.id()).expect("the key is the root's");
+                    crate::verify::check_key_standing(root, key.id(), entry, now)
+                        .map_err(OmsError::KeyStanding)?;
                     let id = may_sign(publisher)?;
                     return Ok((id, OmsTrust::Key(key.id().clone())));
                 }

@@ -246,25 +246,7 @@ pub fn verify_signature(
     if !key.verify(&signed.signed_bytes(), &signed.signature) {
         return Err(VerifyError::BadSignature(key_id));
     }
-    if let Some(revocation) = root.revocation(&key_id) {
-        return Err(VerifyError::Revoked {
-            keyid: key_id,
-            reason: revocation.reason.clone(),
-            time: revocation.time,
-        });
-    }
-    if let Some(not_before) = entry.not_before.filter(|t| now < *t) {
-        return Err(VerifyError::KeyNotYetValid {
-            keyid: key_id,
-            not_before,
-        });
-    }
-    if let Some(not_after) = entry.not_after.filter(|t| now >= *t) {
-        return Err(VerifyError::KeyExpired {
-            keyid: key_id,
-            not_after,
-        });
-    }
+    check_key_standing(root, &key_id, entry, now)?;
     let manifest = Manifest::from_json(&signed.payload)?;
     if !TrustRoot::may_sign(publisher, &manifest.id().namespace) {
         return Err(VerifyError::Namespace {
@@ -278,6 +260,36 @@ pub fn verify_signature(
         publisher: publisher.id.clone(),
         signed_by: SignedBy::Key(key_id),
     })
+}
+
+/// A trust-root key that made a valid signature may still not count: it is revoked, or
+/// `now` is outside its validity window.
+pub fn check_key_standing(
+    root: &TrustRoot,
+    key_id: &KeyId,
+    entry: &crate::trust::PublisherKey,
+    now: Timestamp,
+) -> Result<(), VerifyError> {
+    if let Some(revocation) = root.revocation(key_id) {
+        return Err(VerifyError::Revoked {
+            keyid: key_id.clone(),
+            reason: revocation.reason.clone(),
+            time: revocation.time,
+        });
+    }
+    if let Some(not_before) = entry.not_before.filter(|t| now < *t) {
+        return Err(VerifyError::KeyNotYetValid {
+            keyid: key_id.clone(),
+            not_before,
+        });
+    }
+    if let Some(not_after) = entry.not_after.filter(|t| now >= *t) {
+        return Err(VerifyError::KeyExpired {
+            keyid: key_id.clone(),
+            not_after,
+        });
+    }
+    Ok(())
 }
 
 fn verify_keyless(
