@@ -103,7 +103,6 @@ fn current(store: &dyn Store, role: &RootRole) -> Result<Current, RegistryError>
 /// timestamp. Only the timestamp is replaced in place, last.
 fn commit(
     publisher: &Publisher,
-    role: &RootRole,
     mut current: Current,
     namespace: &str,
     name: &str,
@@ -143,7 +142,6 @@ fn commit(
         snapshot: FileMeta::of(snapshot_path, &snapshot),
         snapshot_version,
     };
-    check_threshold(role, &publisher.keys)?;
     store.write(
         super::TIMESTAMP_FILE_NAME,
         &SignedMetadata::sign(timestamp, &publisher.keys).to_json(),
@@ -254,7 +252,7 @@ pub fn publish(
         published: now,
     };
     entries.push(entry.clone());
-    commit(publisher, role, current, namespace, name, &entries, now)?;
+    commit(publisher, current, namespace, name, &entries, now)?;
     Ok(entry)
 }
 
@@ -277,7 +275,7 @@ pub fn yank(
         .find(|e| &e.version == version)
         .ok_or_else(|| RegistryError::UnknownSkill(format!("{namespace}/{name}@{version}")))?;
     entry.yanked = Some(reason.into());
-    commit(publisher, role, current, namespace, name, &entries, now)
+    commit(publisher, current, namespace, name, &entries, now)
 }
 
 /// Writes an empty registry: a snapshot without bins and its timestamp.
