@@ -198,6 +198,16 @@ fn a_version_is_published_once_and_a_refusal_changes_nothing() {
         fs::read(home.path("reg/timestamp.json")).unwrap(),
         timestamp
     );
+    // An existing registry is never re-initialized.
+    home.cmd()
+        .args(["registry", "init", "reg", "--key", "registry.key"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(
+        fs::read(home.path("reg/timestamp.json")).unwrap(),
+        timestamp
+    );
     // A bundle signed by a key the trust root does not know is refused too.
     home.ok(&["keygen", "--out", "stranger", "--unencrypted"]);
     let v2 = home.signed("2.0.0", "");
