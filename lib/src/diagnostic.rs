@@ -11,13 +11,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// Odd, but skillsig could go on.
     Warning,
+    /// Wrong: the file does not do what it means to.
     Error,
 }
 
 /// One thing worth telling the publisher or reviewer about a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// How serious it is.
     pub level: Level,
     /// A stable identifier, e.g. `frontmatter-yaml`.
     pub code: &'static str,
@@ -29,6 +32,7 @@ pub struct Diagnostic {
     /// 1-based column, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// What is odd, and what to do about it.
     pub message: String,
 }
 

@@ -8,8 +8,10 @@ use std::path::Path;
 /// Why a bounded read failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadLimitedError {
+    /// Reading failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The file is larger than the limit; reading stopped there.
     #[error("larger than the limit of {0} bytes")]
     TooLarge(u64),
 }

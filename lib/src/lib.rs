@@ -22,6 +22,75 @@
 //! | [`sigstore`] | Sigstore bundles with certificates or managed keys, verified offline |
 //! | [`trust`] | the trust root: publishers, namespaces, keys, revocation, rollback state |
 //! | [`verify`] | bundle + signature + trust root → [`verify::VerifiedSkill`] |
+//!
+//! # Example: pack, sign, and verify the way a registry does
+//!
+//! Everything here happens in memory; [`pack::pack_dir`] and [`pack::write`] do the same with
+//! folders and files.
+//!
+//! ```
+//! use skillsig::Limits;
+//! use skillsig::bundle::SourceOptions;
+//! use skillsig::policy::Policy;
+//! use skillsig::signing::keys::SecretKey;
+//! use skillsig::tree::{SkillPath, TreeBuilder};
+//! use skillsig::trust::{TrustRoot, TrustRootFile};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A Skill: its SKILL.md, its declarations, one script.
+//! let limits = Limits::DEFAULT;
+//! let mut files = TreeBuilder::new(limits);
+//! for (path, text, executable) in [
+//!     ("SKILL.md", "---\nname: hello\ndescription: Says hello.\n---\nRun `scripts/hello.sh`.\n", false),
+//!     ("skillsig.toml", "[skill]\nnamespace = \"example\"\nversion = \"1.0.0\"\n", false),
+//!     ("scripts/hello.sh", "#!/bin/sh\necho hello\n", true),
+//! ] {
+//!     files.add(SkillPath::parse(path, &limits)?, text.as_bytes().to_vec(), executable)?;
+//! }
+//! let packed = skillsig::pack::pack_tree(files.finish(), &SourceOptions::default())?;
+//! assert_eq!(packed.bundle_file_name(), "example-hello-1.0.0.skill");
+//!
+//! // The publisher signs the manifest; the signature file is a Sigstore bundle.
+//! let key = SecretKey::generate()?;
+//! let manifest = packed.manifest.to_canonical_json();
+//! let signature = skillsig::signing::sign_bundle(&packed.bundle, &manifest, &key, &limits)?;
+//!
+//! // The trust root says that this key may sign the `example` namespace.
+//! let now = jiff::Timestamp::now();
+//! let mut root = TrustRootFile::new("demo", now + jiff::SignedDuration::from_hours(24));
+//! root.add_publisher("example-inc", &["example".into()])?;
+//! root.add_key("example-inc", key.public(), None, None)?;
+//! let root = TrustRoot::load(root.to_json().as_bytes(), now, None)?;
+//!
+//! // A registry checks the upload: signature, namespace, files, then the scan under its policy.
+//! let accepted = skillsig::registry::check_upload(
+//!     &packed.bundle,
+//!     signature.as_bytes(),
+//!     &root,
+//!     &Policy::default(),
+//!     now,
+//! )?;
+//! assert_eq!(accepted.skill.publisher(), "example-inc");
+//! assert_eq!(accepted.report.verdict, skillsig::scan::Verdict::Pass);
+//!
+//! // Any changed byte is refused, with a stable code.
+//! let mut tampered = packed.bundle.clone();
+//! let last = tampered.len() - 1;
+//! tampered[last] ^= 1;
+//! let refused = skillsig::registry::check_upload(
+//!     &tampered,
+//!     signature.as_bytes(),
+//!     &root,
+//!     &Policy::default(),
+//!     now,
+//! )
+//! .unwrap_err();
+//! println!("{}: {refused}", refused.code());
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
 
 pub mod bundle;
 pub mod diagnostic;

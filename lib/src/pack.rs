@@ -15,32 +15,43 @@ use crate::tree::{FileTree, sha256};
 /// A packed Skill, in memory.
 #[derive(Debug, Clone)]
 pub struct Packed {
+    /// Identity, description and declarations read from the Skill's files.
     pub info: SkillInfo,
+    /// The files.
     pub tree: FileTree,
     /// The `.skill` bytes.
     pub bundle: Vec<u8>,
+    /// The manifest the bundle was written with.
     pub manifest: Manifest,
 }
 
 /// Where `write` put the files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
+    /// The `.skill` file.
     pub bundle: PathBuf,
+    /// The manifest file.
     pub manifest: PathBuf,
 }
 
 /// Why packing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
+    /// The folder cannot be read, or holds files it must not ship.
     #[error("{0}")]
     Source(#[from] SourceError),
+    /// The Skill's identity or declarations cannot be determined.
     #[error("{0}")]
     Skill(#[from] SkillError),
+    /// A path that does not fit in a ustar header.
     #[error("{0}")]
     PathDoesNotFit(#[from] PathDoesNotFit),
+    /// Writing an output file failed.
     #[error("{}: {source}", path.display())]
     Output {
+        /// The path being written.
         path: PathBuf,
+        /// The error.
         source: std::io::Error,
     },
 }

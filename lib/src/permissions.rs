@@ -54,10 +54,15 @@ fn sorted_unique<'de, D: serde::Deserializer<'de>>(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    /// Network hosts.
     Network,
+    /// Binaries run.
     Exec,
+    /// Environment variables read.
     Env,
+    /// Paths read.
     Read,
+    /// Paths written.
     Write,
 }
 
@@ -93,8 +98,11 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} permission {value:?}: {reason}")]
 pub struct InvalidPermission {
+    /// The kind.
     pub kind: Kind,
+    /// The value as declared.
     pub value: String,
+    /// Why it is not valid.
     pub reason: &'static str,
 }
 
@@ -121,6 +129,16 @@ impl Permissions {
     }
 
     /// Validates, normalizes and adds one value.
+    ///
+    /// ```
+    /// use skillsig::permissions::{Kind, Permissions};
+    ///
+    /// let mut permissions = Permissions::default();
+    /// permissions.add(Kind::Network, "API.Open-Meteo.com")?;
+    /// assert!(permissions.values(Kind::Network).contains("api.open-meteo.com"));
+    /// assert!(permissions.add(Kind::Network, "https://evil.example/path").is_err());
+    /// # Ok::<(), skillsig::permissions::InvalidPermission>(())
+    /// ```
     pub fn add(&mut self, kind: Kind, value: &str) -> Result<(), InvalidPermission> {
         let normalized = normalize(kind, value).map_err(|reason| InvalidPermission {
             kind,

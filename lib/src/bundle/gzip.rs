@@ -27,24 +27,34 @@ const OS_UNKNOWN: u8 = 255;
 /// Why a gzip stream was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GzipError {
+    /// Not gzip.
     #[error("not a gzip file (bad magic bytes)")]
     BadMagic,
+    /// A compression method other than deflate.
     #[error("unsupported gzip compression method {0}")]
     BadMethod(u8),
+    /// Reserved flag bits set.
     #[error("gzip header has reserved flag bits set")]
     ReservedFlags,
+    /// A truncated or malformed header.
     #[error("gzip header is truncated or malformed")]
     BadHeader,
+    /// The deflate data is corrupt.
     #[error("the compressed data is corrupt")]
     Corrupt,
+    /// The deflate data ends early.
     #[error("the compressed data ends early")]
     Truncated,
+    /// The trailer's CRC-32 does not match.
     #[error("gzip trailer: CRC-32 does not match the data")]
     CrcMismatch,
+    /// The trailer's length does not match.
     #[error("gzip trailer: length does not match the data")]
     LengthMismatch,
+    /// A second gzip member (refused: a bundle is one member).
     #[error("a second gzip member follows the first")]
     SecondMember,
+    /// Bytes after the member.
     #[error("{0} bytes of trailing data follow the gzip member")]
     TrailingData(usize),
 }

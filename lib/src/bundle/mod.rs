@@ -47,36 +47,90 @@ pub struct Bundle {
 /// Why a bundle was refused. Errors about one entry name it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
+    /// The archive is larger than the reader's limit.
     #[error("the bundle is larger than the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The archive cannot be read from its source.
     #[error("cannot read the bundle: {0}")]
     Io(String),
+    /// The gzip layer is malformed or too large.
     #[error("gzip: {0}")]
     Gzip(#[from] GzipError),
+    /// A tar header's checksum is wrong.
     #[error("{entry}: the header checksum is wrong")]
-    BadChecksum { entry: String },
+    BadChecksum {
+        /// The entry's name as far as it can be read.
+        entry: String,
+    },
+    /// A header that is not POSIX ustar.
     #[error("{entry}: not a POSIX ustar header")]
-    NotUstar { entry: String },
+    NotUstar {
+        /// The entry's name as far as it can be read.
+        entry: String,
+    },
+    /// A numeric header field is not octal.
     #[error("{entry}: the {field} field is not a valid octal number")]
-    BadNumber { entry: String, field: &'static str },
+    BadNumber {
+        /// The entry's name.
+        entry: String,
+        /// The field.
+        field: &'static str,
+    },
+    /// An entry's path breaks a path rule.
     #[error("{entry}: {source}")]
-    Path { entry: String, source: PathError },
+    Path {
+        /// The entry's name.
+        entry: String,
+        /// The rule broken.
+        source: PathError,
+    },
+    /// The files break a tree rule (duplicates, counts, sizes).
     #[error("{0}")]
     Tree(#[from] TreeError),
+    /// A folder entry with data.
     #[error("{entry}: a folder entry carries data")]
-    DirectoryWithData { entry: String },
+    DirectoryWithData {
+        /// The entry's name.
+        entry: String,
+    },
+    /// A PAX extended header skillsig refuses.
     #[error("{entry}: {reason}")]
-    Pax { entry: String, reason: String },
+    Pax {
+        /// The entry's name.
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An entry that is not a regular file or folder.
     #[error("{entry}: is {kind}; bundles hold regular files only")]
-    UnsupportedEntry { entry: String, kind: String },
+    UnsupportedEntry {
+        /// The entry's name.
+        entry: String,
+        /// What it is (symlink, device, …).
+        kind: String,
+    },
+    /// The archive ends inside an entry.
     #[error("{entry}: the archive ends in the middle of this entry")]
-    Truncated { entry: String },
+    Truncated {
+        /// The entry's name.
+        entry: String,
+    },
+    /// No end-of-archive marker.
     #[error("the archive has no end-of-archive marker")]
     NoEndMarker,
+    /// Bytes after the end-of-archive marker.
     #[error("data follows the end-of-archive marker")]
     DataAfterEnd,
+    /// More archive headers than allowed.
     #[error("more than {limit} archive headers")]
-    TooManyEntries { limit: usize },
+    TooManyEntries {
+        /// The limit.
+        limit: usize,
+    },
+    /// `SKILL.md` is missing or unreadable.
     #[error("{0}")]
     SkillMd(#[from] crate::skill::SkillMdError),
 }

@@ -36,18 +36,26 @@ pub struct SourceOptions {
 pub struct Problem {
     /// Path relative to the Skill folder (lossy for names that are not UTF-8).
     pub path: String,
+    /// What is wrong with it.
     pub kind: ProblemKind,
 }
 
 /// The kinds of [`Problem`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
+    /// A symbolic link (never followed).
     Symlink,
+    /// A device, socket or FIFO (named).
     SpecialFile(&'static str),
+    /// A path that breaks a path rule.
     BadPath(PathError),
+    /// A path that conflicts with another.
     Conflict(TreeError),
+    /// Content that looks like a secret (a private key, a token, a wallet).
     Secret(SecretKind),
+    /// A file that changed while it was read.
     ChangedWhileReading,
+    /// An `allow_secrets` entry that matches no file.
     UnusedAllowSecret,
 }
 
@@ -82,17 +90,30 @@ impl fmt::Display for Problem {
 /// Why a folder could not be read as a Skill.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// A file or folder cannot be read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The path.
         path: PathBuf,
+        /// The error.
         source: std::io::Error,
     },
+    /// The path is not a folder.
     #[error("{}: not a folder", .0.display())]
     NotAFolder(PathBuf),
+    /// `.skillsigignore` cannot be used.
     #[error("{message}")]
-    IgnoreFile { message: String },
+    IgnoreFile {
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Files the folder must not ship.
     #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Refused { problems: Vec<Problem> },
+    Refused {
+        /// Every one of them.
+        problems: Vec<Problem>,
+    },
+    /// The files exceed a limit.
     #[error(transparent)]
     Limit(TreeError),
 }

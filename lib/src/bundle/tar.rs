@@ -40,6 +40,7 @@ const USTAR_MAGIC: &[u8; 8] = b"ustar\x0000";
     "{path}: the path cannot be stored in a ustar header (name ≤ 100 bytes after a folder prefix ≤ 155 bytes)"
 )]
 pub struct PathDoesNotFit {
+    /// The path that does not fit.
     pub path: String,
 }
 

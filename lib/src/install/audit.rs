@@ -21,16 +21,20 @@ pub struct Problem {
     /// `no-receipt`, `receipt-invalid`, `file-changed`, `file-added`, `file-removed`,
     /// `signer-not-trusted`, `finding`, `shadowed`.
     pub code: &'static str,
+    /// What is wrong, for people.
     pub message: String,
 }
 
 /// The audit of one Skill folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditedSkill {
+    /// The folder audited.
     pub path: PathBuf,
     /// `namespace/name@version` from the receipt, or the folder name.
     pub skill: String,
+    /// Whether nothing is wrong.
     pub clean: bool,
+    /// Everything that is wrong.
     pub problems: Vec<Problem>,
 }
 

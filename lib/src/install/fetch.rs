@@ -13,6 +13,7 @@ pub const TIMEOUT_ENV: &str = "SKILLSIG_HTTP_TIMEOUT_SECS";
 /// A fetched bundle.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The `.skill` bytes.
     pub bundle: Vec<u8>,
     /// The signature file, when there is one.
     pub signature: Option<Vec<u8>>,
@@ -23,20 +24,52 @@ pub struct Fetched {
 /// Why a bundle could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
+    /// Plain http to a host that is not loopback.
     #[error("{0}: plain http is allowed only to loopback addresses; use https")]
     InsecureUrl(String),
+    /// Neither an https URL nor a file path.
     #[error("{0}: not a URL skillsig can fetch (https:// or a file path)")]
     BadUrl(String),
+    /// The request failed.
     #[error("{url}: {message}")]
-    Http { url: String, message: String },
+    Http {
+        /// The URL.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The server answered with an error status.
     #[error("{url}: the server answered {status}")]
-    Status { url: String, status: u16 },
+    Status {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// The server sent something that is not a bundle.
     #[error("{url}: the server sent {content_type:?}, not a bundle")]
-    ContentType { url: String, content_type: String },
+    ContentType {
+        /// The URL.
+        url: String,
+        /// The content type it sent.
+        content_type: String,
+    },
+    /// A download over its size limit; reading stopped there.
     #[error("{what}: larger than the limit of {limit} bytes")]
-    TooLarge { what: String, limit: u64 },
+    TooLarge {
+        /// What was fetched.
+        what: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A local file cannot be read.
     #[error("{path}: {message}")]
-    File { path: String, message: String },
+    File {
+        /// The file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
 }
 
 fn timeout() -> Duration {

@@ -14,7 +14,9 @@ pub const LOCK_FILE: &str = "skillsig.lock";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockFile {
+    /// The lock format's version.
     pub lock_version: u32,
+    /// `namespace/name` → what was installed.
     pub skills: BTreeMap<String, LockedSkill>,
 }
 
@@ -22,27 +24,42 @@ pub struct LockFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockedSkill {
+    /// The installed version.
     pub version: semver::Version,
     /// `sha256:<hex>`.
     pub tree_digest: String,
+    /// The trust-root publisher that signed.
     pub publisher: String,
     /// The key id, or the certificate identity.
     pub signer: String,
+    /// The registry it came from.
     pub registry: String,
 }
 
 /// Why the lock file refuses an install.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LockError {
+    /// The lock file cannot be read or written.
     #[error("{path}: {why}")]
-    File { path: String, why: String },
+    File {
+        /// The lock file.
+        path: String,
+        /// What failed.
+        why: String,
+    },
+    /// `--locked` and the Skill is not in the lock.
     #[error("{0} is not in skillsig.lock; install it once without --locked")]
     NotLocked(String),
+    /// The registry now gives something other than the lock records.
     #[error("{skill}: the lock says {field} {locked}, the registry now gives {found}")]
     Drift {
+        /// The Skill.
         skill: String,
+        /// Which field differs.
         field: &'static str,
+        /// What the lock says.
         locked: String,
+        /// What the registry gives.
         found: String,
     },
 }

@@ -68,25 +68,33 @@ impl Approved {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
+    /// The receipt format's version.
     pub receipt_version: u32,
     /// `namespace/name@version`.
     pub skill: String,
+    /// When the install happened.
     pub installed_at: Timestamp,
+    /// Where the bundle came from: a path, URL or `registry … ns/name@version`.
     pub source: String,
     /// SHA-256 of the manifest bytes (hex).
     pub manifest_sha256: String,
     /// The tree digest (hex).
     pub tree_digest: String,
+    /// Whether a signature was verified.
     pub signed: bool,
+    /// The trust-root publisher that signed.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub publisher: Option<String>,
+    /// The key id, for key signatures.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub key_id: Option<String>,
     /// For a keyless signature: the certificate's identity and issuer.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub certificate_identity: Option<CertificateIdentityRef>,
+    /// The trust root the signature was checked against.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trust_root: Option<TrustRootRef>,
+    /// The scan at install time.
     pub scan: ScanSummary,
 }
 
@@ -94,7 +102,9 @@ pub struct Receipt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateIdentityRef {
+    /// The certificate's subject (SAN).
     pub identity: String,
+    /// The OIDC issuer it names.
     pub issuer: String,
 }
 
@@ -111,7 +121,9 @@ impl From<CertificateSigner> for CertificateIdentityRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustRootRef {
+    /// The trust root's name.
     pub name: String,
+    /// Its version.
     pub version: u64,
 }
 
@@ -119,27 +131,37 @@ pub struct TrustRootRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanSummary {
+    /// `pass` or `block`.
     pub verdict: String,
+    /// Findings per severity.
     pub counts: std::collections::BTreeMap<String, usize>,
+    /// The rule-set version.
     pub rules_version: String,
 }
 
 /// Why a Skill was not installed.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
+    /// The signature does not verify.
     #[error("verification failed: {0}")]
     Verify(#[from] VerifyError),
+    /// No signature, and the policy requires one.
     #[error(
         "the bundle has no signature and the policy requires one (an unsigned install needs `allow_unsigned = true` in the policy and --allow-unsigned)"
     )]
     Unsigned,
+    /// The bundle cannot be read.
     #[error("the bundle is refused: {0}")]
     Bundle(String),
+    /// Policy violations, all of them.
     #[error("the install policy refuses it:\n{}", .0.iter().map(|v| format!("[{}] {}", v.code, v.message)).collect::<Vec<_>>().join("\n"))]
     Policy(Vec<Violation>),
+    /// Writing the installed Skill failed.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The path being written.
         path: PathBuf,
+        /// The error.
         source: std::io::Error,
     },
 }

@@ -34,11 +34,15 @@ pub const MAX_MANIFEST_BYTES: u64 = 8 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Statement {
+    /// Always [`STATEMENT_TYPE`].
     #[serde(rename = "_type")]
     pub statement_type: String,
+    /// Exactly one: the Skill release and its tree digest.
     pub subject: Vec<Subject>,
+    /// Always [`PREDICATE_TYPE`].
     #[serde(rename = "predicateType")]
     pub predicate_type: String,
+    /// What skillsig claims about the Skill.
     pub predicate: Predicate,
 }
 
@@ -56,6 +60,7 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Predicate {
+    /// Namespace, name, version and description.
     pub skill: SkillSection,
     /// Every file, sorted bytewise by path.
     pub files: Vec<ManifestFile>,
@@ -75,9 +80,13 @@ pub struct Predicate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SkillSection {
+    /// The namespace that decides who may sign.
     pub namespace: String,
+    /// The Skill's name within its namespace.
     pub name: String,
+    /// A semver version.
     pub version: String,
+    /// One line from `SKILL.md`.
     pub description: String,
 }
 
@@ -85,9 +94,13 @@ pub struct SkillSection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestFile {
+    /// Relative path with `/` separators, NFC, no `..`.
     pub path: String,
+    /// Length in bytes.
     pub size: u64,
+    /// Hex sha256 of the content.
     pub sha256: String,
+    /// Whether the file is marked executable.
     pub executable: bool,
 }
 
@@ -95,7 +108,9 @@ pub struct ManifestFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BundleChecksum {
+    /// Hex sha256 of the `.skill` file.
     pub sha256: String,
+    /// Length of the `.skill` file in bytes.
     pub size: u64,
 }
 
@@ -103,37 +118,62 @@ pub struct BundleChecksum {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tool {
+    /// `skillsig`.
     pub name: String,
+    /// Its version.
     pub version: String,
 }
 
 /// Why a manifest is not well-formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
+    /// The file is larger than [`MAX_MANIFEST_BYTES`].
     #[error("the manifest is larger than {MAX_MANIFEST_BYTES} bytes")]
     TooLarge,
+    /// Not JSON of the statement's shape.
     #[error("the manifest is not valid JSON for a skillsig statement: {0}")]
     Json(String),
+    /// `_type` is not an in-toto Statement v1.
     #[error("`_type` is {0:?}, not an in-toto Statement v1")]
     StatementType(String),
+    /// `predicateType` is not [`PREDICATE_TYPE`].
     #[error("`predicateType` is {0:?}; this skillsig reads {PREDICATE_TYPE}")]
     PredicateType(String),
+    /// There is not exactly one subject.
     #[error("the statement must have exactly one subject")]
     SubjectCount,
+    /// The subject names another release than the predicate.
     #[error("the subject is {found:?} but the predicate describes {expected:?}")]
-    SubjectName { found: String, expected: String },
+    SubjectName {
+        /// What the subject says.
+        found: String,
+        /// What the predicate describes.
+        expected: String,
+    },
+    /// The subject digest is not a single lowercase hex sha256.
     #[error("the subject digest must be a single lowercase hex sha256")]
     SubjectDigest,
+    /// The subject digest is not the tree digest of the listed files.
     #[error("the subject digest does not match the tree digest of the listed files")]
     TreeDigestMismatch,
+    /// The version is not semver.
     #[error("the version {0:?} is not semver")]
     Version(String),
+    /// A listed file breaks a path or digest rule.
     #[error("file {path:?}: {reason}")]
-    File { path: String, reason: String },
+    File {
+        /// The file's path as listed.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The files are not sorted, or a path repeats.
     #[error("the files are not sorted bytewise by path, or a path repeats ({0:?})")]
     Order(String),
+    /// A declared permission is malformed.
     #[error("{0}")]
     Permission(#[from] crate::permissions::InvalidPermission),
+    /// The bundle checksum is not a lowercase hex sha256.
     #[error("the bundle checksum is not a lowercase hex sha256")]
     BundleDigest,
 }
@@ -141,12 +181,16 @@ pub enum ManifestError {
 /// One way a bundle's files differ from its manifest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileMismatch {
+    /// A file the manifest does not list.
     #[error("{0}: in the bundle but not in the manifest")]
     Extra(String),
+    /// A listed file that is absent.
     #[error("{0}: in the manifest but not in the bundle")]
     Missing(String),
+    /// A file whose content changed.
     #[error("{0}: content differs from the manifest")]
     Changed(String),
+    /// A file whose exec bit changed.
     #[error("{0}: exec bit differs from the manifest")]
     ExecBit(String),
 }
@@ -154,14 +198,24 @@ pub enum FileMismatch {
 /// Why a bundle's content is not what its manifest says.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContentMismatch {
+    /// Files differ; every difference is listed.
     #[error("the bundle's files do not match the manifest:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Files(Vec<FileMismatch>),
+    /// The bundle names another release than the manifest.
     #[error("the bundle describes itself as {bundle} but the manifest names {manifest}")]
-    Identity { bundle: String, manifest: String },
+    Identity {
+        /// What the bundle's own files say.
+        bundle: String,
+        /// What the manifest says.
+        manifest: String,
+    },
+    /// The permissions declared in the bundle differ from the manifest's.
     #[error("the permissions the bundle's files declare differ from the manifest's")]
     Permissions,
+    /// Another field (named) differs from the bundle's own files.
     #[error("the manifest's {0} differs from what the bundle's own files say")]
     Field(&'static str),
+    /// The bundle's own files are not a readable Skill.
     #[error("the bundle's own files cannot be read as a Skill: {0}")]
     Skill(#[from] crate::skill::SkillError),
 }

@@ -13,6 +13,43 @@
 //! DSSE PAE verifies with the signer's key, and the signer is trusted: a certificate chain to a
 //! CA the trust root pins, a trust-root publisher key, or (with a transparency log entry) a
 //! Sigstore certificate identity.
+//!
+//! # Example: sign a folder with a trust-root key, then verify it
+//!
+//! ```
+//! use std::path::Path;
+//!
+//! use skillsig::Limits;
+//! use skillsig::oms::{self, OmsSigner, OmsTrust};
+//! use skillsig::signing::keys::SecretKey;
+//! use skillsig::trust::{TrustRoot, TrustRootFile};
+//! use skillsig::verify::Authority;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let now = jiff::Timestamp::now();
+//! let key = SecretKey::generate()?;
+//! let mut root = TrustRootFile::new("demo", now + jiff::SignedDuration::from_hours(24));
+//! root.add_publisher("example-inc", &["example".into()])?;
+//! root.add_key("example-inc", key.public(), None, None)?;
+//! let root = TrustRoot::load(root.to_json().as_bytes(), now, None)?;
+//!
+//! let folder = Path::new("../testdata/skills/weather-report");
+//! let signature = oms::sign_folder(folder, &OmsSigner::Ed25519(&key), &Limits::DEFAULT)?;
+//! let verified = oms::verify_folder(
+//!     folder,
+//!     signature.as_bytes(),
+//!     &folder.join(oms::SIGNATURE_FILE),
+//!     &Authority::trust_root(&root),
+//!     Some("example"),
+//!     now,
+//!     &Limits::DEFAULT,
+//! )?;
+//! assert_eq!(verified.publisher, "example-inc");
+//! assert!(matches!(verified.trust, OmsTrust::Key(_)));
+//! assert!(!verified.transparency_log);
+//! # Ok(())
+//! # }
+//! ```
 
 mod files;
 mod sign;
@@ -51,39 +88,62 @@ pub const MAX_SIGNATURE_BYTES: u64 = 16 * 1024 * 1024;
 /// Why an OMS signature was refused. Each check has its own variant and [`OmsError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OmsError {
+    /// The signature file is not a Sigstore bundle v0.3 with a DSSE envelope.
     #[error("the signature file is not a Sigstore bundle v0.3 with a DSSE envelope: {0}")]
     Bundle(String),
+    /// The signed payload is not an OMS in-toto statement.
     #[error("the signed statement is not an OMS statement: {0}")]
     Statement(String),
+    /// The folder cannot be read.
     #[error("the folder cannot be read: {0}")]
     Folder(String),
+    /// A symbolic link where the signature does not allow them.
     #[error("{0} is a symbolic link, and the signature does not allow symlinks")]
     Symlink(String),
+    /// Files in the folder that the signature does not list.
     #[error("files not covered by the signature: {}", .0.join(", "))]
     ExtraFiles(Vec<String>),
+    /// Files the signature lists that the folder lacks.
     #[error("signed files missing from the folder: {}", .0.join(", "))]
     MissingFiles(Vec<String>),
+    /// Files whose content differs from the signed digest.
     #[error("files changed since signing: {}", .0.join(", "))]
     ChangedFiles(Vec<String>),
+    /// The subject digest is not the one the resources combine to.
     #[error("the subject digest does not match the signed file digests")]
     SubjectDigest,
+    /// The signature does not verify with the signer's key or certificate.
     #[error("the signature does not verify with the signer's key: {0}")]
     BadSignature(String),
+    /// The certificate chain does not lead to a CA a publisher pins.
     #[error("the certificate chain does not lead to a CA the trust root pins: {0}")]
     UntrustedChain(String),
+    /// No publisher holds the key the signature names.
     #[error("no trust-root publisher holds the key (hint {0:?})")]
     UnknownKey(String),
+    /// The key is known but revoked, expired or not yet valid.
     #[error("the signing key no longer counts: {0}")]
     KeyStanding(crate::verify::VerifyError),
+    /// A Sigstore (keyless) signature that does not verify.
     #[error("the keyless signature does not verify: {0}")]
     Sigstore(String),
+    /// A verified certificate identity that no publisher holds.
     #[error("the certificate identity {identity} (issuer {issuer}) is not a publisher's identity")]
-    UnknownIdentity { identity: String, issuer: String },
+    UnknownIdentity {
+        /// The certificate's subject (SAN).
+        identity: String,
+        /// The OIDC issuer it names.
+        issuer: String,
+    },
+    /// The publisher may not sign the Skill's namespace.
     #[error("publisher {publisher:?} may not sign namespace {namespace:?}")]
     Namespace {
+        /// The publisher that signed.
         publisher: String,
+        /// The namespace the Skill claims.
         namespace: String,
     },
+    /// Verification needs a trust root and none was given.
     #[error(
         "no trust root: an OMS signature is trusted through a trust root's CA, key or identity"
     )]
@@ -169,49 +229,65 @@ struct EnvelopeSignature {
 /// The OMS in-toto statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {
+    /// Always `https://in-toto.io/Statement/v1`.
     #[serde(rename = "_type")]
     pub statement_type: String,
+    /// Exactly one: the folder's name and combined digest.
     pub subject: Vec<Subject>,
+    /// Always [`PREDICATE_TYPE`].
     #[serde(rename = "predicateType")]
     pub predicate_type: String,
+    /// The files and how they were hashed.
     pub predicate: Predicate,
 }
 
 /// The statement's subject: the Skill folder's name and combined digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
+    /// The folder's name as the signer saw it (informative only).
     pub name: String,
+    /// The sha256 of the resource digests, concatenated in path order.
     pub digest: SubjectDigest,
 }
 
 /// `{"sha256": hex}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectDigest {
+    /// Hex sha256.
     pub sha256: String,
 }
 
 /// Per-file digests and how they were computed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Predicate {
+    /// Every file, sorted by path.
     pub resources: Vec<Resource>,
+    /// How files were hashed and which paths were left out.
     pub serialization: Serialization,
 }
 
 /// One file: its `/`-separated path in the folder and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
+    /// The file's path, `/`-separated, relative to the folder.
     pub name: String,
+    /// Always `sha256` (others are refused).
     pub algorithm: String,
+    /// Hex digest of the file's content.
     pub digest: String,
 }
 
 /// How the folder was turned into resources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Serialization {
+    /// `files` (one digest per file); other methods are refused.
     pub method: String,
+    /// `sha256`.
     pub hash_type: String,
+    /// Whether symlinks were followed when signing (skillsig refuses them either way).
     #[serde(default)]
     pub allow_symlinks: bool,
+    /// Paths the signer left out of the resources.
     #[serde(default)]
     pub ignore_paths: Vec<String>,
 }
@@ -231,6 +307,7 @@ enum SignerMaterial {
 pub struct ParsedSignature {
     /// The exact signed payload bytes.
     pub payload: Vec<u8>,
+    /// The statement, parsed but not yet trusted.
     pub statement: Statement,
     signature: Vec<u8>,
     material: SignerMaterial,
@@ -409,10 +486,13 @@ pub enum OmsTrust {
 /// A Skill folder whose OMS signature verified.
 #[derive(Debug, Clone)]
 pub struct VerifiedOms {
+    /// The verified statement.
     pub statement: Statement,
+    /// The file digests recomputed from the folder.
     pub files: FileDigests,
     /// The trust-root publisher that signed (for ad-hoc identities, the identity).
     pub publisher: String,
+    /// What vouched for the signer.
     pub trust: OmsTrust,
     /// Whether the signature was checked against a transparency log.
     pub transparency_log: bool,

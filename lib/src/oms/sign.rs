@@ -25,8 +25,11 @@ pub enum OmsSigner<'a> {
     EcdsaP256(sigstore_sign::crypto::KeyPair),
     /// Sigstore keyless, with these token sources and services.
     Keyless {
+        /// Where the identity token comes from.
         tokens: &'a TokenSources,
+        /// Fulcio, Rekor and timestamp authority URLs.
         services: &'a sigstore_sign::SigningServices,
+        /// The trusted root the new bundle is verified against before it is written.
         root: &'a TrustedRoot,
     },
 }

@@ -44,7 +44,9 @@ pub struct Policy {
     /// true). OpenSSF model-signing signatures carry no permissions, so such Skills need
     /// `false` here, or a `skillsig.toml` beside them.
     pub require_declared_permissions: bool,
+    /// Per-rule overrides.
     pub rules: RulePolicy,
+    /// What a Skill may declare.
     pub permissions: PermissionPolicy,
 }
 
@@ -63,7 +65,9 @@ pub struct RulePolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PermissionPolicy {
+    /// Values no Skill may declare.
     pub deny: PermissionPatterns,
+    /// When a kind is listed, the only values a Skill may declare of that kind.
     pub allow: Option<PermissionPatterns>,
     /// Refuse Skills that declare `dynamic-code`.
     pub deny_dynamic_code: bool,
@@ -75,10 +79,15 @@ pub struct PermissionPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PermissionPatterns {
+    /// Host patterns.
     pub network: Vec<String>,
+    /// Binary patterns.
     pub exec: Vec<String>,
+    /// Environment variable patterns.
     pub env: Vec<String>,
+    /// Path patterns for reading.
     pub read: Vec<String>,
+    /// Path patterns for writing.
     pub write: Vec<String>,
 }
 
@@ -120,11 +129,29 @@ pub struct Violation {
     /// A stable code: `publisher-not-allowed`, `trust-root-too-old`, `permission-denied`,
     /// `permission-not-allowed`, `finding-blocks`, `unsigned`.
     pub code: &'static str,
+    /// What was refused and why, for people.
     pub message: String,
 }
 
 impl Policy {
     /// Parses a policy; unknown keys are errors (a typo must not silently weaken a policy).
+    ///
+    /// ```
+    /// use skillsig::permissions::{Kind, Permissions};
+    /// use skillsig::policy::Policy;
+    ///
+    /// let policy = Policy::from_toml(
+    ///     "block_at = \"medium\"\n[permissions.deny]\nexec = [\"curl\", \"bash\"]\n",
+    /// )?;
+    /// let mut declared = Permissions::default();
+    /// declared.add(Kind::Exec, "bash")?;
+    /// let violations = policy.check_declared(&declared);
+    /// assert_eq!(violations[0].code, "permission-denied");
+    ///
+    /// // A typo is an error, never a silently weaker policy.
+    /// assert!(Policy::from_toml("blok_at = \"low\"").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         let policy: Policy = toml::from_str(text).map_err(|e| {
             let place = e
@@ -205,6 +232,7 @@ impl Policy {
         }]
     }
 
+    /// The violations of the permission policy by a declaration (deny first, then allow).
     pub fn check_declared(&self, declared: &Permissions) -> Vec<Violation> {
         let mut out = Vec::new();
         for kind in Kind::ALL {

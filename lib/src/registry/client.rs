@@ -23,6 +23,7 @@ pub struct ClientState {
 }
 
 impl ClientState {
+    /// State kept in `dir`: the highest snapshot and timestamp versions seen per registry.
     pub fn at(dir: impl Into<PathBuf>) -> ClientState {
         ClientState { dir: dir.into() }
     }
@@ -58,18 +59,24 @@ impl ClientState {
 
 /// A client of one registry.
 pub struct Client<'a> {
+    /// Where the registry's files are.
     pub store: &'a dyn Store,
+    /// The trust root that names the registry keys.
     pub root: &'a TrustRoot,
     /// The registry's address, which keys the remembered versions.
     pub registry: String,
+    /// Where seen versions are remembered; `None` keeps no memory (no rollback protection across runs).
     pub state: Option<ClientState>,
 }
 
 /// The version chosen, with its verified-by-hash bytes.
 #[derive(Debug, Clone)]
 pub struct Resolved {
+    /// The chosen version's index entry.
     pub entry: IndexEntry,
+    /// The `.skill` bytes, checked against the entry's sha256 and length.
     pub bundle: Vec<u8>,
+    /// The signature bytes, checked likewise.
     pub signature: Vec<u8>,
     /// Set when an explicitly pinned version is yanked: it installs, with this warning.
     pub warning: Option<String>,

@@ -11,6 +11,7 @@ pub struct HttpStore {
 }
 
 impl HttpStore {
+    /// A read-only registry served under `base` (`https://…`, or `http://` to loopback).
     pub fn new(base: &str) -> HttpStore {
         HttpStore {
             base: base.trim_end_matches('/').to_owned(),

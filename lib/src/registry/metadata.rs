@@ -23,8 +23,11 @@ pub const TIMESTAMP_TYPE: &str = "skillsig/registry-timestamp/v1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileMeta {
+    /// Path relative to the registry root.
     pub path: String,
+    /// Hex sha256 of the file.
     pub sha256: String,
+    /// Exact length in bytes; clients never read past it.
     pub length: u64,
 }
 
@@ -78,11 +81,15 @@ impl FileMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Signer {
+    /// The trust-root publisher.
     pub publisher: String,
+    /// The key id, for key signatures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// The certificate identity, for keyless signatures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// The certificate's OIDC issuer, for keyless signatures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
 }
@@ -91,9 +98,13 @@ pub struct Signer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanSummary {
+    /// `pass` or `block`, under the registry's policy.
     pub verdict: String,
+    /// Findings per severity.
     pub counts: BTreeMap<String, usize>,
+    /// The skillsig version that scanned.
     pub scanner_version: String,
+    /// The rule-set version it used.
     pub rules_version: String,
 }
 
@@ -101,19 +112,26 @@ pub struct ScanSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexEntry {
+    /// The Skill's semver version.
     pub version: semver::Version,
+    /// The `.skill` file.
     pub bundle: FileMeta,
+    /// The signature file.
     pub signature: FileMeta,
     /// `sha256:<hex>` of the file tree.
     pub tree_digest: String,
     /// `sha256:<hex>` of the manifest bytes.
     pub manifest_digest: String,
+    /// Who signed it.
     pub signer: Signer,
+    /// The permissions its manifest declares.
     pub permissions: Permissions,
+    /// The registry's scan at publish time.
     pub scan: ScanSummary,
     /// Why the version was yanked, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yanked: Option<String>,
+    /// When it was published.
     pub published: Timestamp,
 }
 
@@ -158,6 +176,7 @@ impl IndexEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bin {
+    /// Skill id (`namespace/name`) → its index file.
     pub index: BTreeMap<String, FileMeta>,
 }
 
@@ -181,9 +200,12 @@ impl Bin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
+    /// Always `skillsig/registry-snapshot/v1`.
     #[serde(rename = "_type")]
     pub snapshot_type: String,
+    /// Grows with every publish or yank; clients refuse to go back.
     pub version: u64,
+    /// Bin name (two hex digits) → the bin's file.
     pub bins: BTreeMap<String, FileMeta>,
 }
 
@@ -217,10 +239,14 @@ impl TimestampBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimestampBody {
+    /// Always `skillsig/registry-timestamp/v1`.
     #[serde(rename = "_type")]
     pub timestamp_type: String,
+    /// Grows with every new timestamp.
     pub version: u64,
+    /// After this instant clients refuse it (defeats freeze attacks).
     pub expires: Timestamp,
+    /// The snapshot file this timestamp vouches for.
     pub snapshot: FileMeta,
     /// The snapshot's version, so a client can refuse an older one before fetching it.
     pub snapshot_version: u64,
@@ -230,7 +256,9 @@ pub struct TimestampBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedMetadata<T> {
+    /// The signed metadata.
     pub signed: T,
+    /// Registry-key signatures.
     pub signatures: Vec<RootSignature>,
 }
 

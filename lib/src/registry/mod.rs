@@ -16,6 +16,46 @@
 //! Everything but `timestamp.json` is written under a new content-addressed name and never
 //! changed, so a publish that stops half-way leaves the previous timestamp pointing at a
 //! complete, consistent registry; `timestamp.json` is replaced last, atomically.
+//!
+//! # Example: a registry in memory, one publish, one resolve
+//!
+//! ```
+//! use skillsig::policy::Policy;
+//! use skillsig::registry::{self, Client, ObjectStoreRegistry, Publisher};
+//! use skillsig::signing::keys::SecretKey;
+//! use skillsig::trust::{TrustRoot, TrustRootFile};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let now = jiff::Timestamp::now();
+//! let (publisher_key, registry_key) = (SecretKey::generate()?, SecretKey::generate()?);
+//! let mut root = TrustRootFile::new("demo", now + jiff::SignedDuration::from_hours(24));
+//! root.add_publisher("example-inc", &["example".into()])?;
+//! root.add_key("example-inc", publisher_key.public(), None, None)?;
+//! root.add_registry_key(registry_key.public(), Some(1))?;
+//! let root = TrustRoot::load(root.to_json().as_bytes(), now, None)?;
+//!
+//! // A signed bundle, as `skillsig pack` and `skillsig sign` make it.
+//! let folder = std::path::Path::new("../testdata/skills/weather-report");
+//! let packed = skillsig::pack::pack_dir(folder, &Default::default())?;
+//! let manifest = packed.manifest.to_canonical_json();
+//! let signature =
+//!     skillsig::signing::sign_bundle(&packed.bundle, &manifest, &publisher_key, &Default::default())?;
+//!
+//! // The registry side: `s3://bucket/prefix` or a folder ([`DirStore`]) work the same way.
+//! let store = ObjectStoreRegistry::from_url("memory:///")?;
+//! let policy = Policy::default();
+//! let publisher = Publisher { store: &store, root: &root, policy: &policy, keys: vec![&registry_key] };
+//! registry::init(&publisher, now)?;
+//! registry::publish(&publisher, &packed.bundle, signature.as_bytes(), now)?;
+//!
+//! // The client side checks timestamp, snapshot, bin, index and bundle before returning it.
+//! let client = Client { store: &store, root: &root, registry: "memory:///".into(), state: None };
+//! let resolved = client.resolve("example", "weather-report", &"^1".parse()?, false, now)?;
+//! assert_eq!(resolved.entry.version, semver::Version::new(1, 0, 0));
+//! assert_eq!(resolved.bundle, packed.bundle);
+//! # Ok(())
+//! # }
+//! ```
 
 mod client;
 mod http;
@@ -48,37 +88,80 @@ pub const MAX_TIMESTAMP_BYTES: u64 = 64 * 1024;
 /// Why a registry operation failed. Each variant has a stable [`RegistryError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryError {
+    /// Reading from or writing to the storage failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A metadata file is not of its schema.
     #[error("{what} is not valid metadata: {why}")]
-    Malformed { what: String, why: String },
+    Malformed {
+        /// Which file.
+        what: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The trust root names no registry keys.
     #[error("the trust root names no registry keys (a `registry` role)")]
     NoRegistryRole,
+    /// Too few valid registry-key signatures.
     #[error("{what} has {valid} valid signature(s) from registry keys; it needs {threshold}")]
     Signatures {
+        /// Which metadata.
         what: String,
+        /// Distinct registry keys whose signature verified.
         valid: usize,
+        /// Signatures the role requires.
         threshold: u32,
     },
+    /// Metadata past its expiry (a freeze attack, or a registry that stopped signing).
     #[error("{what} expired at {expires}: the registry or a mirror is serving stale data")]
     Expired {
+        /// Which metadata.
         what: String,
+        /// When it expired.
         expires: jiff::Timestamp,
     },
+    /// Metadata older than this client has already seen.
     #[error("{what} version {found} is older than version {seen}, already seen: a rollback")]
-    Rollback { what: String, found: u64, seen: u64 },
+    Rollback {
+        /// Which metadata.
+        what: String,
+        /// The version offered.
+        found: u64,
+        /// The highest version seen before.
+        seen: u64,
+    },
+    /// A file's sha256 or length differs from what the signed metadata says.
     #[error("{path}: sha256 or length does not match the signed metadata")]
-    Mismatch { path: String },
+    Mismatch {
+        /// The file.
+        path: String,
+    },
+    /// A file longer than the signed metadata declares; reading stopped there.
     #[error("{path}: larger than the {declared} bytes the metadata declares")]
-    TooLarge { path: String, declared: u64 },
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The declared length.
+        declared: u64,
+    },
+    /// The registry has no Skill of that id.
     #[error("no Skill {0} in this registry")]
     UnknownSkill(String),
+    /// No version satisfies the requirement.
     #[error("no version of {skill} matches {requirement} (yanked versions are skipped)")]
-    NoMatchingVersion { skill: String, requirement: String },
+    NoMatchingVersion {
+        /// The Skill id.
+        skill: String,
+        /// The semver requirement.
+        requirement: String,
+    },
+    /// The version is already published with other content.
     #[error("{0} is already published with other content; versions are immutable")]
     VersionExists(String),
+    /// Publishing refused the upload (signature, namespace, manifest or scan).
     #[error("the upload is refused: {0}")]
     Refused(String),
+    /// Another publisher holds the registry lock.
     #[error("another publish holds the registry lock; try again")]
     Busy,
 }

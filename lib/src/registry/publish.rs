@@ -19,9 +19,13 @@ use crate::verify::SignedBy;
 /// What a registry publishes with: where its files are, the trust root and policy uploads
 /// must satisfy, and the registry keys that sign its metadata.
 pub struct Publisher<'a> {
+    /// Where the registry's files are.
     pub store: &'a dyn Store,
+    /// The trust root uploads are verified against; it also names the registry keys.
     pub root: &'a TrustRoot,
+    /// The policy uploads are scanned and judged under.
     pub policy: &'a Policy,
+    /// Registry keys that sign snapshot and timestamp (at least the role's threshold).
     pub keys: Vec<&'a SecretKey>,
 }
 

@@ -8,12 +8,29 @@ use std::path::{Component, Path, PathBuf};
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
+    /// No such file.
     #[error("{path}: not found")]
-    NotFound { path: String },
+    NotFound {
+        /// The file.
+        path: String,
+    },
+    /// The storage failed.
     #[error("{path}: {why}")]
-    Io { path: String, why: String },
+    Io {
+        /// The file.
+        path: String,
+        /// What failed.
+        why: String,
+    },
+    /// A file over the size limit; reading stopped there.
     #[error("{path}: larger than {limit} bytes")]
-    TooLarge { path: String, limit: u64 },
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A path that is not relative, clean and inside the registry.
     #[error("{0:?} is not a relative path inside the registry")]
     BadPath(String),
 }
@@ -35,6 +52,7 @@ pub struct DirStore {
 }
 
 impl DirStore {
+    /// A registry rooted at `root` (which need not exist yet).
     pub fn new(root: impl Into<PathBuf>) -> DirStore {
         DirStore { root: root.into() }
     }

@@ -13,7 +13,9 @@ use crate::verify::{self, Authority, VerifiedSkill, VerifyError};
 /// An upload that may be published: verified, and passing the registry's policy.
 #[derive(Debug, Clone)]
 pub struct AcceptedUpload {
+    /// The verified Skill: manifest, signer and files.
     pub skill: VerifiedSkill,
+    /// The scan under the registry's policy.
     pub report: SkillReport,
 }
 

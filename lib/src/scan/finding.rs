@@ -10,10 +10,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; not a risk by itself.
     Info,
+    /// A small risk.
     Low,
+    /// A risk to review.
     Medium,
+    /// Dangerous unless explained.
     High,
+    /// Malicious in practice; blocks by default.
     Critical,
 }
 
@@ -54,12 +59,19 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CapabilityKind {
+    /// Network access (value: the host).
     Network,
+    /// Running a program (value: the binary).
     Exec,
+    /// Reading an environment variable (value: its name).
     Env,
+    /// Reading a path (value: the path).
     Read,
+    /// Writing a path (value: the path).
     Write,
+    /// Running code built at run time (`eval`, `exec`, `Function`).
     DynamicCode,
+    /// Loading native code (`ctypes`, FFI, `.node` modules).
     Native,
 }
 
@@ -82,7 +94,9 @@ impl CapabilityKind {
 /// computed at run time, so cannot be known).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Capability {
+    /// The kind.
     pub kind: CapabilityKind,
+    /// The value, for kinds that have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -101,16 +115,20 @@ impl fmt::Display for Capability {
 pub struct Finding {
     /// Stable rule id, e.g. `SK-EXEC-001`.
     pub rule: &'static str,
+    /// How bad it is.
     pub severity: Severity,
+    /// The capability the finding is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capability: Option<Capability>,
     /// Path inside the Skill.
     pub file: String,
     /// 1-based line and column (columns count characters).
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
     /// The line the finding is on, trimmed and shortened.
     pub snippet: String,
+    /// What was found and why it matters.
     pub message: String,
     /// The reason given in a `skillsig-ignore: RULE-ID reason` comment, when suppressed.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,17 +14,24 @@ pub const RULES_VERSION: &str = "1";
 /// A report over one or more Skills.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
+    /// The scanner that wrote it.
     pub tool: Tool,
+    /// The rule-set version.
     pub rules_version: &'static str,
+    /// The severity at which findings block.
     pub fail_on: Severity,
+    /// Block if any Skill blocks.
     pub verdict: Verdict,
+    /// Each Skill scanned.
     pub skills: Vec<ScannedSkill>,
 }
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
+    /// `skillsig`.
     pub name: &'static str,
+    /// Its version.
     pub version: &'static str,
 }
 
@@ -33,6 +40,7 @@ pub struct Tool {
 pub struct ScannedSkill {
     /// The path given to the scanner (folder or bundle), `/`-separated.
     pub path: String,
+    /// The Skill's scan.
     #[serde(flatten)]
     pub report: SkillReport,
 }

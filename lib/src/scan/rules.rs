@@ -10,7 +10,9 @@ use super::finding::{CapabilityKind, Severity};
 /// A rule's metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
+    /// The stable rule id, e.g. `SK-EXEC-001`.
     pub id: &'static str,
+    /// The severity of its findings.
     pub severity: Severity,
     /// The permission kind a finding of this rule maps to, if any.
     pub capability: Option<CapabilityKind>,

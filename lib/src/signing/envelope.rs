@@ -47,8 +47,11 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SigstoreBundle {
+    /// The bundle media type; it decides which fields are expected.
     pub media_type: String,
+    /// The key hint, certificate or chain, and transparency-log entries.
     pub verification_material: VerificationMaterial,
+    /// The signed envelope; required by skillsig.
     pub dsse_envelope: Option<DsseEnvelope>,
 }
 
@@ -56,6 +59,7 @@ pub struct SigstoreBundle {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerificationMaterial {
+    /// The key's id, for key signatures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<PublicKeyHint>,
     /// A Fulcio leaf certificate (keyless, bundle v0.3); checked by [`crate::sigstore`].
@@ -64,6 +68,7 @@ pub struct VerificationMaterial {
     /// A certificate chain (keyless, bundles before v0.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x509_certificate_chain: Option<serde_json::Value>,
+    /// Transparency-log entries, checked by [`crate::sigstore`].
     #[serde(default)]
     pub tlog_entries: Vec<serde_json::Value>,
 }
@@ -71,6 +76,7 @@ pub struct VerificationMaterial {
 /// A key referred to by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKeyHint {
+    /// The key id (hex sha256 of its SubjectPublicKeyInfo DER).
     pub hint: String,
 }
 
@@ -80,7 +86,9 @@ pub struct PublicKeyHint {
 pub struct DsseEnvelope {
     /// Base64 of the payload bytes.
     pub payload: String,
+    /// The media type of the payload.
     pub payload_type: String,
+    /// The signatures; skillsig requires exactly one.
     pub signatures: Vec<DsseSignature>,
 }
 
@@ -89,6 +97,7 @@ pub struct DsseEnvelope {
 pub struct DsseSignature {
     /// Base64 of the signature bytes.
     pub sig: String,
+    /// The key id the signer names (may be empty).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub keyid: String,
 }
@@ -96,24 +105,43 @@ pub struct DsseSignature {
 /// Why a signature file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
+    /// The file is larger than [`MAX_SIGNATURE_FILE_BYTES`].
     #[error("the signature file is larger than {MAX_SIGNATURE_FILE_BYTES} bytes")]
     TooLarge,
+    /// Not a Sigstore bundle.
     #[error("the signature file is not a Sigstore bundle: {0}")]
     NotABundle(String),
+    /// A media type skillsig does not read.
     #[error("unsupported Sigstore bundle media type {0:?}")]
     MediaType(String),
+    /// No DSSE envelope.
     #[error("the Sigstore bundle carries no DSSE envelope")]
     NoEnvelope,
+    /// The payload type is not the one expected.
     #[error("the envelope's payloadType is {found:?}, not {expected:?}")]
-    PayloadType { found: String, expected: String },
+    PayloadType {
+        /// The payload type found.
+        found: String,
+        /// The payload type expected.
+        expected: String,
+    },
+    /// Not exactly one signature.
     #[error("the envelope must carry exactly one signature (it has {0})")]
     SignatureCount(usize),
+    /// A field is not valid base64.
     #[error("the envelope's {0} is not valid base64")]
     Base64(&'static str),
+    /// No public-key hint in the bundle.
     #[error("the bundle names no public key (no verificationMaterial.publicKey.hint)")]
     NoKeyHint,
+    /// The envelope's key id contradicts the bundle's hint.
     #[error("the envelope's key id {envelope:?} differs from the bundle's key hint {hint:?}")]
-    KeyIdMismatch { envelope: String, hint: String },
+    KeyIdMismatch {
+        /// The envelope's key id.
+        envelope: String,
+        /// The bundle's key hint.
+        hint: String,
+    },
 }
 
 /// A parsed signature file whose signature has *not* been checked.
@@ -121,9 +149,11 @@ pub enum EnvelopeError {
 pub struct SignedPayload {
     /// The key id the signer names.
     pub key_id: String,
+    /// The media type of the payload.
     pub payload_type: String,
     /// The exact payload bytes that were signed.
     pub payload: Vec<u8>,
+    /// The signature over the DSSE pre-authentication encoding of the payload.
     pub signature: Vec<u8>,
 }
 

@@ -31,26 +31,40 @@ const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
 /// Why keyless signing failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeylessError {
+    /// No identity token from any source.
     #[error(
         "no OIDC identity token: run in GitHub Actions with `permissions: id-token: write`, set SIGSTORE_ID_TOKEN, or run in a terminal to log in with a browser"
     )]
     NoToken,
+    /// GitHub Actions' token endpoint failed.
     #[error("getting the GitHub Actions identity token failed: {0}")]
     GithubToken(String),
+    /// The token is not a JWT with issuer, subject and expiry.
     #[error("the identity token is not a JWT with issuer, subject and expiry: {0}")]
     BadToken(String),
+    /// The token has expired.
     #[error("the identity token expired at {0}; get a fresh one")]
     ExpiredToken(jiff::Timestamp),
+    /// The browser login failed.
     #[error("the browser login failed: {0}")]
     Browser(String),
+    /// The signing config cannot be read or names no usable service.
     #[error("the signing config cannot be used: {0}")]
     SigningConfig(String),
+    /// A service URL that would carry the token in clear over a network.
     #[error(
         "{service} URL {url} is neither https nor http to this machine; an identity token is never sent in clear over a network"
     )]
-    InsecureEndpoint { service: &'static str, url: String },
+    InsecureEndpoint {
+        /// Which service (Fulcio, Rekor, OIDC, TSA).
+        service: &'static str,
+        /// Its URL.
+        url: String,
+    },
+    /// Fulcio, Rekor or the timestamp authority failed.
     #[error("signing with Sigstore failed: {0}")]
     Sign(String),
+    /// The bundle the services produced does not verify; nothing is written.
     #[error("the Sigstore bundle Fulcio and Rekor produced does not verify: {0}")]
     Unverifiable(String),
 }
@@ -225,6 +239,7 @@ fn context(services: &SigningServices) -> Result<SigningContext, KeylessError> {
 pub struct KeylessSignature {
     /// The Sigstore bundle v0.3 (JSON text, newline-terminated).
     pub bundle_json: String,
+    /// The identity and issuer the certificate names.
     pub signer: CertificateSigner,
 }
 

@@ -53,18 +53,25 @@ impl fmt::Display for KeyId {
 /// Why a key could not be made, read or written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// The key is encrypted and no passphrase was given.
     #[error("the private key is encrypted: set SKILLSIG_PASSWORD or enter the passphrase")]
     PassphraseNeeded,
+    /// The passphrase is wrong or the file damaged.
     #[error("cannot decrypt the private key: wrong passphrase or damaged file")]
     Decrypt,
+    /// Not an ed25519 PKCS#8 private key.
     #[error("not an ed25519 private key in PKCS#8 PEM ({0})")]
     BadPrivateKey(String),
+    /// Not a public key of a kind skillsig reads.
     #[error("not an ed25519, ECDSA P-256 or ECDSA P-384 public key in PEM ({0})")]
     BadPublicKey(String),
+    /// Not 64 lowercase hex digits.
     #[error("{0:?} is not a key id (64 lowercase hex digits)")]
     BadKeyId(String),
+    /// The key cannot be encoded.
     #[error("cannot encode the key: {0}")]
     Encode(String),
+    /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
 }
@@ -82,6 +89,7 @@ pub struct PublicKey {
 /// The kinds of public key skillsig verifies with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyAlgorithm {
+    /// Ed25519 (RFC 8032).
     Ed25519,
     /// ECDSA over P-256 with SHA-256.
     EcdsaP256,

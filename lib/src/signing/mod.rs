@@ -17,12 +17,16 @@ use keys::SecretKey;
 /// Why a bundle was not signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignError {
+    /// The bundle cannot be read.
     #[error("the bundle is refused: {0}")]
     Bundle(#[from] ReadError),
+    /// The manifest is not well-formed.
     #[error("the manifest is refused: {0}")]
     Manifest(#[from] ManifestError),
+    /// The bundle's files differ from the manifest.
     #[error("{0}")]
     Content(#[from] ContentMismatch),
+    /// Keyless signing failed.
     #[error("{0}")]
     Keyless(#[from] keyless::KeylessError),
 }

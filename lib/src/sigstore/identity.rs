@@ -14,6 +14,7 @@ use crate::trust::Identity;
 /// How the certificate's subject (its SAN: an email or a URI) must look.
 #[derive(Debug, Clone)]
 pub enum SubjectMatch {
+    /// The subject, compared exactly.
     Exact(String),
     /// Compiled as `^(?:pattern)$`.
     Regex(Regex),
@@ -24,6 +25,7 @@ pub enum SubjectMatch {
 pub struct CertificateIdentity {
     /// The OIDC issuer that vouched for the subject, compared exactly.
     pub issuer: String,
+    /// How the subject must look.
     pub subject: SubjectMatch,
 }
 

@@ -17,7 +17,9 @@ use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
 /// What was signed: the bytes, or only their SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignedArtifact {
+    /// The artifact itself.
     Bytes(Vec<u8>),
+    /// The artifact's SHA-256.
     Sha256([u8; 32]),
 }
 
@@ -25,20 +27,32 @@ pub enum SignedArtifact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signer {
     /// A Fulcio certificate for this identity (exact SAN) from this OIDC issuer.
-    Identity { identity: String, issuer: String },
+    Identity {
+        /// The exact subject (SAN).
+        identity: String,
+        /// The OIDC issuer.
+        issuer: String,
+    },
     /// A managed key (SubjectPublicKeyInfo PEM).
-    Key { public_key_pem: String },
+    Key {
+        /// SubjectPublicKeyInfo PEM.
+        public_key_pem: String,
+    },
 }
 
 /// Why a Sigstore bundle was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SigstoreError {
+    /// The bundle cannot be parsed.
     #[error("the Sigstore bundle cannot be read: {0}")]
     Bundle(String),
+    /// The trusted root cannot be parsed.
     #[error("the trusted root cannot be read: {0}")]
     TrustedRoot(String),
+    /// The public key cannot be parsed.
     #[error("the public key cannot be read: {0}")]
     Key(String),
+    /// The bundle does not verify (the message says which check failed).
     #[error("verification failed: {0}")]
     Verify(String),
 }

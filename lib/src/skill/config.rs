@@ -18,24 +18,35 @@ pub const CONFIG_FILE: &str = "skillsig.toml";
 /// The parsed file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
+    /// `[skill] namespace`.
     pub namespace: Option<String>,
+    /// `[skill] name`, overriding `SKILL.md`.
     pub name: Option<String>,
+    /// `[skill] version`, overriding `SKILL.md`.
     pub version: Option<String>,
+    /// `[permissions]`.
     pub permissions: Permissions,
 }
 
 /// Why `skillsig.toml` could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// Not valid TOML of the expected shape.
     #[error("{CONFIG_FILE}{}: {message}", place(*line, *column))]
     Syntax {
+        /// 1-based line, when known.
         line: Option<usize>,
+        /// 1-based column, when known.
         column: Option<usize>,
+        /// What is wrong.
         message: String,
     },
+    /// A declared permission is malformed.
     #[error("{CONFIG_FILE}{}: {source}", place(*line, None))]
     Permission {
+        /// 1-based line, when known.
         line: Option<usize>,
+        /// What is wrong with it.
         source: InvalidPermission,
     },
 }

@@ -16,10 +16,15 @@ pub const OPENCLAW_KEYS: [&str; 4] = ["openclaw", "clawdbot", "clawdis", "moltbo
 /// What skillsig reads from the frontmatter. Every field is optional: absence is a diagnostic.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frontmatter {
+    /// `name`.
     pub name: Option<String>,
+    /// `description`.
     pub description: Option<String>,
+    /// `license`.
     pub license: Option<String>,
+    /// `compatibility`.
     pub compatibility: Option<String>,
+    /// `allowed-tools`, as a list (a space-separated string is split).
     pub allowed_tools: Vec<String>,
     /// `metadata.version`, or a top-level `version` key.
     pub version: Option<String>,

@@ -26,12 +26,23 @@ pub const SKILL_MD: &str = "SKILL.md";
 /// Why a tree has no usable `SKILL.md`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SkillMdError {
+    /// No `SKILL.md` in the Skill.
     #[error("there is no SKILL.md at the root of the Skill")]
     Missing,
+    /// `SKILL.md` only in a subfolder.
     #[error("SKILL.md is not at the root of the Skill (found {found})")]
-    NotAtRoot { found: String },
+    NotAtRoot {
+        /// Where it was found.
+        found: String,
+    },
+    /// `SKILL.md` is larger than the limit.
     #[error("SKILL.md is {size} bytes; the limit is {limit}")]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
 }
 
 /// Finds the root `SKILL.md` (any letter case: some tools write `skill.md`). The tree's
@@ -67,8 +78,11 @@ pub fn find_skill_md<'t>(
 /// `namespace/name@version`: who publishes the Skill, what it is called, which release.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SkillId {
+    /// Who publishes the Skill; decides who may sign it.
     pub namespace: String,
+    /// The Skill's name within its namespace.
     pub name: String,
+    /// The release.
     pub version: semver::Version,
 }
 
@@ -110,6 +124,7 @@ impl fmt::Display for SkillId {
 /// Everything skillsig reads from a Skill's own files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkillInfo {
+    /// Namespace, name and version.
     pub id: SkillId,
     /// The frontmatter `description` (empty when there is none; a diagnostic says so).
     pub description: String,
@@ -125,34 +140,45 @@ pub struct SkillInfo {
 /// Why a Skill's identity or declarations cannot be determined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SkillError {
+    /// `SKILL.md` cannot be read.
     #[error(transparent)]
     SkillMd(#[from] SkillMdError),
+    /// `skillsig.toml` cannot be read.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// No namespace declared anywhere.
     #[error(
         "no namespace: add `namespace = \"…\"` under [skill] in {CONFIG_FILE} (`skillsig init` writes one)"
     )]
     NoNamespace,
+    /// The namespace is not a valid slug.
     #[error(
         "namespace {0:?} is not valid: use lowercase letters, digits and single hyphens (at most 64)"
     )]
     BadNamespace(String),
+    /// No usable name.
     #[error("no name: SKILL.md has no usable `name`; set `name` under [skill] in {CONFIG_FILE}")]
     NoName,
+    /// The name is not a valid slug.
     #[error(
         "name {0:?} is not valid: use lowercase letters, digits and single hyphens (at most 64); set `name` under [skill] in {CONFIG_FILE} to override SKILL.md"
     )]
     BadName(String),
+    /// No version declared anywhere.
     #[error(
         "no version: set `version` under [skill] in {CONFIG_FILE} (or `metadata.version` in SKILL.md)"
     )]
     NoVersion,
+    /// The version is not semver 2.0.
     #[error(
         "version {value:?} (from {source_file}) is not a semver 2.0 version such as 1.2.0: {reason}"
     )]
     BadVersion {
+        /// The version as written.
         value: String,
+        /// The file it came from.
         source_file: &'static str,
+        /// Why it is not semver.
         reason: String,
     },
 }
@@ -214,13 +240,17 @@ impl SkillInfo {
 /// What a Skill declares, read leniently for the scanner: nothing here fails.
 #[derive(Debug, Clone, Default)]
 pub struct Declaration {
+    /// `name` from `skillsig.toml` or the frontmatter, as written.
     pub name: Option<String>,
+    /// `version` from `skillsig.toml` or the frontmatter, as written.
     pub version: Option<String>,
     /// `skillsig.toml` permissions plus OpenClaw's requirements.
     pub permissions: Permissions,
+    /// OpenClaw's requirements block, when the frontmatter has one.
     pub openclaw: Option<OpenClawRequirements>,
     /// Whether a `skillsig.toml` was present (a broken one declares nothing and says why).
     pub from_config: bool,
+    /// Whatever is odd about the declaration; none of it stopped the read.
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -36,9 +36,13 @@ pub struct FileEntry {
 /// What the manifest says about one file: everything but its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FileRecord {
+    /// The file's path.
     pub path: SkillPath,
+    /// Length in bytes.
     pub size: u64,
+    /// Digest of the content.
     pub sha256: Sha256Digest,
+    /// Whether the file is executable.
     pub executable: bool,
 }
 
@@ -51,20 +55,58 @@ pub struct FileTree {
 /// Why a set of files cannot form a Skill tree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TreeError {
+    /// A path breaks a path rule.
     #[error("{path}: {source}")]
-    Path { path: String, source: PathError },
+    Path {
+        /// The path.
+        path: String,
+        /// The rule broken.
+        source: PathError,
+    },
+    /// A path appears twice.
     #[error("{path}: the file appears twice")]
-    Duplicate { path: String },
+    Duplicate {
+        /// The path.
+        path: String,
+    },
+    /// Two paths that one filesystem would treat as one.
     #[error("{path}: collides with {other} on a case-insensitive or normalizing filesystem")]
-    Collision { path: String, other: String },
+    Collision {
+        /// One path.
+        path: String,
+        /// The other.
+        other: String,
+    },
+    /// A path that is a file and also a folder of another.
     #[error("{path}: is both a file and a folder ({other})")]
-    FileFolderConflict { path: String, other: String },
+    FileFolderConflict {
+        /// The file.
+        path: String,
+        /// The path under it.
+        other: String,
+    },
+    /// More files than allowed.
     #[error("more than {limit} files")]
-    TooManyFiles { limit: usize },
+    TooManyFiles {
+        /// The limit.
+        limit: usize,
+    },
+    /// One file over the size limit.
     #[error("{path}: {size} bytes is over the limit of {limit} bytes for one file")]
-    FileTooLarge { path: String, size: u64, limit: u64 },
+    FileTooLarge {
+        /// The file.
+        path: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// All files together over the size limit.
     #[error("the files add up to more than the limit of {limit} bytes")]
-    TotalTooLarge { limit: u64 },
+    TotalTooLarge {
+        /// The limit.
+        limit: u64,
+    },
 }
 
 impl TreeError {

@@ -21,46 +21,87 @@ pub struct SkillPath(String);
 /// Why a path was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
+    /// Not UTF-8.
     #[error("the path is not valid UTF-8")]
     InvalidUtf8,
+    /// Empty.
     #[error("the path is empty")]
     Empty,
+    /// Starts with `/` or a drive.
     #[error("the path is absolute")]
     Absolute,
+    /// Has a `..` component.
     #[error("the path has a `..` component")]
     ParentComponent,
+    /// Has an empty or `.` component, or a trailing `/`.
     #[error("the path is not clean ({0})")]
     NotClean(&'static str),
+    /// Has a backslash.
     #[error("the path has a backslash")]
     Backslash,
+    /// Has a character Windows forbids.
     #[error("the path has the character {0:?}, which Windows forbids")]
     ForbiddenChar(char),
+    /// Has a control character.
     #[error("the path has the control character U+{0:04X}")]
     ControlChar(u32),
+    /// Has an invisible or bidi character.
     #[error("the path has the invisible or bidi character U+{0:04X}")]
     InvisibleChar(u32),
+    /// A component is a Windows device name (`CON`, `NUL`, …).
     #[error("the component {0:?} is a reserved device name on Windows")]
     ReservedName(String),
+    /// A component ends with a dot or a space.
     #[error("the component {0:?} ends with a dot or a space")]
     TrailingDotOrSpace(String),
+    /// A component looks like a Windows 8.3 short name (`PROGRA~1`).
     #[error("the component {0:?} looks like a Windows 8.3 short name")]
     ShortNameLookalike(String),
+    /// Not in Unicode NFC.
     #[error("the path is not in Unicode NFC form")]
     NotNfc,
+    /// Longer than the limit.
     #[error("the path is {len} bytes long; the limit is {limit}")]
-    TooLong { len: usize, limit: usize },
-    #[error("the component {component:?} is {len} bytes long; the limit is {limit}")]
-    ComponentTooLong {
-        component: String,
+    TooLong {
+        /// Its length in bytes.
         len: usize,
+        /// The limit.
         limit: usize,
     },
+    /// A component longer than the limit.
+    #[error("the component {component:?} is {len} bytes long; the limit is {limit}")]
+    ComponentTooLong {
+        /// The component.
+        component: String,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More levels than the limit.
     #[error("the path is {depth} levels deep; the limit is {limit}")]
-    TooDeep { depth: usize, limit: usize },
+    TooDeep {
+        /// Its depth.
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl SkillPath {
     /// Checks `raw` against every path rule and the path limits in `limits`.
+    ///
+    /// ```
+    /// use skillsig::Limits;
+    /// use skillsig::tree::{PathError, SkillPath};
+    ///
+    /// let limits = Limits::DEFAULT;
+    /// assert_eq!(SkillPath::parse("scripts/run.sh", &limits)?.as_str(), "scripts/run.sh");
+    /// assert_eq!(SkillPath::parse("../.ssh/id_ed25519", &limits), Err(PathError::ParentComponent));
+    /// assert_eq!(SkillPath::parse("scripts\\run.sh", &limits), Err(PathError::Backslash));
+    /// assert!(matches!(SkillPath::parse("aux.txt", &limits), Err(PathError::ReservedName(_))));
+    /// # Ok::<(), PathError>(())
+    /// ```
     pub fn parse(raw: &str, limits: &Limits) -> Result<SkillPath, PathError> {
         check(raw, limits)?;
         Ok(SkillPath(raw.to_owned()))

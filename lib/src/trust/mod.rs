@@ -42,7 +42,9 @@ pub const MAX_TRUST_ROOT_BYTES: u64 = 4 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustRootFile {
+    /// The part the root keys sign.
     pub signed: TrustRootBody,
+    /// Root-key signatures over the canonical JSON of `signed`.
     #[serde(default)]
     pub signatures: Vec<RootSignature>,
 }
@@ -51,6 +53,7 @@ pub struct TrustRootFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustRootBody {
+    /// Always `skillsig/trust-root`; anything else is refused.
     #[serde(rename = "_type")]
     pub root_type: String,
     /// Which trust root this is; rollback protection is kept per name.
@@ -59,8 +62,10 @@ pub struct TrustRootBody {
     pub version: u64,
     /// After this instant the root is refused (defeats freeze attacks).
     pub expires: Timestamp,
+    /// Who may sign which namespaces, with which keys, identities or CAs.
     #[serde(default)]
     pub publishers: Vec<Publisher>,
+    /// Keys that must no longer be trusted, whoever lists them.
     #[serde(default)]
     pub revoked: Vec<Revocation>,
     /// Keys that sign the trust root itself, and how many signatures it needs.
@@ -76,9 +81,11 @@ pub struct TrustRootBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Publisher {
+    /// A short stable name (`acme`), used in messages, receipts and `trust` commands.
     pub id: String,
     /// Namespaces it may sign: exact (`acme`) or a prefix ending in `*` (`acme-*`).
     pub namespaces: Vec<String>,
+    /// Keys whose signatures count for this publisher.
     #[serde(default)]
     pub keys: Vec<PublisherKey>,
     /// CI identities allowed to sign keyless (used by Sigstore verification).
@@ -105,11 +112,14 @@ pub struct PinnedCa {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublisherKey {
+    /// The key's id: hex sha256 of its SubjectPublicKeyInfo DER.
     pub keyid: KeyId,
     /// SubjectPublicKeyInfo PEM.
     pub public_key: String,
+    /// Signatures made before this instant are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before: Option<Timestamp>,
+    /// Signatures made after this instant are refused (a key rotated out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_after: Option<Timestamp>,
 }
@@ -118,9 +128,12 @@ pub struct PublisherKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
+    /// The OIDC issuer the certificate must name, exactly.
     pub issuer: String,
+    /// The exact certificate subject (SAN) allowed; one of `subject` and `subject_regex` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// A regular expression the whole certificate subject must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_regex: Option<String>,
 }
@@ -129,8 +142,11 @@ pub struct Identity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
+    /// The revoked key's id.
     pub keyid: KeyId,
+    /// Why, in words shown to users.
     pub reason: String,
+    /// When the key stopped being trusted.
     pub time: Timestamp,
 }
 
@@ -138,7 +154,9 @@ pub struct Revocation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootRole {
+    /// The keys of the role.
     pub keys: Vec<RootKey>,
+    /// How many distinct keys must sign.
     pub threshold: u32,
 }
 
@@ -146,7 +164,9 @@ pub struct RootRole {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootKey {
+    /// The key's id.
     pub keyid: KeyId,
+    /// SubjectPublicKeyInfo PEM.
     pub public_key: String,
 }
 
@@ -154,52 +174,86 @@ pub struct RootKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootSignature {
+    /// The signing key's id.
     pub keyid: KeyId,
+    /// The signature, base64.
     pub sig: String,
 }
 
 /// Why a trust root was refused or could not be edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {
+    /// The file is larger than [`MAX_TRUST_ROOT_BYTES`].
     #[error("the trust root is larger than {MAX_TRUST_ROOT_BYTES} bytes")]
     TooLarge,
+    /// The file is not JSON of the trust-root shape.
     #[error("the trust root is not valid: {0}")]
     Parse(String),
+    /// `_type` names another kind of document.
     #[error("`_type` is {0:?}, not {TRUST_ROOT_TYPE:?}")]
     Type(String),
+    /// A field breaks a rule (bad namespace, duplicate id, unparsable key).
     #[error("the trust root is invalid: {0}")]
     Invalid(String),
+    /// The root's `expires` is in the past.
     #[error("the trust root expired at {expires}; get a current one from its maintainer")]
-    Expired { expires: Timestamp },
+    Expired {
+        /// When it expired.
+        expires: Timestamp,
+    },
+    /// Too few valid root-key signatures.
     #[error(
         "the trust root has {valid} valid signature(s) from its root keys; it needs {threshold}"
     )]
-    Threshold { valid: usize, threshold: u32 },
+    Threshold {
+        /// Distinct root keys whose signature verified.
+        valid: usize,
+        /// Signatures the root requires.
+        threshold: u32,
+    },
+    /// An older version than this machine has already accepted.
     #[error(
         "trust root {name:?} version {found} is older than version {highest}, already seen on this machine: refusing a rollback"
     )]
     Rollback {
+        /// The trust root's name.
         name: String,
+        /// The version offered.
         found: u64,
+        /// The highest version accepted before.
         highest: u64,
     },
+    /// The same version as one accepted before, with other content.
     #[error(
         "trust root {name:?} version {version} differs from the version {version} already seen on this machine; a changed root must raise its version"
     )]
-    Conflict { name: String, version: u64 },
+    Conflict {
+        /// The trust root's name.
+        name: String,
+        /// The version both claim.
+        version: u64,
+    },
+    /// A new version not signed by enough keys of the version this machine trusts.
     #[error(
         "trust root {name:?} version {found} is not signed by {threshold} of the root keys of version {previous}, which this machine trusts; the update is refused"
     )]
     NotSignedByPrevious {
+        /// The trust root's name.
         name: String,
+        /// The version offered.
         found: u64,
+        /// The version this machine trusts.
         previous: u64,
+        /// Signatures required by that version.
         threshold: u32,
     },
+    /// A key in the root cannot be read.
     #[error("{0}")]
     Key(#[from] KeyError),
+    /// An edit names a publisher the root does not have.
     #[error("no publisher {0:?} in the trust root")]
     NoPublisher(String),
+    /// An edit would break a rule; the message says which.
     #[error("{0}")]
     Edit(String),
 }
@@ -506,6 +560,15 @@ fn check_namespace_pattern(pattern: &str) -> Result<(), TrustError> {
 }
 
 /// Whether `namespace` matches `pattern` (see [`Publisher::namespaces`]).
+///
+/// ```
+/// use skillsig::trust::namespace_matches;
+///
+/// assert!(namespace_matches("acme", "acme"));
+/// assert!(namespace_matches("acme-*", "acme-labs"));
+/// assert!(!namespace_matches("acme-*", "acme-")); // a prefix needs something after it
+/// assert!(!namespace_matches("acme", "acme-labs"));
+/// ```
 pub fn namespace_matches(pattern: &str, namespace: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => namespace.starts_with(prefix) && namespace.len() > prefix.len(),

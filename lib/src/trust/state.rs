@@ -21,13 +21,23 @@ pub struct TrustState {
 /// Why the state could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
+    /// The state folder cannot be read or written.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The path.
         path: PathBuf,
+        /// The error.
         source: std::io::Error,
     },
+    /// A remembered trust root that no longer parses.
     #[error("{}: the remembered trust root is damaged ({source}); remove the file if you trust the current root", path.display())]
-    Damaged { path: PathBuf, source: TrustError },
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Why it does not parse.
+        source: TrustError,
+    },
+    /// No state folder can be found.
     #[error("no state folder: set {STATE_DIR_ENV}")]
     NoDir,
 }
@@ -35,8 +45,10 @@ pub enum StateError {
 /// Why [`TrustState::load_root`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The trust root is refused.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// The remembered state cannot be used.
     #[error(transparent)]
     State(#[from] StateError),
 }

@@ -78,7 +78,9 @@ impl<'a> Authority<'a> {
 /// What made the signature: a trust-root key, or a Sigstore certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignedBy {
+    /// A key the trust root lists, by id.
     Key(KeyId),
+    /// A Sigstore certificate whose identity the verifier allowed.
     Certificate(CertificateSigner),
 }
 
@@ -94,43 +96,74 @@ impl std::fmt::Display for SignedBy {
 /// Why verification failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
+    /// The signature file cannot be read.
     #[error("signature file: {0}")]
     SignatureFile(#[from] EnvelopeError),
+    /// No publisher holds the key the signature names.
     #[error("the signing key {0} is not in the trust root")]
     UnknownKey(String),
+    /// The signature does not verify with the key it names.
     #[error(
         "the signature does not verify with key {0}: the manifest or signature was altered, or it was signed by another key"
     )]
     BadSignature(KeyId),
+    /// The key was revoked.
     #[error("key {keyid} was revoked at {time}: {reason}")]
     Revoked {
+        /// The revoked key.
         keyid: KeyId,
+        /// Why, as the trust root says.
         reason: String,
+        /// When it was revoked.
         time: Timestamp,
     },
+    /// The key's validity window has not started.
     #[error("key {keyid} is not valid before {not_before}")]
-    KeyNotYetValid { keyid: KeyId, not_before: Timestamp },
+    KeyNotYetValid {
+        /// The key.
+        keyid: KeyId,
+        /// When it starts to count.
+        not_before: Timestamp,
+    },
+    /// The key's validity window has ended.
     #[error("key {keyid} expired at {not_after}")]
-    KeyExpired { keyid: KeyId, not_after: Timestamp },
+    KeyExpired {
+        /// The key.
+        keyid: KeyId,
+        /// When it stopped counting.
+        not_after: Timestamp,
+    },
+    /// The signed manifest is not well-formed.
     #[error("the signed manifest is invalid: {0}")]
     Manifest(#[from] ManifestError),
+    /// The publisher may not sign the Skill's namespace.
     #[error("publisher {publisher:?} may not sign namespace {namespace:?}")]
     Namespace {
+        /// The publisher that signed.
         publisher: String,
+        /// The namespace the Skill claims.
         namespace: String,
     },
+    /// The bundle archive is refused.
     #[error("the bundle is refused: {0}")]
     Bundle(#[from] ReadError),
+    /// The bundle's files differ from the signed manifest.
     #[error("{0}")]
     Content(#[from] ContentMismatch),
+    /// A Sigstore (keyless) signature that does not verify.
     #[error("the keyless signature does not verify: {0}")]
     Sigstore(#[from] SigstoreError),
+    /// The certificate identity is not one the verifier allows.
     #[error("the certificate identity {identity} (issuer {issuer}) is not allowed to sign: {why}")]
     UnknownIdentity {
+        /// The certificate's subject (SAN).
         identity: String,
+        /// The OIDC issuer it names.
         issuer: String,
+        /// Why it is not allowed.
         why: String,
     },
+    /// A key signature with only certificate identities to verify against.
     #[error(
         "the signature is made with a key, but only certificate identities were given; verify it against a trust root"
     )]
@@ -217,10 +250,13 @@ impl VerifiedSkill {
 /// Checking that files match it is separate ([`verify`] does both).
 #[derive(Debug, Clone)]
 pub struct SignedManifest {
+    /// The manifest, well-formed and signed.
     pub manifest: Manifest,
     /// The exact manifest bytes that were signed.
     pub manifest_bytes: Vec<u8>,
+    /// The trust-root publisher that signed (for ad hoc identities, the identity).
     pub publisher: String,
+    /// The key or certificate that made the signature.
     pub signed_by: SignedBy,
 }
 
