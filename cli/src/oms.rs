@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use skillsig::Limits;
 use skillsig::oms::{self, OmsSigner, OmsTrust, VerifiedOms};
-use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
+use skillsig::scan::{self, ScanOptions, SkillReport};
 use skillsig::signing::keyless::TokenSources;
 
 use crate::failure::{Failure, print_json};
@@ -68,10 +68,8 @@ pub fn verify_folder(args: &VerifyArgs) -> Result<(), Failure> {
         };
         failed(failure)
     })?;
-    let input = ScanInput::from_dir(dir, &limits)
-        .map_err(|e| failed(Failure::error("io", format!("{}: {e}", dir.display()))))?;
     let report = scan::scan(
-        &input,
+        &verified.scan_input,
         &ScanOptions {
             fail_on: policy.block_at,
             manifest_permissions: None,

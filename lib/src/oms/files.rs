@@ -14,6 +14,7 @@ use x509_cert::der::{Decode, Encode};
 
 use super::{OmsError, Serialization};
 use crate::Limits;
+use crate::scan::{ScanFile, ScanInput};
 use crate::sigstore::identity::CertificateIdentity;
 use crate::trust::{Publisher, TrustRoot};
 
@@ -43,9 +44,44 @@ pub fn hash_folder(
     signature_path: &Path,
     limits: &Limits,
 ) -> Result<FileDigests, OmsError> {
+    read_folder(dir, serialization, signature_path, limits, false).map(|read| read.digests)
+}
+
+/// A folder read by the OMS rules.
+pub(super) struct FolderRead {
+    /// Every signed file's digest.
+    pub digests: FileDigests,
+    /// When asked for: the bytes of the signed files, as hashed, plus the files the signature
+    /// leaves out (its `ignore_paths`; `.git` folders excepted), for the scanner.
+    pub scan_input: ScanInput,
+}
+
+/// Where a listed file goes.
+enum Listed {
+    /// Covered by the signature: hashed (and kept when asked).
+    Signed,
+    /// Left out by `ignore_paths`: read for the scanner only.
+    Unsigned,
+}
+
+/// [`hash_folder`], keeping every file's bytes for the scanner when `keep` is set: one read
+/// per file, and what is scanned is exactly what was hashed.
+pub(super) fn read_folder(
+    dir: &Path,
+    serialization: &Serialization,
+    signature_path: &Path,
+    limits: &Limits,
+    keep: bool,
+) -> Result<FolderRead, OmsError> {
     use rayon::prelude::*;
     let io = |path: &Path, e: &dyn std::fmt::Display| {
         OmsError::Folder(format!("{}: {e}", path.display()))
+    };
+    let relative_name = |path: &Path| {
+        path.strip_prefix(dir)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
     };
     // The signature file's path inside the folder, if it is inside: it is never a resource.
     let signature_name = std::fs::canonicalize(signature_path)
@@ -56,15 +92,19 @@ pub fn hash_folder(
                 .ok()
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
         });
-    let mut listed: Vec<(String, std::path::PathBuf)> = Vec::new();
+    let mut listed: Vec<(String, std::path::PathBuf, Listed)> = Vec::new();
+    let mut signed_count = 0usize;
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    // Ignored paths are walked only for the scanner; `.git` never is (as `ScanInput::from_dir`).
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
-            let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            let relative = relative.to_string_lossy().replace('\\', "/");
-            relative.is_empty() || !is_ignored(&relative, &serialization.ignore_paths)
+            let relative = relative_name(entry.path());
+            relative.is_empty()
+                || !is_ignored(&relative, &serialization.ignore_paths)
+                || (keep && entry.file_name() != ".git")
         });
     for entry in walker {
         let entry = entry.map_err(|e| io(dir, &e))?;
@@ -79,6 +119,19 @@ pub fn hash_folder(
             continue;
         }
         let file_type = entry.file_type();
+        if is_ignored(&name, &serialization.ignore_paths) {
+            if file_type.is_dir() {
+                continue;
+            }
+            if !file_type.is_file() {
+                skipped.push((name, "not a regular file (not followed)".into()));
+            } else if listed.len() >= limits.max_files {
+                skipped.push((name, "over the size or count limits".into()));
+            } else {
+                listed.push((name, entry.into_path(), Listed::Unsigned));
+            }
+            continue;
+        }
         if file_type.is_symlink() && !serialization.allow_symlinks {
             return Err(OmsError::Symlink(name));
         }
@@ -102,40 +155,72 @@ pub fn hash_folder(
         if is_dir {
             continue;
         }
-        if listed.len() >= limits.max_files {
+        if signed_count >= limits.max_files {
             return Err(io(dir, &format!("more than {} files", limits.max_files)));
         }
-        listed.push((name, entry.into_path()));
+        signed_count += 1;
+        listed.push((name, entry.into_path(), Listed::Signed));
     }
     // Sizes are checked while reading (a header or stat could lie or change): per file, and
     // in all.
     let max_file_bytes = limits.max_file_bytes;
-    let hashed: Result<Vec<(String, [u8; 32], u64)>, OmsError> = listed
+    type ReadFile = (String, Listed, Result<([u8; 32], Vec<u8>, u64), String>);
+    let read: Vec<ReadFile> = listed
         .into_par_iter()
-        .map(|(name, path)| {
-            let (digest, size) = hash_file(&path, max_file_bytes).map_err(|e| io(&path, &e))?;
-            Ok((name, digest, size))
+        .map(|(name, path, listed)| {
+            let keep_bytes = keep || matches!(listed, Listed::Unsigned);
+            let result = read_file(&path, max_file_bytes, keep_bytes);
+            (name, listed, result)
         })
         .collect();
-    let hashed = hashed?;
-    let total: u64 = hashed.iter().map(|(_, _, size)| size).sum();
-    if total > limits.max_total_bytes {
+    let mut digests = FileDigests::new();
+    let mut scan_input = ScanInput::default();
+    let (mut signed_total, mut unsigned_total) = (0u64, 0u64);
+    for (name, listed, result) in read {
+        match (listed, result) {
+            (Listed::Signed, Ok((digest, data, size))) => {
+                signed_total += size;
+                digests.insert(name.clone(), digest);
+                if keep {
+                    scan_input.files.push(ScanFile { path: name, data });
+                }
+            }
+            (Listed::Signed, Err(e)) => return Err(io(&dir.join(&name), &e)),
+            (Listed::Unsigned, Ok((_, data, size)))
+                if unsigned_total + size <= limits.max_total_bytes =>
+            {
+                unsigned_total += size;
+                scan_input.files.push(ScanFile { path: name, data });
+            }
+            (Listed::Unsigned, _) => {
+                skipped.push((name, "over the size or count limits, or unreadable".into()))
+            }
+        }
+    }
+    if signed_total > limits.max_total_bytes {
         return Err(io(
             dir,
             &format!("more than {} bytes in all", limits.max_total_bytes),
         ));
     }
-    Ok(hashed
-        .into_iter()
-        .map(|(name, digest, _)| (name, digest))
-        .collect())
+    if !keep {
+        scan_input = ScanInput::default();
+    } else {
+        skipped.sort();
+        scan_input.skipped = skipped;
+    }
+    Ok(FolderRead {
+        digests,
+        scan_input,
+    })
 }
 
-/// SHA-256 and size of a file, refusing one larger than `limit`.
-fn hash_file(path: &Path, limit: u64) -> Result<([u8; 32], u64), String> {
+/// SHA-256, bytes (when `keep`) and size of a file, refusing one larger than `limit`.
+fn read_file(path: &Path, limit: u64, keep: bool) -> Result<([u8; 32], Vec<u8>, u64), String> {
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut hasher = Sha256::new();
     let mut buffer = [0u8; 16 * 1024];
+    let mut data = Vec::new();
     let mut read_total = 0u64;
     loop {
         let n = file.read(&mut buffer).map_err(|e| e.to_string())?;
@@ -147,8 +232,11 @@ fn hash_file(path: &Path, limit: u64) -> Result<([u8; 32], u64), String> {
             return Err(format!("larger than {limit} bytes"));
         }
         hasher.update(&buffer[..n]);
+        if keep {
+            data.extend_from_slice(&buffer[..n]);
+        }
     }
-    Ok((hasher.finalize().into(), read_total))
+    Ok((hasher.finalize().into(), data, read_total))
 }
 
 /// The SubjectPublicKeyInfo (DER) of a certificate.

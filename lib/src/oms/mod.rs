@@ -431,7 +431,7 @@ pub fn subject_digest(files: &FileDigests) -> [u8; 32] {
 /// Compares the folder with the signed resources: no extra, missing or changed file, and the
 /// subject digest recomputes.
 pub fn check_files(statement: &Statement, files: &FileDigests) -> Result<(), OmsError> {
-    let signed: std::collections::BTreeMap<&str, &str> = statement
+    let signed: std::collections::HashMap<&str, &str> = statement
         .predicate
         .resources
         .iter()
@@ -455,16 +455,25 @@ pub fn check_files(statement: &Statement, files: &FileDigests) -> Result<(), Oms
     }
     let changed: Vec<String> = files
         .iter()
-        .filter(|(path, digest)| signed[path.as_str()] != hex::encode(digest))
+        .filter(|(path, digest)| !hex_is(signed[path.as_str()], &digest[..]))
         .map(|(path, _)| path.clone())
         .collect();
     if !changed.is_empty() {
         return Err(OmsError::ChangedFiles(changed));
     }
-    if hex::encode(subject_digest(files)) != statement.subject[0].digest.sha256 {
+    if !hex_is(&statement.subject[0].digest.sha256, &subject_digest(files)) {
         return Err(OmsError::SubjectDigest);
     }
     Ok(())
+}
+
+/// Whether `text` is the lowercase hex of `digest` (no allocation: this runs once per file).
+fn hex_is(text: &str, digest: &[u8]) -> bool {
+    let mut buffer = [0u8; 64];
+    let Some(encoded) = buffer.get_mut(..digest.len() * 2) else {
+        return false;
+    };
+    hex::encode_to_slice(digest, encoded).is_ok() && encoded == text.as_bytes()
 }
 
 /// How an OMS signature was trusted.
@@ -490,6 +499,9 @@ pub struct VerifiedOms {
     pub statement: Statement,
     /// The file digests recomputed from the folder.
     pub files: FileDigests,
+    /// The bytes that were hashed and verified, plus the files the signature leaves out (its
+    /// `ignore_paths`), for the scanner: what is scanned is what was verified, read once.
+    pub scan_input: crate::scan::ScanInput,
     /// The trust-root publisher that signed (for ad-hoc identities, the identity).
     pub publisher: String,
     /// What vouched for the signer.
@@ -511,18 +523,20 @@ pub fn verify_folder(
     limits: &crate::Limits,
 ) -> Result<VerifiedOms, OmsError> {
     let parsed = parse(signature_bytes)?;
-    let files = hash_folder(
+    let read = files::read_folder(
         dir,
         &parsed.statement.predicate.serialization,
         signature_path,
         limits,
+        true,
     )?;
-    check_files(&parsed.statement, &files)?;
+    check_files(&parsed.statement, &read.digests)?;
     let (publisher, trust) = verify_signer(&parsed, authority, namespace, now)?;
     Ok(VerifiedOms {
         transparency_log: matches!(trust, OmsTrust::Sigstore(_)),
         statement: parsed.statement,
-        files,
+        files: read.digests,
+        scan_input: read.scan_input,
         publisher,
         trust,
     })
