@@ -73,7 +73,7 @@ pub(crate) fn classify_binary(path: &str, data: &[u8]) -> Option<Binary> {
     if data.len() > 262 && &data[257..262] == b"ustar" {
         return Some(Binary::Archive("tar"));
     }
-    if data.iter().take(8192).any(|&b| b == 0) {
+    if memchr::memchr(0, &data[..data.len().min(8192)]).is_some() {
         return Some(Binary::Other);
     }
     None

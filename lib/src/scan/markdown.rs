@@ -102,7 +102,7 @@ fn split(text: &str) -> Vec<Part<'_>> {
     let mut prose_start = 0;
     let bytes = text.as_bytes();
     while pos < text.len() {
-        let line_end = text[pos..].find('\n').map_or(text.len(), |e| pos + e + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[pos..]).map_or(text.len(), |e| pos + e + 1);
         let line = &text[pos..line_end];
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
@@ -160,7 +160,9 @@ fn split(text: &str) -> Vec<Part<'_>> {
             prose_start = pos;
             continue;
         }
-        if let Some(rel) = line.find("<!--") {
+        // Most lines have no `<` at all: one memchr instead of a substring search per line.
+        let comment = memchr::memchr(b'<', line.as_bytes()).and_then(|_| line.find("<!--"));
+        if let Some(rel) = comment {
             let start = pos + rel;
             if prose_start < start {
                 parts.push(Part::Prose {
@@ -181,7 +183,6 @@ fn split(text: &str) -> Vec<Part<'_>> {
             prose_start = pos;
             continue;
         }
-        let _ = bytes;
         pos = line_end;
     }
     if prose_start < text.len() {
@@ -597,38 +598,65 @@ const PATTERNS: &[Pattern] = &[
 
 /// Every word that can start a match of some pattern: one pass of this automaton over a
 /// sentence rules most sentences out before any pattern is tried.
-fn triggers() -> &'static aho_corasick::AhoCorasick {
-    static TRIGGERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+/// The first words of every instruction pattern, found in lowercased text: with SIMD (Teddy)
+/// where the CPU has it, which reads prose about four times faster than the automaton.
+enum Triggers {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Triggers {
+    fn is_match(&self, lower: &str) -> bool {
+        match self {
+            Triggers::Packed(searcher) => searcher.find(lower).is_some(),
+            Triggers::Automaton(automaton) => automaton.is_match(lower),
+        }
+    }
+}
+
+fn triggers() -> &'static Triggers {
+    static TRIGGERS: std::sync::OnceLock<Triggers> = std::sync::OnceLock::new();
     TRIGGERS.get_or_init(|| {
         let words: Vec<&str> = PATTERNS
             .iter()
             .flat_map(|p| p.groups[0].iter().copied())
             .collect();
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(words)
-            .expect("static patterns build")
+        debug_assert!(words.iter().all(|w| *w == w.to_ascii_lowercase()));
+        let mut packed = aho_corasick::packed::Config::new().builder();
+        packed.extend(&words);
+        match packed.build() {
+            Some(searcher) => Triggers::Packed(searcher),
+            None => Triggers::Automaton(
+                aho_corasick::AhoCorasick::new(&words).expect("static patterns build"),
+            ),
+        }
     })
 }
 
 /// Instruction rules over prose (or an HTML comment, where hiding makes it worse).
 fn scan_prose(prose: &str, offset: usize, hidden: bool, sink: &mut Sink) {
+    // ASCII lowercasing keeps every byte offset, so sentences slice the lowercase copy.
+    let lower_prose = prose.to_ascii_lowercase();
+    // One pass over the whole prose first: with no trigger word anywhere, no sentence has one.
+    if !triggers().is_match(&lower_prose) {
+        return;
+    }
     let mut pos = 0;
     for sentence in sentences(prose) {
         let start = offset + pos;
+        let lower = &lower_prose[pos..pos + sentence.len()];
         pos += sentence.len();
-        if !triggers().is_match(sentence) {
+        if !triggers().is_match(lower) {
             continue;
         }
-        let lower = sentence.to_ascii_lowercase();
         for pattern in PATTERNS {
             let found = if pattern.any_order {
-                match_all(&lower, pattern.groups)
+                match_all(lower, pattern.groups)
             } else {
-                match_groups(&lower, pattern.groups)
+                match_groups(lower, pattern.groups)
             };
             let Some(at) = found else { continue };
-            if is_quoted(&lower, at) || is_discussion(&lower) {
+            if is_quoted(lower, at) || is_discussion(lower) {
                 continue;
             }
             let protective = [

@@ -432,7 +432,11 @@ fn scan_file(
         let (findings, dropped) = sink.finish();
         return (findings, dropped, false);
     }
-    let text = String::from_utf8_lossy(&file.data);
+    // Valid UTF-8 (nearly every file) takes the fast validator; only invalid bytes are replaced.
+    let text = match std::str::from_utf8(&file.data) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(&file.data),
+    };
     let mut sink = Sink::new(&file.path, &text);
     text::scan_hidden_unicode(&text, &mut sink);
     let mut partial = false;

@@ -12,7 +12,8 @@ const MAX_FINDINGS_PER_FILE: usize = 500;
 pub(crate) struct Sink<'a> {
     file: &'a str,
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Offsets where lines start, computed at the first finding (most files have none).
+    line_starts: std::cell::OnceCell<Vec<usize>>,
     findings: Vec<Finding>,
     /// (rule, line, column, message) of every kept finding, to drop repeats in O(1).
     seen: std::collections::HashSet<(&'static str, usize, usize, String)>,
@@ -28,12 +29,10 @@ pub(crate) struct Sink<'a> {
 
 impl<'a> Sink<'a> {
     pub fn new(file: &'a str, text: &'a str) -> Sink<'a> {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Sink {
             file,
             text,
-            line_starts,
+            line_starts: std::cell::OnceCell::new(),
             findings: Vec::new(),
             seen: std::collections::HashSet::new(),
             decoded: Vec::new(),
@@ -202,8 +201,8 @@ impl<'a> Sink<'a> {
             message = meta.title.to_owned();
         }
         let offset = offset.min(self.text.len());
-        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts[line_index];
+        let line_index = self.line_starts().partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts()[line_index];
         let mut col_offset = offset;
         while !self.text.is_char_boundary(col_offset) {
             col_offset -= 1;
@@ -234,10 +233,18 @@ impl<'a> Sink<'a> {
         self.findings.push(finding);
     }
 
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1));
+            starts
+        })
+    }
+
     fn line_text(&self, index: usize) -> &str {
-        let start = self.line_starts[index];
+        let start = self.line_starts()[index];
         let end = self
-            .line_starts
+            .line_starts()
             .get(index + 1)
             .map_or(self.text.len(), |&e| e - 1);
         &self.text[start..end.max(start)]
@@ -276,6 +283,9 @@ fn snippet(line: &str) -> String {
 fn parse_suppressions(text: &str) -> Vec<(usize, String, String)> {
     const MARK: &str = "skillsig-ignore:";
     let mut out = Vec::new();
+    if memchr::memmem::find(text.as_bytes(), MARK.as_bytes()).is_none() {
+        return out;
+    }
     for (index, line) in text.lines().enumerate() {
         let Some(at) = line.find(MARK) else { continue };
         let rest = line[at + MARK.len()..].trim();

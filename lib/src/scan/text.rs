@@ -18,6 +18,10 @@ const MAX_DECODE_DEPTH: usize = 3;
 
 /// Hidden Unicode anywhere in a text file.
 pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
+    // Every character this looks for is outside ASCII; most files are ASCII only.
+    if text.is_ascii() {
+        return;
+    }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     let mut line = 0usize;
