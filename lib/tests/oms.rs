@@ -221,6 +221,15 @@ fn example_skill(work: &Path) -> PathBuf {
     dir
 }
 
+/// The example Skill signed in the OMS format by a new ed25519 key: folder, key, signature.
+fn signed_example_skill(work: &Path) -> (PathBuf, SecretKey, String) {
+    let dir = example_skill(work);
+    let key = SecretKey::generate().unwrap();
+    let text = oms::sign_folder(&dir, &OmsSigner::Ed25519(&key), &Limits::DEFAULT).unwrap();
+    fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
+    (dir, key, text)
+}
+
 #[test]
 fn skillsig_oms_signatures_verify_with_trust_root_keys() {
     let work = tempfile::tempdir().unwrap();
@@ -247,10 +256,7 @@ fn skillsig_oms_signatures_verify_with_trust_root_keys() {
 #[test]
 fn namespaces_and_symlinks_are_enforced() {
     let work = tempfile::tempdir().unwrap();
-    let dir = example_skill(work.path());
-    let key = SecretKey::generate().unwrap();
-    let text = oms::sign_folder(&dir, &OmsSigner::Ed25519(&key), &Limits::DEFAULT).unwrap();
-    fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
+    let (dir, key, text) = signed_example_skill(work.path());
     let trusted = root(None, &[key.public()]);
     // The example declares namespace `example`; publisher `nvidia` may only sign `nvidia`.
     let err = oms::verify_folder(
@@ -322,10 +328,7 @@ fn size_and_count_limits_hold_while_hashing() {
 #[test]
 fn a_revoked_or_expired_key_does_not_count() {
     let work = tempfile::tempdir().unwrap();
-    let dir = example_skill(work.path());
-    let key = SecretKey::generate().unwrap();
-    let text = oms::sign_folder(&dir, &OmsSigner::Ed25519(&key), &Limits::DEFAULT).unwrap();
-    fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
+    let (dir, key, _) = signed_example_skill(work.path());
     let with = |edit: &dyn Fn(&mut TrustRootFile)| {
         let mut file = TrustRootFile::new("test", "2099-01-01T00:00:00Z".parse().unwrap());
         file.add_publisher("nvidia", &["nvidia".into()]).unwrap();
@@ -352,10 +355,7 @@ fn a_revoked_or_expired_key_does_not_count() {
 #[test]
 fn the_scanner_gets_the_verified_bytes_and_the_files_the_signature_leaves_out() {
     let work = tempfile::tempdir().unwrap();
-    let dir = example_skill(work.path());
-    let key = SecretKey::generate().unwrap();
-    let text = oms::sign_folder(&dir, &OmsSigner::Ed25519(&key), &Limits::DEFAULT).unwrap();
-    fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
+    let (dir, key, _) = signed_example_skill(work.path());
     // `.github` is in the default ignore_paths: not signed, but shipped, so it must be scanned.
     fs::create_dir_all(dir.join(".github")).unwrap();
     fs::write(
