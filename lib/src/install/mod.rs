@@ -248,12 +248,8 @@ pub fn approve(
                 version,
             }),
         scan: ScanSummary {
-            verdict: format!("{:?}", report.verdict).to_ascii_lowercase(),
-            counts: report
-                .counts
-                .iter()
-                .map(|(s, n)| (s.to_string(), *n))
-                .collect(),
+            verdict: report.verdict.as_str().into(),
+            counts: report.counts_by_name(),
             rules_version: scan::report::RULES_VERSION.into(),
         },
     };

@@ -243,12 +243,8 @@ pub fn publish(
         signer,
         permissions: manifest.permissions().clone(),
         scan: ScanSummary {
-            verdict: format!("{:?}", report.verdict).to_ascii_lowercase(),
-            counts: report
-                .counts
-                .iter()
-                .map(|(s, n)| (s.to_string(), *n))
-                .collect(),
+            verdict: report.verdict.as_str().into(),
+            counts: report.counts_by_name(),
             scanner_version: env!("CARGO_PKG_VERSION").into(),
             rules_version: crate::scan::report::RULES_VERSION.into(),
         },

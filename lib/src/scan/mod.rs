@@ -182,6 +182,16 @@ pub enum Verdict {
     Block,
 }
 
+impl Verdict {
+    /// `pass` or `block`, as in JSON reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Block => "block",
+        }
+    }
+}
+
 /// Where the declared permissions came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -223,6 +233,16 @@ pub struct SkillReport {
     pub counts: BTreeMap<Severity, usize>,
     /// Pass or block.
     pub verdict: Verdict,
+}
+
+impl SkillReport {
+    /// Active findings per severity, keyed by the severity's name (for receipts and indexes).
+    pub fn counts_by_name(&self) -> BTreeMap<String, usize> {
+        self.counts
+            .iter()
+            .map(|(severity, n)| (severity.as_str().to_owned(), *n))
+            .collect()
+    }
 }
 
 /// A file that was not scanned.
