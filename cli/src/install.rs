@@ -106,8 +106,7 @@ fn from_registry(
     };
     let requirement = semver::VersionReq::parse(&requirement)
         .map_err(|e| Failure::error("usage", format!("{requirement:?}: {e}")))?;
-    let store =
-        skillsig::registry::open(address).map_err(|e| Failure::error("io", e.to_string()))?;
+    let store = crate::registry::open_store(address)?;
     let resolved = crate::registry::client(store.as_ref(), root, address)
         .resolve(&namespace, &name, &requirement, args.pre, now)
         .map_err(|e| {

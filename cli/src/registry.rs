@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::json;
-use skillsig::registry::{self, Client, ClientState, DirStore, Publisher, RegistryError};
+use skillsig::registry::{self, Client, ClientState, DirStore, Publisher, RegistryError, Store};
 use skillsig::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES};
+use skillsig::signing::keys::SecretKey;
+use skillsig::trust::TrustRoot;
 use skillsig::trust::state::TrustState;
 use skillsig::{Limits, skill::SkillId};
 
@@ -60,15 +62,8 @@ pub struct PublishArgs {
     /// The signature file [default: BUNDLE.sigstore.json].
     #[arg(long)]
     pub signature: Option<PathBuf>,
-    /// The registry: a folder, or object storage (`s3://bucket/prefix`, `gs://…`, `az://…`;
-    /// credentials from the environment, see docs/registry.md).
-    #[arg(long)]
-    pub registry: String,
-    /// The registry signing key.
-    #[arg(long)]
-    pub key: PathBuf,
-    #[arg(long = "trust-root", value_name = "FILE")]
-    pub trust_root: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: RegistryWriteArgs,
     /// The registry's upload policy [default: as for verify].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -82,15 +77,47 @@ pub struct PublishArgs {
 pub struct YankArgs {
     /// `namespace/name@version`.
     pub skill: String,
+    /// Why, shown to everyone who installs or inspects that version.
     #[arg(long, required = true)]
     pub reason: String,
-    /// The registry: a folder or object storage, as for publish.
+    #[command(flatten)]
+    pub target: RegistryWriteArgs,
+}
+
+/// The registry a command changes, and what it signs the new metadata with.
+#[derive(Args)]
+pub struct RegistryWriteArgs {
+    /// The registry: a folder, or object storage (`s3://bucket/prefix`, `gs://…`, `az://…`;
+    /// credentials from the environment, see docs/registry.md).
     #[arg(long)]
     pub registry: String,
+    /// The registry signing key (the trust root lists it: `skillsig trust add-registry-key`).
     #[arg(long)]
     pub key: PathBuf,
     #[arg(long = "trust-root", value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
+}
+
+/// A registry opened for a change: its storage, the trust root and the registry key.
+struct Writable {
+    store: Box<dyn Store>,
+    root: TrustRoot,
+    key: SecretKey,
+}
+
+impl RegistryWriteArgs {
+    fn open(&self, now: jiff::Timestamp) -> Result<Writable, Failure> {
+        Ok(Writable {
+            root: load_trust_root(self.trust_root.as_deref(), now)?,
+            key: files::read_secret_key(&self.key)?,
+            store: open_store(&self.registry)?,
+        })
+    }
+}
+
+/// The registry at `address` (folder, URL or object storage).
+pub(crate) fn open_store(address: &str) -> Result<Box<dyn Store>, Failure> {
+    registry::open(address).map_err(|e| Failure::error("io", e.to_string()))
 }
 
 /// Show the published versions of a Skill, after checking the registry's metadata.
@@ -125,7 +152,7 @@ pub struct SearchArgs {
 pub fn search(args: &SearchArgs) -> Result<(), Failure> {
     let now = jiff::Timestamp::now();
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
-    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
+    let store = open_store(&args.registry)?;
     let found = client(store.as_ref(), &root, &args.registry)
         .search(&args.text, now)
         .map_err(refused)?;
@@ -207,22 +234,20 @@ pub fn run_registry(args: &RegistryArgs) -> Result<(), Failure> {
 pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
     let limits = Limits::DEFAULT;
     let now = jiff::Timestamp::now();
-    let root = load_trust_root(args.trust_root.as_deref(), now)?;
+    let target = args.target.open(now)?;
     let (policy, _) = load_policy(args.policy.as_deref())?;
-    let key = files::read_secret_key(&args.key)?;
     let bundle = files::read_limited(&args.bundle, limits.max_bundle_bytes)?;
     let signature_path = args
         .signature
         .clone()
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
     let signature = files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES)?;
-    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
     let entry = registry::publish(
         &Publisher {
-            store: store.as_ref(),
-            root: &root,
+            store: target.store.as_ref(),
+            root: &target.root,
             policy: &policy,
-            keys: vec![&key],
+            keys: vec![&target.key],
         },
         &bundle,
         &signature,
@@ -246,7 +271,7 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
             "Published {} {} to {}",
             args.bundle.display(),
             entry.version,
-            args.registry
+            args.target.registry
         );
     }
     Ok(())
@@ -255,16 +280,14 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
 pub fn yank(args: &YankArgs) -> Result<(), Failure> {
     let id = SkillId::parse(&args.skill).map_err(|e| Failure::error("usage", e.to_string()))?;
     let now = jiff::Timestamp::now();
-    let root = load_trust_root(args.trust_root.as_deref(), now)?;
-    let key = files::read_secret_key(&args.key)?;
+    let target = args.target.open(now)?;
     let policy = skillsig::policy::Policy::default();
-    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
     registry::yank(
         &Publisher {
-            store: store.as_ref(),
-            root: &root,
+            store: target.store.as_ref(),
+            root: &target.root,
             policy: &policy,
-            keys: vec![&key],
+            keys: vec![&target.key],
         },
         &id.namespace,
         &id.name,
@@ -281,7 +304,7 @@ pub fn info(args: &InfoArgs) -> Result<(), Failure> {
     let (namespace, name) = parse_id(&args.skill)?;
     let now = jiff::Timestamp::now();
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
-    let store = registry::open(&args.registry).map_err(|e| Failure::error("io", e.to_string()))?;
+    let store = open_store(&args.registry)?;
     let entries = client(store.as_ref(), &root, &args.registry)
         .entries(&namespace, &name, now)
         .map_err(refused)?;
