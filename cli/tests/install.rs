@@ -16,7 +16,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use support::user::skillsig_in;
+use support::user::{skillsig_in, trust_example_key};
 
 /// What a route answers.
 #[derive(Clone)]
@@ -106,15 +106,7 @@ impl World {
         };
         world.ok(&["keygen", "--out", "key", "--unencrypted"]);
         world.ok(&["trust", "init"]);
-        world.ok(&[
-            "trust",
-            "add-publisher",
-            "example",
-            "--namespace",
-            "example",
-            "--key",
-            "key.pub",
-        ]);
+        trust_example_key(world.dir.path(), "key.pub");
         world.variant("v1", |_| {});
         world.variant("v2", |dir| {
             let config = fs::read_to_string(dir.join("skillsig.toml"))

@@ -16,7 +16,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::files::copy_dir;
-use support::user::skillsig_in;
+use support::user::{skillsig_in, trust_example_key};
 
 struct Home {
     dir: tempfile::TempDir,
@@ -190,16 +190,7 @@ fn skillsig_signs_folders_in_oms_format() {
     .success()
     .stdout(predicate::str::contains("OpenSSF model-signing format"));
     assert!(dir.join("skill.oms.sig").is_file());
-    home.run(&[
-        "trust",
-        "add-publisher",
-        "example",
-        "--namespace",
-        "example",
-        "--key",
-        "k.pub",
-    ])
-    .success();
+    trust_example_key(home.dir.path(), "k.pub");
     // The folder declares its permissions in skillsig.toml, so the default policy accepts it.
     home.run(&["verify", "weather-report"])
         .success()
@@ -270,16 +261,7 @@ fn model_signing_key_signatures_verify_with_skillsig() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    home.run(&[
-        "trust",
-        "add-publisher",
-        "example",
-        "--namespace",
-        "example",
-        "--key",
-        public.to_str().unwrap(),
-    ])
-    .success();
+    trust_example_key(home.dir.path(), public.to_str().unwrap());
     home.run(&["verify", "weather-report"]).success();
     fs::write(dir.join("SKILL.md"), "changed\n").unwrap();
     home.run(&["verify", "weather-report"]).code(1);

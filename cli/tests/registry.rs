@@ -16,7 +16,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::files::copy_dir;
-use support::user::skillsig_in;
+use support::user::{skillsig_in, trust_example_key};
 
 struct Home {
     dir: tempfile::TempDir,
@@ -32,15 +32,7 @@ impl Home {
         home.ok(&["keygen", "--out", "publisher", "--unencrypted"]);
         home.ok(&["keygen", "--out", "registry", "--unencrypted"]);
         home.ok(&["trust", "init"]);
-        home.ok(&[
-            "trust",
-            "add-publisher",
-            "example",
-            "--namespace",
-            "example",
-            "--key",
-            "publisher.pub",
-        ]);
+        trust_example_key(home.dir.path(), "publisher.pub");
         home.ok(&["trust", "add-registry-key", "registry.pub"]);
         home.ok(&["registry", "init", "reg", "--key", "registry.key"]);
         home

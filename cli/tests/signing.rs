@@ -13,7 +13,7 @@ mod support {
 }
 
 use support::schema::assert_verify_result_schema;
-use support::user::skillsig_in;
+use support::user::{skillsig_in, trust_example_key};
 
 const BUNDLE: &str = "example-weather-report-1.0.0.skill";
 
@@ -63,16 +63,7 @@ impl Home {
             .assert()
             .success();
         home.run(&["trust", "init"]).success();
-        home.run(&[
-            "trust",
-            "add-publisher",
-            "example",
-            "--namespace",
-            "example",
-            "--key",
-            "publisher.pub",
-        ])
-        .success();
+        trust_example_key(home.dir.path(), "publisher.pub");
         home
     }
 

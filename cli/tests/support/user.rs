@@ -18,3 +18,20 @@ pub fn skillsig_in(dir: &Path) -> Command {
         .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     cmd
 }
+
+/// Trusts the public key file `public_key` (relative to `dir`) as publisher `example`, for
+/// namespace `example`, in the trust root that [`skillsig_in`] gives `dir` (which must exist).
+#[allow(dead_code)] // The keyless tests trust identities, not keys.
+pub fn trust_example_key(dir: &Path, public_key: &str) {
+    skillsig_in(dir)
+        .args([
+            "trust",
+            "add-publisher",
+            "example",
+            "--namespace",
+            "example",
+        ])
+        .args(["--key", public_key])
+        .assert()
+        .success();
+}
