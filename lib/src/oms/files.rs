@@ -203,12 +203,9 @@ pub(super) fn read_folder(
             &format!("more than {} bytes in all", limits.max_total_bytes),
         ));
     }
-    if !keep {
-        scan_input = ScanInput::default();
-    } else {
-        skipped.sort();
-        scan_input.skipped = skipped;
-    }
+    // Without `keep`, ignored paths were never walked: nothing is kept and nothing skipped.
+    skipped.sort();
+    scan_input.skipped = skipped;
     Ok(FolderRead {
         digests,
         scan_input,
