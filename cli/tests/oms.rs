@@ -200,6 +200,15 @@ fn skillsig_signs_folders_in_oms_format() {
         .code(2);
 }
 
+/// Files whose order differs between path components (`model_signing`) and bytes: a folder
+/// named like the prefix of a sibling file.
+fn add_prefix_tree(dir: &Path) {
+    fs::create_dir_all(dir.join("references/deploy")).unwrap();
+    fs::write(dir.join("references/deploy/helm.md"), "helm\n").unwrap();
+    fs::write(dir.join("references/deploy.md"), "deploy\n").unwrap();
+    fs::write(dir.join("references/deploy-x.md"), "x\n").unwrap();
+}
+
 /// The reference implementation, when the environment names it.
 fn model_signing() -> Option<String> {
     match std::env::var("MODEL_SIGNING") {
@@ -247,6 +256,7 @@ fn model_signing_key_signatures_verify_with_skillsig() {
     };
     let home = Home::new();
     let dir = home.example();
+    add_prefix_tree(&dir);
     let (key, public) = openssl_p256_key(home.dir.path());
     let output = Process::new(&model_signing)
         .args(["sign", "key", "--private_key"])
@@ -274,6 +284,7 @@ fn skillsig_oms_signatures_verify_with_model_signing() {
     };
     let home = Home::new();
     let dir = home.example();
+    add_prefix_tree(&dir);
     let (key, public) = openssl_p256_key(home.dir.path());
     home.cmd()
         .args(["sign", "weather-report", "--format", "oms", "--key"])

@@ -231,6 +231,65 @@ fn signed_example_skill(work: &Path) -> (PathBuf, SecretKey, String) {
 }
 
 #[test]
+fn files_are_in_path_component_order_as_model_signing_lists_them() {
+    // `model_signing` sorts `PurePosixPath`s: component by component, so a folder sorts
+    // before a sibling file whose name it prefixes. Byte order would differ (`-` < `.` < `/`).
+    let files: oms::FileDigests = [
+        "references/deploy.md",
+        "references/deploy/helm.md",
+        "SKILL.md",
+        "references/deploy-x.md",
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, path)| (path.to_string(), [i as u8; 32]))
+    .collect();
+    let order: Vec<&str> = oms::signing_order(&files)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "SKILL.md",
+            "references/deploy/helm.md",
+            "references/deploy-x.md",
+            "references/deploy.md"
+        ]
+    );
+    // The subject digest hashes the digests in that order.
+    let mut concatenated = Vec::new();
+    for i in [2u8, 1, 3, 0] {
+        concatenated.extend_from_slice(&[i; 32]);
+    }
+    assert_eq!(
+        oms::subject_digest(&files),
+        skillsig::tree::sha256(&concatenated)
+    );
+
+    // Signed and verified end to end, the resources are listed in that order.
+    let work = tempfile::tempdir().unwrap();
+    let dir = example_skill(work.path());
+    fs::create_dir_all(dir.join("references/deploy")).unwrap();
+    fs::write(dir.join("references/deploy/helm.md"), "helm\n").unwrap();
+    fs::write(dir.join("references/deploy.md"), "deploy\n").unwrap();
+    let key = SecretKey::generate().unwrap();
+    let text = oms::sign_folder(&dir, &OmsSigner::Ed25519(&key), &Limits::DEFAULT).unwrap();
+    fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
+    let verified = verify(&dir, &root(None, &[key.public()])).unwrap();
+    let names: Vec<&str> = verified
+        .statement
+        .predicate
+        .resources
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    let helm = names.iter().position(|n| *n == "references/deploy/helm.md");
+    let deploy = names.iter().position(|n| *n == "references/deploy.md");
+    assert!(helm < deploy, "{names:?}");
+}
+
+#[test]
 fn skillsig_oms_signatures_verify_with_trust_root_keys() {
     let work = tempfile::tempdir().unwrap();
     let dir = example_skill(work.path());

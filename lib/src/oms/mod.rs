@@ -4,7 +4,7 @@
 //! The signature is the carrier skillsig already uses (a Sigstore bundle v0.3 around a DSSE
 //! envelope) holding an in-toto statement with predicate type [`PREDICATE_TYPE`]: a digest per
 //! file (`predicate.resources`) and a subject digest that is the SHA-256 of the concatenated raw
-//! file digests, sorted by path. Unlike a skillsig manifest it carries no permissions, so an OMS
+//! file digests, in path-component order. Unlike a skillsig manifest it carries no permissions, so an OMS
 //! Skill declares none (see `docs/interop.md`).
 //!
 //! Verification order: the signature file parses; the folder's files are hashed by the OMS rules
@@ -260,7 +260,7 @@ pub struct SubjectDigest {
 /// Per-file digests and how they were computed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Predicate {
-    /// Every file, sorted by path.
+    /// Every file, in [`signing_order`].
     pub resources: Vec<Resource>,
     /// How files were hashed and which paths were left out.
     pub serialization: Serialization,
@@ -418,11 +418,29 @@ fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// The subject digest of a set of files: SHA-256 over their raw digests, sorted by path.
+/// The files in the order `model_signing` lists and hashes them: by path *components*, as
+/// Python's `PurePosixPath` compares, so `a/b/c.md` comes before `a/b.md`. Byte order would put
+/// `a/b.md` first (`.` sorts before `/`), and the subject digest would differ.
+pub fn signing_order(files: &FileDigests) -> Vec<(&str, &[u8; 32])> {
+    let mut ordered: Vec<(&str, &[u8; 32])> = files
+        .iter()
+        .map(|(path, digest)| (path.as_str(), digest))
+        .collect();
+    ordered.sort_by(|(a, _), (b, _)| compare_components(a, b));
+    ordered
+}
+
+/// Compares two `/`-separated paths component by component.
+fn compare_components(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
+}
+
+/// The subject digest of a set of files: SHA-256 over their raw digests, in
+/// [`signing_order`].
 pub fn subject_digest(files: &FileDigests) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
-    for digest in files.values() {
+    for (_, digest) in signing_order(files) {
         hasher.update(digest);
     }
     hasher.finalize().into()
@@ -641,10 +659,10 @@ fn statement_for(name: &str, files: &FileDigests, ignore_paths: &[String]) -> St
         }],
         predicate_type: PREDICATE_TYPE.into(),
         predicate: Predicate {
-            resources: files
-                .iter()
+            resources: signing_order(files)
+                .into_iter()
                 .map(|(path, digest)| Resource {
-                    name: path.clone(),
+                    name: path.into(),
                     algorithm: "sha256".into(),
                     digest: hex::encode(digest),
                 })
