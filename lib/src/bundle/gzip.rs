@@ -21,8 +21,9 @@ use rayon::prelude::*;
 pub const LEVEL: u8 = 6;
 /// Size of the independently compressed chunks.
 const CHUNK: usize = 1 << 20;
-/// OS byte of the gzip header: 255, "unknown", so the bytes do not depend on the platform.
-const OS_UNKNOWN: u8 = 255;
+/// The only gzip header skillsig writes or reads: ID1 ID2, CM = deflate, no flags, MTIME 0,
+/// XFL 0, and OS 255 ("unknown") so the bytes do not depend on the platform.
+pub const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
 /// Why a gzip stream was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,11 +34,14 @@ pub enum GzipError {
     /// A compression method other than deflate.
     #[error("unsupported gzip compression method {0}")]
     BadMethod(u8),
-    /// Reserved flag bits set.
-    #[error("gzip header has reserved flag bits set")]
-    ReservedFlags,
-    /// A truncated or malformed header.
-    #[error("gzip header is truncated or malformed")]
+    /// A header other than the fixed one skillsig writes.
+    #[error(
+        "the gzip header is not the fixed one skillsig writes (flags, mtime, extra fields or OS \
+         byte are set); re-pack the Skill with `skillsig pack`"
+    )]
+    NotCanonicalHeader,
+    /// A truncated header.
+    #[error("gzip header is truncated")]
     BadHeader,
     /// The deflate data is corrupt.
     #[error("the compressed data is corrupt")]
@@ -54,6 +58,9 @@ pub enum GzipError {
     /// A second gzip member (refused: a bundle is one member).
     #[error("a second gzip member follows the first")]
     SecondMember,
+    /// Set bits after the deflate stream's final block.
+    #[error("the compressed data has set padding bits after its end (not as skillsig writes it)")]
+    NonZeroPadding,
     /// Bytes after the member.
     #[error("{0} bytes of trailing data follow the gzip member")]
     TrailingData(usize),
@@ -75,8 +82,7 @@ pub fn encode(data: &[u8]) -> Vec<u8> {
 
     let body: usize = parts.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(10 + body + 8);
-    // ID1 ID2 CM FLG MTIME(4) XFL OS
-    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, OS_UNKNOWN]);
+    out.extend_from_slice(&HEADER);
     for part in &parts {
         out.extend_from_slice(part);
     }
@@ -113,21 +119,39 @@ fn deflate_chunk(chunk: &[u8], last: bool) -> Vec<u8> {
 
 /// Reads the uncompressed bytes of one gzip member from a slice, checking its trailer and
 /// refusing anything after it. `Read` is implemented so callers can stream and stop early.
+///
+/// The deflate stream's last byte (the one before the 8-byte trailer) is fed on its own, from a
+/// saved copy of the decoder's state, so that its padding bits can be checked: bits after the
+/// final block that no decoder reads must be zero, as the encoder writes them, or one bundle
+/// could be written as several files.
 pub struct Decoder<'a> {
-    input: &'a [u8],
+    /// The deflate stream and the trailer.
+    body: &'a [u8],
+    /// How much of `body` has been consumed.
+    pos: usize,
+    /// Where the stream's last byte would be if the member ends exactly before the trailer.
+    final_byte: usize,
     state: Box<InflateState>,
+    /// The decoder's state just before `final_byte`, once reached.
+    before_final: Option<Box<InflateState>>,
     crc: crc32fast::Hasher,
     produced: u64,
     finished: bool,
 }
+
+/// Gzip trailer: CRC-32 and length.
+const TRAILER: usize = 8;
 
 impl<'a> Decoder<'a> {
     /// Parses the gzip header of `input`.
     pub fn new(input: &'a [u8]) -> Result<Decoder<'a>, GzipError> {
         let body = skip_header(input)?;
         Ok(Decoder {
-            input: body,
+            body,
+            pos: 0,
+            final_byte: body.len().saturating_sub(TRAILER + 1),
             state: InflateState::new_boxed(DataFormat::Raw),
+            before_final: None,
             crc: crc32fast::Hasher::new(),
             produced: 0,
             finished: false,
@@ -141,33 +165,78 @@ impl<'a> Decoder<'a> {
             return Ok(0);
         }
         loop {
-            let result = inflate(&mut self.state, self.input, out, MZFlush::None);
-            self.input = &self.input[result.bytes_consumed..];
+            if self.pos == self.final_byte && self.before_final.is_none() {
+                self.before_final = Some(self.state.clone());
+            }
+            // Up to the last byte first, then the rest.
+            let end = if self.before_final.is_some() {
+                self.body.len()
+            } else {
+                self.final_byte
+            };
+            let result = inflate(
+                &mut self.state,
+                &self.body[self.pos..end],
+                out,
+                MZFlush::None,
+            );
+            self.pos += result.bytes_consumed;
             let written = result.bytes_written;
             self.crc.update(&out[..written]);
             self.produced += written as u64;
+            let input_left = end - self.pos;
+            let first_part_done = input_left == 0 && self.before_final.is_none();
             match result.status {
                 Ok(MZStatus::StreamEnd) => {
+                    self.check_padding()?;
                     self.check_trailer()?;
                     self.finished = true;
                     return Ok(written);
                 }
                 Ok(_) if written > 0 => return Ok(written),
-                Ok(_) if self.input.is_empty() => return Err(GzipError::Truncated),
+                Ok(_) | Err(MZError::Buf) if first_part_done => {}
+                Ok(_) if input_left == 0 => return Err(GzipError::Truncated),
                 Ok(_) if result.bytes_consumed == 0 => return Err(GzipError::Corrupt),
                 Ok(_) => {}
-                Err(MZError::Buf) if self.input.is_empty() => return Err(GzipError::Truncated),
+                Err(MZError::Buf) if input_left == 0 => return Err(GzipError::Truncated),
                 Err(MZError::Buf) if written > 0 => return Ok(written),
                 Err(_) => return Err(GzipError::Corrupt),
             }
         }
     }
 
+    /// When the stream ended on the byte before the trailer: refuses set bits in that byte that
+    /// decoding does not read (clearing them gives the same end and the same output).
+    fn check_padding(&mut self) -> Result<(), GzipError> {
+        let Some(before) = self.before_final.take() else {
+            return Ok(());
+        };
+        if self.pos != self.final_byte + 1 {
+            return Ok(());
+        }
+        let last = self.body[self.final_byte];
+        let Some(reference) = finish_with(&before, last) else {
+            return Ok(());
+        };
+        // Deflate fills bytes from the low bit up, so padding is the top bits.
+        for padding in 1..8 {
+            if last >> (8 - padding) == 0 {
+                continue;
+            }
+            let cleared = last & (0xff >> padding);
+            if finish_with(&before, cleared).as_ref() == Some(&reference) {
+                return Err(GzipError::NonZeroPadding);
+            }
+        }
+        Ok(())
+    }
+
     fn check_trailer(&mut self) -> Result<(), GzipError> {
-        if self.input.len() < 8 {
+        let rest = &self.body[self.pos..];
+        if rest.len() < TRAILER {
             return Err(GzipError::Truncated);
         }
-        let (trailer, rest) = self.input.split_at(8);
+        let (trailer, rest) = rest.split_at(TRAILER);
         let crc = u32::from_le_bytes(trailer[..4].try_into().expect("4 bytes"));
         let size = u32::from_le_bytes(trailer[4..].try_into().expect("4 bytes"));
         if crc != self.crc.clone().finalize() {
@@ -182,51 +251,50 @@ impl<'a> Decoder<'a> {
         if !rest.is_empty() {
             return Err(GzipError::TrailingData(rest.len()));
         }
-        self.input = rest;
+        self.pos = self.body.len();
         Ok(())
     }
 }
 
-/// Returns the deflate body after a gzip header, validating every optional field's bounds.
+/// Feeds `byte` to a copy of `state`: the output up to the stream's end, or `None` when the
+/// stream does not end there.
+fn finish_with(state: &InflateState, byte: u8) -> Option<Vec<u8>> {
+    // One byte completes at most a few codes; anything larger is not a plausible end.
+    const MAX_OUTPUT: usize = 1 << 20;
+    let mut state = Box::new(state.clone());
+    let mut input: &[u8] = &[byte];
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let result = inflate(&mut state, input, &mut buf, MZFlush::None);
+        input = &input[result.bytes_consumed..];
+        output.extend_from_slice(&buf[..result.bytes_written]);
+        match result.status {
+            Ok(MZStatus::StreamEnd) => return Some(output),
+            Ok(_) if result.bytes_written > 0 && output.len() < MAX_OUTPUT => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Returns the deflate body after the gzip header, which must be exactly [`HEADER`]: a
+/// skillsig bundle is reproducible, and header bytes that no decoder reads (mtime, extra
+/// fields, file name, OS) would let two different files mean the same bundle.
 fn skip_header(input: &[u8]) -> Result<&[u8], GzipError> {
-    const FHCRC: u8 = 0x02;
-    const FEXTRA: u8 = 0x04;
-    const FNAME: u8 = 0x08;
-    const FCOMMENT: u8 = 0x10;
     if input.len() < 2 || input[0] != 0x1f || input[1] != 0x8b {
         return Err(GzipError::BadMagic);
     }
-    if input.len() < 10 {
+    if input.len() < HEADER.len() {
         return Err(GzipError::BadHeader);
     }
-    if input[2] != 8 {
+    if input[2] != HEADER[2] {
         return Err(GzipError::BadMethod(input[2]));
     }
-    let flags = input[3];
-    if flags & 0xe0 != 0 {
-        return Err(GzipError::ReservedFlags);
+    let (header, body) = input.split_at(HEADER.len());
+    if header != HEADER {
+        return Err(GzipError::NotCanonicalHeader);
     }
-    let mut rest = &input[10..];
-    if flags & FEXTRA != 0 {
-        if rest.len() < 2 {
-            return Err(GzipError::BadHeader);
-        }
-        let len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
-        rest = rest.get(2 + len..).ok_or(GzipError::BadHeader)?;
-    }
-    for flag in [FNAME, FCOMMENT] {
-        if flags & flag != 0 {
-            let end = rest
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or(GzipError::BadHeader)?;
-            rest = &rest[end + 1..];
-        }
-    }
-    if flags & FHCRC != 0 {
-        rest = rest.get(2..).ok_or(GzipError::BadHeader)?;
-    }
-    Ok(rest)
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -275,6 +343,7 @@ mod tests {
     fn header_is_fixed() {
         let encoded = encode(b"hello");
         assert_eq!(&encoded[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+        assert_eq!(encoded[..10], HEADER);
     }
 
     #[test]
@@ -317,16 +386,7 @@ mod tests {
         let mut method = good.clone();
         method[2] = 7;
         assert_eq!(decode_all(&method), Err(GzipError::BadMethod(7)));
-        let mut reserved = good.clone();
-        reserved[3] = 0x80;
-        assert_eq!(decode_all(&reserved), Err(GzipError::ReservedFlags));
-        let mut name_unterminated = good[..10].to_vec();
-        name_unterminated[3] = 0x08;
-        name_unterminated.extend_from_slice(b"name");
-        assert_eq!(
-            decode_all(&name_unterminated).err(),
-            Some(GzipError::BadHeader)
-        );
+        assert_eq!(decode_all(&good[..6]).err(), Some(GzipError::BadHeader));
         let n = good.len();
         let mut crc = good.clone();
         crc[n - 8] ^= 1;
@@ -342,14 +402,44 @@ mod tests {
     }
 
     #[test]
-    fn reads_optional_header_fields() {
+    fn refuses_set_padding_bits_after_the_final_block() {
+        // Whatever the data, each bit of the stream's last byte is read or must be zero.
+        for len in [0, 1, 5, 77, 1000, 5000] {
+            let good = encode(&sample(len));
+            assert_eq!(decode_all(&good).unwrap().len(), len);
+            let last = good.len() - 9;
+            for bit in 0..8 {
+                let mut changed = good.clone();
+                changed[last] ^= 1 << bit;
+                assert!(decode_all(&changed).is_err(), "length {len}, bit {bit}");
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_every_header_but_the_fixed_one() {
         let plain = encode(b"payload");
+        // Optional fields (extra, name, comment, header CRC) that other tools write.
         let mut with_fields = plain[..10].to_vec();
         with_fields[3] = 0x04 | 0x08 | 0x10 | 0x02;
         with_fields.extend_from_slice(&[3, 0, b'a', b'b', b'c']);
         with_fields.extend_from_slice(b"name\0comment\0");
         with_fields.extend_from_slice(&[0, 0]);
         with_fields.extend_from_slice(&plain[10..]);
-        assert_eq!(decode_all(&with_fields).unwrap(), b"payload");
+        assert_eq!(
+            decode_all(&with_fields).err(),
+            Some(GzipError::NotCanonicalHeader)
+        );
+        // Every byte no decoder reads: flags (text, reserved), mtime, XFL, OS.
+        for (at, value) in [(3, 0x01), (3, 0x80), (4, 1), (7, 0x80), (8, 2), (9, 3)] {
+            let mut changed = plain.clone();
+            changed[at] = value;
+            assert_eq!(
+                decode_all(&changed).err(),
+                Some(GzipError::NotCanonicalHeader),
+                "byte {at} = {value}"
+            );
+        }
+        assert_eq!(decode_all(&plain).unwrap(), b"payload");
     }
 }

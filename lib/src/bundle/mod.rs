@@ -14,7 +14,7 @@ mod tar;
 
 use std::io::Read;
 
-pub use gzip::GzipError;
+pub use gzip::{GzipError, HEADER as GZIP_HEADER};
 pub use secrets::SecretKind;
 pub use source::{
     IGNORE_FILE, OUTPUT_DIR, Problem, ProblemKind, SourceError, SourceOptions, load_dir,

@@ -133,9 +133,12 @@ impl RawTar {
 }
 
 /// gzip by an independent implementation (flate2), so the reader is tested on bytes our own
-/// encoder did not write.
+/// encoder did not write; only the header is set to the fixed one every bundle carries
+/// (flate2 writes XFL for its level; the header is outside the CRC).
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    let mut out = encoder.finish().unwrap();
+    out[..10].copy_from_slice(&skillsig::bundle::GZIP_HEADER);
+    out
 }
