@@ -286,10 +286,14 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Audit installed Skills: no receipt (installed without skillsig), files changed, added or
-/// removed since install, a signer no longer trusted (revoked, expired, or gone from the trust
-/// root), findings that block under today's rules and policy, and Skills of the same name in
-/// several locations (the first one OpenClaw loads shadows the others).
+/// Audit installed Skills, reading only: the stored signature verified again against today's
+/// trust root and policy (the receipt is not taken on its word: no signature is a problem unless
+/// the policy allows unsigned Skills), the files against the manifest that signature covers
+/// (changed, added, removed, exec bit), anything in the folder that is not a plain file (links,
+/// special files, .git) or that the scanner skipped, a Skill folder that is itself a link,
+/// findings that block under today's rules and policy, and Skills of the same name in several
+/// locations (the first one OpenClaw loads shadows the others). Every problem has a code; see
+/// docs/install.md.
 ///
 /// DIR defaults to OpenClaw's Skill locations: <workspace>/skills, <workspace>/.agents/skills,
 /// ~/.agents/skills, ~/.openclaw/skills. Exit 1 if any Skill is not clean.

@@ -16,6 +16,7 @@ use std::io::Read;
 
 pub use gzip::{GzipError, HEADER as GZIP_HEADER};
 pub use secrets::SecretKind;
+pub(crate) use source::is_executable;
 pub use source::{
     IGNORE_FILE, OUTPUT_DIR, Problem, ProblemKind, SourceError, SourceOptions, load_dir,
 };

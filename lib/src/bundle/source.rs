@@ -326,14 +326,16 @@ fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
     fs::File::open(path)
 }
 
+/// Whether the owner exec bit is set: the one mode bit a Skill keeps.
 #[cfg(unix)]
-fn is_executable(meta: &fs::Metadata) -> bool {
+pub(crate) fn is_executable(meta: &fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     meta.permissions().mode() & 0o100 != 0
 }
 
+/// Whether the owner exec bit is set: the one mode bit a Skill keeps.
 #[cfg(not(unix))]
-fn is_executable(_meta: &fs::Metadata) -> bool {
+pub(crate) fn is_executable(_meta: &fs::Metadata) -> bool {
     false
 }
 

@@ -1,25 +1,63 @@
 //! Auditing installed Skills: are they still what was installed, by a signer still trusted, and
-//! clean under today's rules?
+//! clean under today's rules and policy?
+//!
+//! Nothing in the installed folder is taken on its word. The stored signature is verified again,
+//! with [`verify::verify_signature`], against today's trust root; the files on disk are compared
+//! with the manifest *that signature covers* (the stored `manifest.json` only has to agree with
+//! it); and today's policy is applied: a receipt that says the Skill was installed unsigned is a
+//! problem unless the policy still accepts unsigned Skills. The folder is walked without
+//! following any link, and whatever the walk does not read as an ordinary file of the Skill (a
+//! link, a special file, a `.git`, a file over the scanner's limits) is a problem itself. An
+//! installed Skill folder that is itself a link is reported, not entered. Audit only reads.
 
 use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::{MANIFEST_FILE, RECEIPT_DIR, RECEIPT_FILE, Receipt, SIGNATURE_FILE};
+use crate::bundle::is_executable;
 use crate::limits::Limits;
 use crate::manifest::Manifest;
-use crate::policy::Policy;
-use crate::scan::{self, ScanInput, ScanOptions};
-use crate::tree::sha256;
+use crate::policy::{Policy, Violation};
+use crate::scan::{self, ScanFile, ScanInput, ScanOptions};
+use crate::tree::{Sha256Digest, sha256};
+use crate::trust::TrustRoot;
 use crate::verify::{self, Authority};
 
 /// One problem with an installed Skill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// `no-receipt`, `receipt-invalid`, `file-changed`, `file-added`, `file-removed`,
-    /// `signer-not-trusted`, `finding`, `shadowed`.
+    /// A stable code:
+    /// - `no-receipt`: installed without skillsig, nothing to check the files against;
+    /// - `receipt-invalid`: the receipt or stored manifest is damaged, missing or disagrees with
+    ///   the other, or the receipt says signed but the signature is gone;
+    /// - `unsigned`: no signature is stored (whatever the receipt says) and today's policy
+    ///   requires signatures;
+    /// - `signature-mismatch`: the stored manifest is not the one the stored signature covers
+    ///   (the files are then checked against the signed one);
+    /// - `signer-not-trusted`: the stored signature does not verify against today's trust root
+    ///   (revoked, expired or unknown key, namespace no longer allowed, altered signature), or
+    ///   there is no trust root;
+    /// - `publisher-not-allowed`, `trust-root-too-old`, `permission-denied`,
+    ///   `permission-not-allowed`: today's policy refuses the signer or a declared permission
+    ///   (the policy's own codes);
+    /// - `file-changed`, `file-added`, `file-removed`, `exec-bit-changed`: the files differ from
+    ///   the signed manifest;
+    /// - `symlink`: a symbolic link inside the Skill (never followed);
+    /// - `special-file`: a FIFO, socket or device inside the Skill;
+    /// - `git-folder`: a `.git` inside the Skill (its `config` can run programs on the next
+    ///   `git` command there, e.g. through `core.fsmonitor`);
+    /// - `not-scanned`: a file the scanner did not read (over its size or count limits, or
+    ///   unreadable);
+    /// - `skill-symlink`: the Skill folder itself is a symbolic link, so OpenClaw loads whatever
+    ///   it points to;
+    /// - `finding`: a scan finding that blocks under today's rules and policy;
+    /// - `shadowed`: a Skill of the same name in a location OpenClaw loads first.
     pub code: &'static str,
     /// What is wrong, for people.
     pub message: String,
@@ -30,7 +68,8 @@ pub struct Problem {
 pub struct AuditedSkill {
     /// The folder audited.
     pub path: PathBuf,
-    /// `namespace/name@version` from the receipt, or the folder name.
+    /// `namespace/name@version` from the verified manifest, else from the receipt, else the
+    /// folder name.
     pub skill: String,
     /// Whether nothing is wrong.
     pub clean: bool,
@@ -38,29 +77,60 @@ pub struct AuditedSkill {
     pub problems: Vec<Problem>,
 }
 
-/// Every folder below `root` (one level, and `root` itself) that holds a `SKILL.md`.
+/// The problems found so far in one Skill folder.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, code: &'static str, message: String) {
+        self.0.push(Problem { code, message });
+    }
+
+    fn violations(&mut self, violations: Vec<Violation>) {
+        for violation in violations {
+            self.push(violation.code, violation.message);
+        }
+    }
+}
+
+/// Every Skill folder below `root` (one level, and `root` itself): folders holding a
+/// `SKILL.md`, and every link to a folder (OpenClaw follows links, so a linked folder is
+/// audited, and reported, whatever it holds).
 pub fn skill_folders(root: &Path) -> Vec<PathBuf> {
-    let has_skill_md =
-        |dir: &Path| dir.join("SKILL.md").is_file() || dir.join("skill.md").is_file();
     if has_skill_md(root) {
         return vec![root.to_owned()];
     }
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root)
+    let mut out: Vec<PathBuf> = fs::read_dir(root)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_type().is_ok_and(|t| t.is_dir())
-                && !e.file_name().to_string_lossy().starts_with(".skillsig-")
+        .filter(|e| !e.file_name().to_string_lossy().starts_with(".skillsig-"))
+        .filter(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => has_skill_md(&e.path()),
+            Ok(t) if t.is_symlink() => e.path().is_dir(),
+            _ => false,
         })
         .map(|e| e.path())
-        .filter(|p| has_skill_md(p))
         .collect();
     out.sort();
     out
 }
 
-/// Audits one installed Skill folder against the current trust root and policy.
+/// Whether `dir` has a `SKILL.md` entry of any kind (a link named so is reported by the audit).
+fn has_skill_md(dir: &Path) -> bool {
+    ["SKILL.md", "skill.md"]
+        .iter()
+        .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
+}
+
+/// Whether today's policy requires a signature of an installed Skill: exactly when `install`
+/// would refuse an unsigned one today (an unsigned install also needed `--allow-unsigned`, so
+/// that flag is taken as given).
+fn signature_required(policy: &Policy) -> bool {
+    !policy.unsigned_allowed(true)
+}
+
+/// Audits one installed Skill folder against the current trust root and policy. Reads only.
 pub fn audit_skill(
     dir: &Path,
     authority: Option<&Authority>,
@@ -72,120 +142,382 @@ pub fn audit_skill(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut problems = Vec::new();
-    let mut push = |code: &'static str, message: String| problems.push(Problem { code, message });
-    let receipt_dir = dir.join(RECEIPT_DIR);
-    let receipt: Option<Receipt> = match std::fs::read(receipt_dir.join(RECEIPT_FILE)) {
-        Err(_) => {
-            push(
+    let mut problems = Problems::default();
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = fs::read_link(dir)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|err| format!("an unreadable target ({err})"));
+        problems.push(
+            "skill-symlink",
+            format!(
+                "{} is a symbolic link to {target}: OpenClaw follows it and loads whatever is there, which skillsig did not install or verify; remove the link and install the Skill with `skillsig install`",
+                dir.display()
+            ),
+        );
+        return AuditedSkill {
+            path: dir.to_owned(),
+            skill: folder_name,
+            clean: false,
+            problems: problems.0,
+        };
+    }
+    let on_disk = walk(dir, limits, &mut problems);
+    let stored = StoredReceipt::read(dir, limits);
+    let mut skill = folder_name;
+    let receipt = match stored.receipt {
+        None => {
+            problems.push(
                 "no-receipt",
                 "installed without skillsig: no receipt, so nothing to check the files against"
                     .into(),
             );
             None
         }
-        Ok(bytes) => match serde_json::from_slice(&bytes) {
-            Ok(receipt) => Some(receipt),
-            Err(err) => {
-                push(
-                    "receipt-invalid",
-                    format!("{RECEIPT_DIR}/{RECEIPT_FILE} is damaged: {err}"),
-                );
-                None
-            }
-        },
-    };
-    let input = ScanInput::from_dir(dir, limits).unwrap_or_default();
-    let files: Vec<&scan::ScanFile> = input
-        .files
-        .iter()
-        .filter(|f| !f.path.starts_with(&format!("{RECEIPT_DIR}/")))
-        .collect();
-    let manifest_bytes = std::fs::read(receipt_dir.join(MANIFEST_FILE)).ok();
-    let manifest = manifest_bytes
-        .as_deref()
-        .and_then(|b| Manifest::from_json(b).ok());
-    if let Some(receipt) = &receipt {
-        match (&manifest, &manifest_bytes) {
-            (Some(manifest), Some(bytes))
-                if hex::encode(sha256(bytes)) == receipt.manifest_sha256 =>
-            {
-                compare_files(manifest, &files, &mut push);
-            }
-            _ => push(
+        Some(Err(err)) => {
+            problems.push(
                 "receipt-invalid",
-                "the stored manifest is missing or does not match the receipt".into(),
-            ),
+                format!("{RECEIPT_DIR}/{RECEIPT_FILE} is damaged: {err}; reinstall the Skill"),
+            );
+            None
         }
-        if receipt.signed {
-            match (authority, std::fs::read(receipt_dir.join(SIGNATURE_FILE))) {
-                (Some(authority), Ok(signature)) => {
-                    match verify::verify_signature(&signature, authority, now) {
-                        Ok(signed) if Some(&signed.manifest_bytes) == manifest_bytes.as_ref() => {}
-                        Ok(_) => push(
+        Some(Ok(receipt)) => Some(receipt),
+    };
+    // The manifest the files are compared with: the one the signature covers, when it verifies.
+    let mut checked: Option<Manifest> = None;
+    if let Some(receipt) = &receipt {
+        skill = receipt.skill.clone();
+        let stored_manifest = stored
+            .manifest
+            .as_deref()
+            .and_then(|b| Manifest::from_json(b).ok());
+        let agrees = stored
+            .manifest
+            .as_deref()
+            .is_some_and(|b| hex::encode(sha256(b)) == receipt.manifest_sha256);
+        if stored_manifest.is_none() || !agrees {
+            problems.push(
+                "receipt-invalid",
+                format!("{RECEIPT_DIR}/{MANIFEST_FILE} is missing, damaged, or not the manifest the receipt names; reinstall the Skill"),
+            );
+        }
+        checked = match (&stored.signature, authority) {
+            (Some(signature), Some(authority)) => {
+                match verify::verify_signature(signature, authority, now) {
+                    Ok(signed) => {
+                        if stored.manifest.as_deref() != Some(signed.manifest_bytes.as_slice()) {
+                            problems.push(
+                                "signature-mismatch",
+                                format!("{RECEIPT_DIR}/{MANIFEST_FILE} is not the manifest {RECEIPT_DIR}/{SIGNATURE_FILE} signs: the files are checked against the signed one; reinstall the Skill"),
+                            );
+                        }
+                        problems.violations(policy.check_signer(
+                            &signed.publisher,
+                            authority.root().map_or(0, TrustRoot::version),
+                        ));
+                        skill = signed.manifest.id().to_string();
+                        Some(signed.manifest)
+                    }
+                    Err(err) => {
+                        problems.push(
                             "signer-not-trusted",
-                            "the stored signature is over another manifest".into(),
-                        ),
-                        Err(err) => push(
-                            "signer-not-trusted",
-                            format!("the signature no longer verifies: {err}"),
-                        ),
+                            format!("the stored signature does not verify against today's trust root [{}]: {err}", err.code()),
+                        );
+                        stored_manifest
                     }
                 }
-                (None, _) => push(
-                    "signer-not-trusted",
-                    "no trust root to check the signer against".into(),
-                ),
-                (Some(_), Err(_)) => {
-                    push("receipt-invalid", "the stored signature is missing".into())
-                }
             }
-        }
+            (Some(_), None) => {
+                problems.push(
+                    "signer-not-trusted",
+                    "no trust root to check the signer against; pass --trust-root".into(),
+                );
+                stored_manifest
+            }
+            (None, _) => {
+                if receipt.signed {
+                    problems.push(
+                        "receipt-invalid",
+                        format!("the receipt says signed, but {RECEIPT_DIR}/{SIGNATURE_FILE} is missing; reinstall the Skill"),
+                    );
+                }
+                if signature_required(policy) {
+                    problems.push(
+                        "unsigned",
+                        "no signature is stored, so nobody vouches for these files, and the policy requires signatures; reinstall the Skill from a signed bundle".into(),
+                    );
+                }
+                stored_manifest
+            }
+        };
     }
+    if let Some(manifest) = &checked {
+        compare_files(manifest, &on_disk, &mut problems);
+        problems.violations(policy.check_declared(manifest.permissions()));
+    }
+    let input = ScanInput {
+        files: on_disk
+            .into_iter()
+            .filter_map(|(path, file)| file.data.map(|data| ScanFile { path, data }))
+            .collect(),
+        skipped: Vec::new(),
+    };
     let report = scan::scan(
-        &ScanInput {
-            files: files.into_iter().cloned().collect(),
-            skipped: input.skipped.clone(),
-        },
+        &input,
         &ScanOptions {
             fail_on: policy.block_at,
-            manifest_permissions: manifest.as_ref().map(|m| m.permissions().clone()),
+            manifest_permissions: checked.as_ref().map(|m| m.permissions().clone()),
         },
     );
     for violation in policy.check_scan(&report) {
-        push("finding", violation.message);
+        problems.push("finding", violation.message);
     }
     AuditedSkill {
         path: dir.to_owned(),
-        skill: receipt.map(|r| r.skill).unwrap_or(folder_name),
-        clean: problems.is_empty(),
-        problems,
+        skill,
+        clean: problems.0.is_empty(),
+        problems: problems.0,
     }
 }
 
+/// The files in `.skillsig/`, each read only when it is a regular file (no link followed):
+/// `None` when absent.
+struct StoredReceipt {
+    receipt: Option<Result<Receipt, String>>,
+    manifest: Option<Vec<u8>>,
+    signature: Option<Vec<u8>>,
+}
+
+impl StoredReceipt {
+    fn read(dir: &Path, limits: &Limits) -> StoredReceipt {
+        let receipt_dir = dir.join(RECEIPT_DIR);
+        // A linked `.skillsig` is reported by the walk; nothing is read through it.
+        let real_dir = fs::symlink_metadata(&receipt_dir).is_ok_and(|m| m.is_dir());
+        let read = |name: &str| {
+            real_dir
+                .then(|| read_regular(&receipt_dir.join(name), limits.max_file_bytes))
+                .and_then(Result::ok)
+        };
+        StoredReceipt {
+            receipt: read(RECEIPT_FILE)
+                .map(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string())),
+            manifest: read(MANIFEST_FILE),
+            signature: read(SIGNATURE_FILE),
+        }
+    }
+}
+
+/// A regular file of the installed Skill.
+struct DiskFile {
+    absolute: PathBuf,
+    size: u64,
+    executable: bool,
+    /// The content, when the scanner read it (within its limits).
+    data: Option<Vec<u8>>,
+}
+
+/// Walks the Skill folder without following links. Returns its regular files but the
+/// receipt's own, by `/`-separated path, read when within the scanner's limits; everything
+/// else it meets is a problem: links, special files, `.git`, files not read, names that are
+/// not UTF-8.
+fn walk(dir: &Path, limits: &Limits, problems: &mut Problems) -> BTreeMap<String, DiskFile> {
+    let receipt_files =
+        [RECEIPT_FILE, MANIFEST_FILE, SIGNATURE_FILE].map(|f| format!("{RECEIPT_DIR}/{f}"));
+    let mut files = BTreeMap::new();
+    let (mut read_count, mut read_bytes) = (0usize, 0u64);
+    let mut walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .follow_root_links(false)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walker.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let place = err.path().unwrap_or(dir).display().to_string();
+                problems.push(
+                    "not-scanned",
+                    format!("{place}: cannot be read ({err}), so it was not checked; make it readable and audit again"),
+                );
+                continue;
+            }
+        };
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let lossy = relative.to_string_lossy().replace('\\', "/");
+        let meta = match fs::symlink_metadata(entry.path()) {
+            Ok(meta) => meta,
+            Err(err) => {
+                problems.push(
+                    "not-scanned",
+                    format!("{lossy}: cannot be read ({err}), so it was not checked; make it readable and audit again"),
+                );
+                continue;
+            }
+        };
+        let file_type = meta.file_type();
+        if entry.file_name() == ".git" {
+            problems.push(
+                "git-folder",
+                format!("{lossy}: a git repository's data, never part of an installed Skill; its config can run programs on the next git command in this folder (core.fsmonitor); remove it"),
+            );
+            if file_type.is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        if file_type.is_symlink() {
+            let target = fs::read_link(entry.path())
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            problems.push(
+                "symlink",
+                format!("{lossy}: a symbolic link to {target:?}, never installed by skillsig; whatever reads it reads a file nobody verified; remove it"),
+            );
+            continue;
+        }
+        if file_type.is_dir() {
+            continue;
+        }
+        if !file_type.is_file() {
+            problems.push(
+                "special-file",
+                format!(
+                    "{lossy}: a FIFO, socket or device, never installed by skillsig; remove it"
+                ),
+            );
+            continue;
+        }
+        let Some(path) = relative.to_str().map(|p| p.replace('\\', "/")) else {
+            problems.push(
+                "file-added",
+                format!("{lossy}: a name that is not UTF-8, so no Skill can ship it; remove it"),
+            );
+            continue;
+        };
+        if receipt_files.contains(&path) {
+            continue;
+        }
+        let size = meta.len();
+        let within_limits = read_count < limits.max_files
+            && size <= limits.max_file_bytes
+            && read_bytes.saturating_add(size) <= limits.max_total_bytes;
+        let data = if within_limits {
+            match read_regular(entry.path(), limits.max_file_bytes) {
+                Ok(data) => {
+                    read_count += 1;
+                    read_bytes += data.len() as u64;
+                    Some(data)
+                }
+                Err(err) => {
+                    problems.push(
+                        "not-scanned",
+                        format!("{path}: cannot be read ({err}), so it was not scanned; make it readable and audit again"),
+                    );
+                    None
+                }
+            }
+        } else {
+            problems.push(
+                "not-scanned",
+                format!(
+                    "{path}: {size} bytes, over the scanner's limits ({} bytes a file, {} bytes and {} files in all), so it was not scanned; remove it, or reinstall the Skill",
+                    limits.max_file_bytes, limits.max_total_bytes, limits.max_files
+                ),
+            );
+            None
+        };
+        files.insert(
+            path,
+            DiskFile {
+                absolute: entry.path().to_owned(),
+                size,
+                executable: is_executable(&meta),
+                data,
+            },
+        );
+    }
+    files
+}
+
+/// Opens `path` for reading only if it is a regular file, never following a link (nor
+/// blocking on a FIFO swapped in since the walk).
+fn open_regular(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// The content of a regular file, refused when larger than `limit`.
+fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    open_regular(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)?;
+    if data.len() as u64 > limit {
+        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
+    }
+    Ok(data)
+}
+
+/// SHA-256 of a file, from the bytes already read, else streamed from disk.
+fn digest(file: &DiskFile) -> std::io::Result<Sha256Digest> {
+    match &file.data {
+        Some(data) => Ok(sha256(data)),
+        None => {
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut open_regular(&file.absolute)?, &mut hasher)?;
+            Ok(hasher.finalize().into())
+        }
+    }
+}
+
+/// The files on disk against the manifest: removed, changed (size or content), exec bit
+/// flipped, added.
 fn compare_files(
     manifest: &Manifest,
-    files: &[&scan::ScanFile],
-    push: &mut impl FnMut(&'static str, String),
+    on_disk: &BTreeMap<String, DiskFile>,
+    problems: &mut Problems,
 ) {
-    let on_disk: BTreeMap<&str, &scan::ScanFile> =
-        files.iter().map(|f| (f.path.as_str(), *f)).collect();
     for record in manifest.records() {
-        match on_disk.get(record.path.as_str()) {
-            None => push(
-                "file-removed",
-                format!("{} was removed since install", record.path),
-            ),
-            Some(file) if sha256(&file.data) != record.sha256 => push(
-                "file-changed",
-                format!("{} was changed since install", record.path),
-            ),
-            Some(_) => {}
+        let path = record.path.as_str();
+        let Some(file) = on_disk.get(path) else {
+            problems.push("file-removed", format!("{path} was removed since install"));
+            continue;
+        };
+        // The size first: a file of another size is not read again to be hashed.
+        let changed = file.size != record.size
+            || match digest(file) {
+                Ok(digest) => digest != record.sha256,
+                Err(_) => true,
+            };
+        if changed {
+            problems.push("file-changed", format!("{path} was changed since install"));
+        } else if file.executable != record.executable {
+            problems.push(
+                "exec-bit-changed",
+                format!(
+                    "{path} was made {} since install",
+                    if file.executable {
+                        "executable"
+                    } else {
+                        "not executable"
+                    }
+                ),
+            );
         }
     }
     for path in on_disk.keys() {
-        if !manifest.records().iter().any(|r| r.path.as_str() == *path) {
-            push("file-added", format!("{path} was added since install"));
+        if !manifest.records().iter().any(|r| r.path.as_str() == path) {
+            problems.push("file-added", format!("{path} was added since install"));
         }
     }
 }
