@@ -69,6 +69,7 @@ pub use client::{Client, ClientState, Resolved};
 pub use http::{HttpStore, open};
 pub use metadata::{
     Bin, FileMeta, IndexEntry, ScanSummary, SignedMetadata, Signer, Snapshot, TimestampBody,
+    parse_index,
 };
 pub use object::ObjectStoreRegistry;
 pub use publish::{Publisher, init, publish, yank};
