@@ -1,10 +1,12 @@
 //! File helpers shared by the command-line tests.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 /// Copies a folder recursively, keeping exec bits; copies are writable even when the source
 /// is read-only (the shared test vectors are).
+#[allow(dead_code)] // Not every test binary copies folders.
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
@@ -20,4 +22,29 @@ pub fn copy_dir(from: &Path, to: &Path) {
             fs::set_permissions(&target, permissions).unwrap();
         }
     }
+}
+
+/// Every file under `dir` with its bytes and mode, for byte-for-byte comparisons.
+#[allow(dead_code)] // Not every test binary compares folders.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            let rel = path.strip_prefix(dir).unwrap().display().to_string();
+            if meta.is_dir() {
+                out.insert(format!("{rel}/"), (Vec::new(), meta.permissions().mode()));
+                stack.push(path);
+            } else {
+                out.insert(rel, (fs::read(&path).unwrap(), meta.permissions().mode()));
+            }
+        }
+    }
+    out
 }
