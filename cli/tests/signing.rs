@@ -13,7 +13,7 @@ mod support {
 }
 
 use support::schema::assert_verify_result_schema;
-use support::user::{skillsig_in, trust_example_key};
+use support::user::{refusal, skillsig_in, trust_example_key};
 
 const BUNDLE: &str = "example-weather-report-1.0.0.skill";
 
@@ -411,4 +411,27 @@ fn sign_to_an_unwritable_place_exits_2_and_writes_nothing() {
         before,
         "the existing signature is untouched"
     );
+}
+
+/// Issue 16: a revocation written by hand in upper case revokes the key; a malformed key id
+/// makes the whole trust root refused.
+#[test]
+fn a_revocation_in_upper_case_revokes_and_a_malformed_key_id_is_refused() {
+    let home = Home::signed_example();
+    let key_id = home.key_id();
+    home.run(&["trust", "revoke", &key_id, "--reason", "leaked"])
+        .success();
+    let root: Value = serde_json::from_slice(&fs::read(home.path("trust.json")).unwrap()).unwrap();
+    let with_revoked_keyid = |keyid: &str| {
+        let mut edited = root.clone();
+        edited["signed"]["revoked"][0]["keyid"] = keyid.into();
+        fs::write(home.path("trust.json"), edited.to_string()).unwrap();
+    };
+    with_revoked_keyid(&key_id.to_uppercase());
+    let error = refusal(home.run(&["verify", &home.bundle(), "--json"]));
+    assert_eq!(error["code"], "key-revoked", "{error}");
+
+    with_revoked_keyid("not-a-key-id");
+    let error = refusal(home.run(&["verify", &home.bundle(), "--json"]));
+    assert_eq!(error["code"], "trust-root", "{error}");
 }

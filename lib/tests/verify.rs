@@ -460,3 +460,63 @@ fn a_trusted_signature_over_a_manifest_that_misdescribes_the_bundle() {
     );
     assert_eq!(err.code(), "manifest-mismatch");
 }
+
+#[test]
+fn a_revocation_or_key_written_in_upper_case_counts() {
+    let mut world = World::new();
+    let id = world.key.public().id().clone();
+    world.file.revoke(&id, "laptop stolen", now()).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&world.file.to_json()).unwrap();
+    json["signed"]["revoked"][0]["keyid"] = id.as_str().to_uppercase().into();
+    let root = TrustRoot::load(json.to_string().as_bytes(), now(), None).unwrap();
+    let err = verify(
+        &world.packed.bundle,
+        &world.signature,
+        &Authority::trust_root(&root),
+        now(),
+        &Limits::DEFAULT,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "key-revoked", "{err}");
+
+    // A publisher key id in upper case names the same key.
+    let mut json: serde_json::Value = serde_json::from_str(&World::new().file.to_json()).unwrap();
+    let keyid = json["signed"]["publishers"][0]["keys"][0]["keyid"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
+    json["signed"]["publishers"][0]["keys"][0]["keyid"] = keyid.clone().into();
+    let root = TrustRoot::load(json.to_string().as_bytes(), now(), None).unwrap();
+    assert_eq!(
+        root.file().signed.publishers[0].keys[0].keyid.as_str(),
+        keyid.to_lowercase()
+    );
+}
+
+#[test]
+fn a_malformed_key_id_in_the_trust_root_is_refused_at_load() {
+    let root_key = SecretKey::generate().unwrap();
+    let mut world = World::new();
+    let id = world.key.public().id().clone();
+    world.file.revoke(&id, "laptop stolen", now()).unwrap();
+    world.file.add_root_key(root_key.public(), None).unwrap();
+    world.file.sign(&root_key);
+    let good: serde_json::Value = serde_json::from_str(&world.file.to_json()).unwrap();
+    for pointer in [
+        "/signed/revoked/0/keyid",
+        "/signed/publishers/0/keys/0/keyid",
+        "/signed/root/keys/0/keyid",
+        "/signatures/0/keyid",
+    ] {
+        let too_long = format!("{}0", id.as_str());
+        for bad in ["not-a-key-id", too_long.as_str(), &id.as_str()[1..]] {
+            let mut json = good.clone();
+            *json.pointer_mut(pointer).unwrap() = bad.into();
+            let err = TrustRoot::load(json.to_string().as_bytes(), now(), None).unwrap_err();
+            assert!(
+                matches!(&err, TrustError::Parse(why) if why.contains("keyid") && why.contains(bad)),
+                "{pointer} = {bad:?}: {err:?}"
+            );
+        }
+    }
+}
