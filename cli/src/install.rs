@@ -107,7 +107,7 @@ fn from_registry(
     let requirement = semver::VersionReq::parse(&requirement)
         .map_err(|e| Failure::error("usage", format!("{requirement:?}: {e}")))?;
     let store = crate::registry::open_store(address)?;
-    let resolved = crate::registry::client(store.as_ref(), root, address)
+    let resolved = crate::registry::client(store.as_ref(), root)
         .resolve(&namespace, &name, &requirement, args.pre, now)
         .map_err(|e| {
             Failure::refused(e.code(), format!("{address}: {e}\nNothing was installed."))
@@ -130,12 +130,8 @@ fn from_registry(
     if args.locked {
         lock.check(&id, &found).map_err(lock_failure)?;
     }
-    let fetched = fetch::Fetched {
-        bundle: resolved.bundle,
-        signature: Some(resolved.signature),
-        origin: format!("{address} {id}@{}", resolved.entry.version),
-    };
-    Ok((fetched, id, found))
+    let origin = format!("{address} {id}@{}", resolved.entry.version);
+    Ok((resolved.into_fetched(origin), id, found))
 }
 
 pub fn run(args: &InstallArgs) -> Result<(), Failure> {
@@ -185,6 +181,10 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
     .map_err(|err| match err {
         InstallError::Io { .. } => Failure::error("io", err.to_string()),
         InstallError::Verify(ref e) => Failure::refused(
+            e.code(),
+            format!("{}: {err}\nNothing was installed.", args.source),
+        ),
+        InstallError::Registry(ref e) => Failure::refused(
             e.code(),
             format!("{}: {err}\nNothing was installed.", args.source),
         ),

@@ -153,7 +153,7 @@ pub fn search(args: &SearchArgs) -> Result<(), Failure> {
     let now = jiff::Timestamp::now();
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
     let store = open_store(&args.registry)?;
-    let found = client(store.as_ref(), &root, &args.registry)
+    let found = client(store.as_ref(), &root)
         .search(&args.text, now)
         .map_err(refused)?;
     if args.json {
@@ -185,21 +185,16 @@ pub fn parse_id(text: &str) -> Result<(String, String), Failure> {
     Ok((namespace.into(), name.into()))
 }
 
-/// A client of `address` with the trust root, remembering versions in the state folder.
+/// A client of the registry in `store` with the trust root, remembering versions in the state
+/// folder (under the registry's keys, whatever its address).
 pub fn client<'a>(
     store: &'a dyn registry::Store,
     root: &'a skillsig::trust::TrustRoot,
-    address: &str,
 ) -> Client<'a> {
     let state = TrustState::default_location()
         .ok()
         .map(|s| ClientState::at(s.dir()));
-    Client {
-        store,
-        root,
-        registry: address.to_owned(),
-        state,
-    }
+    Client { store, root, state }
 }
 
 pub fn run_registry(args: &RegistryArgs) -> Result<(), Failure> {
@@ -305,7 +300,7 @@ pub fn info(args: &InfoArgs) -> Result<(), Failure> {
     let now = jiff::Timestamp::now();
     let root = load_trust_root(args.trust_root.as_deref(), now)?;
     let store = open_store(&args.registry)?;
-    let entries = client(store.as_ref(), &root, &args.registry)
+    let entries = client(store.as_ref(), &root)
         .entries(&namespace, &name, now)
         .map_err(refused)?;
     if args.json {

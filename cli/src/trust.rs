@@ -31,7 +31,8 @@ pub struct TrustArgs {
 pub enum TrustCommand {
     /// Create a new, empty trust root.
     Init {
-        /// Name of the trust root (rollback protection is kept per name).
+        /// Name of the trust root (for people: rollback protection is kept per place and per
+        /// root keys, and only a rotation the root keys sign may change the name).
         #[arg(long, default_value = "local")]
         name: String,
         /// Days until it expires.
@@ -165,12 +166,14 @@ pub fn load_trust_root(given: Option<&Path>, now: Timestamp) -> Result<TrustRoot
     let bytes = files::read_limited(&path, MAX_TRUST_ROOT_BYTES)?;
     let state =
         TrustState::default_location().map_err(|e| Failure::error("state", e.to_string()))?;
-    state.load_root(&bytes, now).map_err(|err| match err {
-        LoadError::Trust(err) => {
-            Failure::refused("trust-root", format!("{}: {err}", path.display()))
-        }
-        LoadError::State(err) => Failure::error("state", err.to_string()),
-    })
+    state
+        .load_root(&path, &bytes, now)
+        .map_err(|err| match err {
+            LoadError::Trust(err) => {
+                Failure::refused("trust-root", format!("{}: {err}", path.display()))
+            }
+            LoadError::State(err) => Failure::error("state", err.to_string()),
+        })
 }
 
 pub fn run(args: &TrustArgs) -> Result<(), Failure> {

@@ -2,6 +2,7 @@
 //! on 127.0.0.1. Every refusal must leave the destination byte for byte as it was.
 
 mod support {
+    pub mod files;
     pub mod user;
 }
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
+use support::files::snapshot;
 use support::user::{skillsig_in, trust_example_key};
 
 /// What a route answers.
@@ -237,38 +239,6 @@ impl World {
         routes.insert("/slow.skill".into(), Reply::Stall);
         Server::start(routes)
     }
-}
-
-/// Every file under `dir` with its bytes and mode, for byte-for-byte comparisons.
-fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let meta = fs::symlink_metadata(&path).unwrap();
-            let rel = path.strip_prefix(dir).unwrap().display().to_string();
-            let mode = meta.permissions().mode();
-            if meta.is_symlink() {
-                // A link is recorded by where it points, never followed.
-                let target = fs::read_link(&path).unwrap().display().to_string();
-                out.insert(format!("{rel} -> {target}"), (Vec::new(), mode));
-            } else if meta.is_dir() {
-                out.insert(format!("{rel}/"), (Vec::new(), mode));
-                stack.push(path);
-            } else if meta.is_file() {
-                out.insert(rel, (fs::read(&path).unwrap(), mode));
-            } else {
-                // A FIFO or device: reading it could block; its mode says enough.
-                out.insert(format!("{rel} (special)"), (Vec::new(), mode));
-            }
-        }
-    }
-    out
 }
 
 #[test]

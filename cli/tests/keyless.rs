@@ -18,7 +18,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 use support::fake_sigstore::{ACTIONS_BEARER, FakeSigstore};
 use support::schema::assert_verify_result_schema;
-use support::user::skillsig_in;
+use support::user::{refusal, skillsig_in};
 
 const BUNDLE: &str = "out/example-weather-report-1.0.0.skill";
 const SIGNATURE: &str = "out/example-weather-report-1.0.0.skill.sigstore.json";
@@ -127,11 +127,6 @@ impl World {
 
 fn json_of(assert: &assert_cmd::assert::Assert) -> Value {
     serde_json::from_slice(&assert.get_output().stdout).unwrap()
-}
-
-/// Asserts a refusal (exit 1) and returns the `error` object of its `--json` output.
-fn refusal(assert: assert_cmd::assert::Assert) -> Value {
-    json_of(&assert.code(1))["error"].clone()
 }
 
 #[test]

@@ -4,6 +4,8 @@
 
 mod support {
     pub mod files;
+    #[path = "../../../lib/tests/support/forge.rs"]
+    pub mod forge;
     pub mod user;
 }
 
@@ -15,8 +17,9 @@ use std::process::{Child, Command as Process, Stdio};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use support::files::copy_dir;
-use support::user::{skillsig_in, trust_example_key};
+use support::files::{copy_dir, snapshot};
+use support::forge::{entries, forge_index};
+use support::user::{refusal, skillsig_in, trust_example_key};
 
 struct Home {
     dir: tempfile::TempDir,
@@ -52,24 +55,31 @@ impl Home {
 
     /// Packs and signs the example Skill at `version` (with `note` appended to SKILL.md).
     fn signed(&self, version: &str, note: &str) -> String {
-        let dir = self.path(&format!("src-{version}-{}", note.len()));
+        self.signed_as("weather-report", version, note)
+    }
+
+    /// [`Home::signed`], with the Skill called `name`.
+    fn signed_as(&self, name: &str, version: &str, note: &str) -> String {
+        let dir = self.path(&format!("src-{name}-{version}-{}", note.len()));
         copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report"),
             &dir,
         );
         let config = fs::read_to_string(dir.join("skillsig.toml")).unwrap();
         fs::write(dir.join("skillsig.toml"), config.replace("1.0.0", version)).unwrap();
-        let mut skill_md = fs::read_to_string(dir.join("SKILL.md")).unwrap();
+        let mut skill_md = fs::read_to_string(dir.join("SKILL.md"))
+            .unwrap()
+            .replace("name: weather-report", &format!("name: {name}"));
         skill_md.push_str(note);
         fs::write(dir.join("SKILL.md"), skill_md).unwrap();
-        let out = format!("out-{version}-{}", note.len());
+        let out = format!("out-{name}-{version}-{}", note.len());
         self.cmd()
             .arg("pack")
             .arg(&dir)
             .args(["-o", &out])
             .assert()
             .success();
-        let bundle = format!("{out}/example-weather-report-{version}.skill");
+        let bundle = format!("{out}/example-{name}-{version}.skill");
         self.ok(&["sign", &bundle, "--key", "publisher.key"]);
         bundle
     }
@@ -319,4 +329,94 @@ fn search_finds_skills_by_id() {
         .stdout(predicate::str::contains("example/weather-report"));
     home.ok(&["search", "nothing-like-it", "--registry", "reg"])
         .stdout(predicate::str::contains("No Skill matches"));
+}
+
+/// Issue 16: the registry key's holder points `weather-report@2.0.0` at another Skill's validly
+/// signed bundle, then `weather-report@1.1.0` at the 1.0.0 bundle. Neither installs, and the
+/// installed Skills and `skillsig.lock` stay as they were.
+#[test]
+fn an_index_entry_naming_another_skills_or_an_older_versions_bundle_installs_nothing() {
+    let home = Home::new();
+    home.publish(&home.signed("1.0.0", "")).success();
+    home.publish(&home.signed_as("other", "2.0.0", ""))
+        .success();
+    home.install("example/weather-report@=1.0.0", "reg")
+        .success();
+    let installed = snapshot(&home.path("skills"));
+    let registry_key = skillsig::signing::keys::SecretKey::from_pem(
+        &fs::read_to_string(home.path("registry.key")).unwrap(),
+        None,
+    )
+    .unwrap();
+    let reg = home.path("reg");
+    let v1 = entries(&reg, "example", "weather-report").remove(0);
+    let other = entries(&reg, "example", "other").remove(0);
+    for forged in [
+        skillsig::registry::IndexEntry {
+            version: "2.0.0".parse().unwrap(),
+            ..other
+        },
+        skillsig::registry::IndexEntry {
+            version: "1.1.0".parse().unwrap(),
+            ..v1.clone()
+        },
+    ] {
+        let source = format!("example/weather-report@={}", forged.version);
+        forge_index(
+            &reg,
+            &registry_key,
+            "example",
+            "weather-report",
+            &[v1.clone(), forged],
+        );
+        let mut install = home.cmd();
+        install.args([
+            "install",
+            &source,
+            "--registry",
+            "reg",
+            "--dest",
+            "skills",
+            "--yes",
+            "--json",
+        ]);
+        let error = refusal(install.assert());
+        assert_eq!(error["code"], "index-mismatch", "{source}: {error}");
+        assert_eq!(snapshot(&home.path("skills")), installed, "{source}");
+    }
+}
+
+/// Issue 16: the memory of the newest timestamp belongs to the registry (its keys in the trust
+/// root), so an old `timestamp.json` served under another spelling of the same folder, or from
+/// a stale copy elsewhere, is a rollback.
+#[test]
+fn an_old_timestamp_under_another_spelling_of_the_registry_is_a_rollback() {
+    let home = Home::new();
+    home.publish(&home.signed("1.0.0", "")).success();
+    copy_dir(&home.path("reg"), &home.path("stale-copy"));
+    let old_timestamp = fs::read(home.path("reg/timestamp.json")).unwrap();
+    home.publish(&home.signed("1.1.0", "")).success();
+    home.install("example/weather-report", "reg").success();
+    let installed = snapshot(&home.path("skills"));
+    let state = snapshot(&home.path("state"));
+
+    fs::write(home.path("reg/timestamp.json"), old_timestamp).unwrap();
+    let absolute = home.path("reg").display().to_string();
+    for spelling in ["./reg/", absolute.as_str(), "stale-copy"] {
+        let mut install = home.cmd();
+        install.args([
+            "install",
+            "example/weather-report",
+            "--registry",
+            spelling,
+            "--dest",
+            "skills",
+            "--yes",
+            "--json",
+        ]);
+        let error = refusal(install.assert());
+        assert_eq!(error["code"], "metadata-rollback", "{spelling}: {error}");
+        assert_eq!(snapshot(&home.path("skills")), installed, "{spelling}");
+        assert_eq!(snapshot(&home.path("state")), state, "{spelling}");
+    }
 }

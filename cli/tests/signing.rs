@@ -8,12 +8,14 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 mod support {
+    pub mod files;
     pub mod schema;
     pub mod user;
 }
 
+use support::files::snapshot;
 use support::schema::assert_verify_result_schema;
-use support::user::{skillsig_in, trust_example_key};
+use support::user::{refusal, skillsig_in, trust_example_key};
 
 const BUNDLE: &str = "example-weather-report-1.0.0.skill";
 
@@ -411,4 +413,100 @@ fn sign_to_an_unwritable_place_exits_2_and_writes_nothing() {
         before,
         "the existing signature is untouched"
     );
+}
+
+/// Issue 16: a signed trust root is replaced, at the same place, by an unsigned one with
+/// another name that trusts an attacker's key. Neither `verify` nor `install` of the
+/// attacker's bundle gets past the trust root, and what this machine remembers is unchanged.
+#[test]
+fn a_signed_trust_root_replaced_by_an_unsigned_one_under_another_name_is_refused() {
+    let home = Home::signed_example();
+    home.run(&["keygen", "--out", "root", "--unencrypted"])
+        .success();
+    home.run(&["trust", "add-root-key", "root.pub"]).success();
+    home.run(&["trust", "sign", "--key", "root.key"]).success();
+    home.run(&["verify", &home.bundle()]).success();
+    let remembered = snapshot(&home.path("state"));
+
+    home.run(&["keygen", "--out", "attacker", "--unencrypted"])
+        .success();
+    // The attacker signs the same Skill with their own key.
+    fs::create_dir(home.path("attacker")).unwrap();
+    let attacker_bundle = format!("attacker/{BUNDLE}");
+    for suffix in ["", ".manifest.json"] {
+        fs::copy(
+            home.path(&format!("{}{suffix}", home.bundle())),
+            home.path(&format!("{attacker_bundle}{suffix}")),
+        )
+        .unwrap();
+    }
+    home.run(&["sign", &attacker_bundle, "--key", "attacker.key"])
+        .success();
+    let evil = |args: &[&str]| {
+        home.cmd()
+            .env("SKILLSIG_TRUST_ROOT", home.path("evil.json"))
+            .args(args)
+            .assert()
+            .success();
+    };
+    evil(&["trust", "init", "--name", "evil"]);
+    evil(&[
+        "trust",
+        "add-publisher",
+        "example",
+        "--namespace",
+        "example",
+        "--key",
+        "attacker.pub",
+    ]);
+    // Version 2, lower than the signed root's 3; then version 4, higher.
+    for bump in [false, true] {
+        if bump {
+            evil(&["trust", "set-expiry", "--days", "30"]);
+            evil(&["trust", "set-expiry", "--days", "31"]);
+        }
+        fs::copy(home.path("evil.json"), home.path("trust.json")).unwrap();
+        for args in [
+            &["verify", &attacker_bundle, "--json"][..],
+            &[
+                "install",
+                &attacker_bundle,
+                "--dest",
+                "skills",
+                "--yes",
+                "--json",
+            ],
+        ] {
+            let error = refusal(home.run(args));
+            assert_eq!(
+                error["code"], "trust-root",
+                "{args:?} (bumped: {bump}): {error}"
+            );
+        }
+        assert!(!home.path("skills").exists());
+        assert_eq!(snapshot(&home.path("state")), remembered);
+    }
+}
+
+/// Issue 16: a revocation written by hand in upper case revokes the key; a malformed key id
+/// makes the whole trust root refused.
+#[test]
+fn a_revocation_in_upper_case_revokes_and_a_malformed_key_id_is_refused() {
+    let home = Home::signed_example();
+    let key_id = home.key_id();
+    home.run(&["trust", "revoke", &key_id, "--reason", "leaked"])
+        .success();
+    let root: Value = serde_json::from_slice(&fs::read(home.path("trust.json")).unwrap()).unwrap();
+    let with_revoked_keyid = |keyid: &str| {
+        let mut edited = root.clone();
+        edited["signed"]["revoked"][0]["keyid"] = keyid.into();
+        fs::write(home.path("trust.json"), edited.to_string()).unwrap();
+    };
+    with_revoked_keyid(&key_id.to_uppercase());
+    let error = refusal(home.run(&["verify", &home.bundle(), "--json"]));
+    assert_eq!(error["code"], "key-revoked", "{error}");
+
+    with_revoked_keyid("not-a-key-id");
+    let error = refusal(home.run(&["verify", &home.bundle(), "--json"]));
+    assert_eq!(error["code"], "trust-root", "{error}");
 }

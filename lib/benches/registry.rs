@@ -166,7 +166,6 @@ fn bench(c: &mut Criterion) {
     let cold = Client {
         store: &counting,
         root: &root,
-        registry: "bench".into(),
         state: None,
     };
     let requirement = VersionReq::parse("^1.3").unwrap();
@@ -183,7 +182,6 @@ fn bench(c: &mut Criterion) {
     let client = Client {
         store: &store,
         root: &root,
-        registry: "bench".into(),
         state: None,
     };
     c.bench_function(

@@ -8,12 +8,20 @@ use jiff::{SignedDuration, Timestamp};
 use semver::VersionReq;
 use skillsig::Limits;
 use skillsig::bundle::SourceOptions;
+use skillsig::install::{self, InstallError};
 use skillsig::pack::{self, Packed};
 use skillsig::policy::Policy;
-use skillsig::registry::{self, Client, ClientState, DirStore, Publisher, RegistryError};
+use skillsig::registry::{
+    self, Client, ClientState, DirStore, IndexEntry, Publisher, RegistryError,
+};
 use skillsig::signing::keys::SecretKey;
 use skillsig::signing::sign_bundle;
 use skillsig::trust::{TrustRoot, TrustRootFile};
+
+mod support;
+
+use support::files_under;
+use support::forge::forge_index;
 
 fn now() -> Timestamp {
     Timestamp::now()
@@ -103,10 +111,14 @@ impl World {
     }
 
     fn client(&self) -> Client<'_> {
+        self.client_of(&self.store)
+    }
+
+    /// A client of the registry in `store`, remembering versions where [`World::client`] does.
+    fn client_of<'a>(&'a self, store: &'a DirStore) -> Client<'a> {
         Client {
-            store: &self.store,
+            store,
             root: &self.root,
-            registry: "test-registry".into(),
             state: Some(ClientState::at(self.work.path().join("state"))),
         }
     }
@@ -492,7 +504,6 @@ fn exercise_object_store(store: &skillsig::registry::ObjectStoreRegistry) {
     let client = Client {
         store,
         root: &world.root,
-        registry: "object".into(),
         state: None,
     };
     let resolved = client
@@ -539,4 +550,80 @@ fn registries_run_on_local_object_storage() {
         skillsig::registry::ObjectStoreRegistry::new(std::sync::Arc::new(local), "reg").unwrap();
     exercise_object_store(&store);
     assert!(dir.path().join("reg/timestamp.json").is_file());
+}
+
+/// What `skillsig install --registry` does with a resolved version: verify, scan, apply the
+/// policy.
+fn approve(world: &World, resolved: registry::Resolved) -> Result<install::Approved, InstallError> {
+    let fetched = resolved.into_fetched("test-registry".into());
+    install::approve(
+        &fetched,
+        &skillsig::verify::Authority::trust_root(&world.root),
+        &world.policy,
+        false,
+        now(),
+        &Limits::DEFAULT,
+    )
+}
+
+#[test]
+fn an_index_entry_naming_another_skills_or_an_older_versions_bundle_is_refused() {
+    let world = World::new();
+    let v1 = world.publish("1.0.0").unwrap();
+    let (bundle, signature) = world.signed("other", "2.0.0", "");
+    let other = registry::publish(&world.publisher(), &bundle, &signature, now()).unwrap();
+    approve(&world, world.resolve("=1.0.0").unwrap()).unwrap();
+    // weather-report 2.0.0 is example/other's validly signed bundle; 1.1.0 is 1.0.0's bundle.
+    let substitutes = [
+        IndexEntry {
+            version: "2.0.0".parse().unwrap(),
+            ..other
+        },
+        IndexEntry {
+            version: "1.1.0".parse().unwrap(),
+            ..v1.clone()
+        },
+    ];
+    for forged in substitutes {
+        let requirement = format!("={}", forged.version);
+        forge_index(
+            &world.path(""),
+            &world.registry_key,
+            "example",
+            "weather-report",
+            &[v1.clone(), forged],
+        );
+        let resolved = world.resolve(&requirement).unwrap();
+        let err = approve(&world, resolved).unwrap_err();
+        assert!(
+            matches!(&err, InstallError::Registry(e) if e.code() == "index-mismatch"),
+            "{requirement}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_rollback_memory_belongs_to_the_registry_not_to_its_address() {
+    let world = World::new();
+    world.publish("1.0.0").unwrap();
+    // A copy of the registry as it was, at another address.
+    let copy = world.work.path().join("copy");
+    for file in walk(&world.path("")) {
+        let target = copy.join(file.strip_prefix(world.path("")).unwrap());
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::copy(&file, &target).unwrap();
+    }
+    world.publish("1.1.0").unwrap();
+    world
+        .client()
+        .resolve("example", "weather-report", &VersionReq::STAR, false, now())
+        .unwrap();
+    let state = files_under(&world.work.path().join("state"));
+    let old = DirStore::new(&copy);
+    let err = world
+        .client_of(&old)
+        .resolve("example", "weather-report", &VersionReq::STAR, false, now())
+        .unwrap_err();
+    assert_eq!(err.code(), "metadata-rollback", "{err}");
+    assert_eq!(files_under(&world.work.path().join("state")), state);
 }

@@ -1,6 +1,7 @@
 //! Verification against a trust root: the round trip, and every way it must fail, each with
 //! its own error.
 
+use std::fs;
 use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
@@ -15,6 +16,10 @@ use skillsig::tree::{FileTree, SkillPath, TreeBuilder};
 use skillsig::trust::state::{LoadError, TrustState};
 use skillsig::trust::{TrustError, TrustRoot, TrustRootFile};
 use skillsig::verify::{Authority, SignedBy, VerifyError, verify};
+
+mod support;
+
+use support::files_under;
 
 fn now() -> Timestamp {
     Timestamp::now()
@@ -331,8 +336,13 @@ fn expired_trust_root() {
 
 #[test]
 fn trust_root_rolled_back_or_updated_without_the_previous_threshold() {
-    let state_dir = tempfile::tempdir().unwrap();
-    let state = TrustState::at(state_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(dir.path().join("state"));
+    let location = dir.path().join("trust.json");
+    let load = |file: &TrustRootFile| {
+        fs::write(&location, file.to_json()).unwrap();
+        load_at(&state, &location)
+    };
     let root_key = SecretKey::generate().unwrap();
     let mut world = World::new();
     world.file.add_root_key(root_key.public(), None).unwrap();
@@ -341,9 +351,9 @@ fn trust_root_rolled_back_or_updated_without_the_previous_threshold() {
     let mut v2 = v1.clone();
     v2.begin_edit();
     v2.sign(&root_key);
-    state.load_root(v2.to_json().as_bytes(), now()).unwrap();
+    load(&v2).unwrap();
 
-    let err = state.load_root(v1.to_json().as_bytes(), now()).unwrap_err();
+    let err = load(&v1).unwrap_err();
     assert!(
         matches!(
             err,
@@ -363,7 +373,7 @@ fn trust_root_rolled_back_or_updated_without_the_previous_threshold() {
     v3.signed.root = None;
     v3.add_root_key(new_root.public(), None).unwrap();
     v3.sign(&new_root);
-    let err = state.load_root(v3.to_json().as_bytes(), now()).unwrap_err();
+    let err = load(&v3).unwrap_err();
     assert!(
         matches!(
             err,
@@ -378,8 +388,16 @@ fn trust_root_rolled_back_or_updated_without_the_previous_threshold() {
     // Signed by the old root key too (not listed in v3, so only the check against the previous
     // version counts it), it is accepted and becomes the new baseline.
     v3.sign(&root_key);
-    state.load_root(v3.to_json().as_bytes(), now()).unwrap();
-    assert_eq!(state.previous("test").unwrap().unwrap().signed.version, 3);
+    load(&v3).unwrap();
+    assert_eq!(
+        state
+            .remembered_at(&location)
+            .unwrap()
+            .unwrap()
+            .signed
+            .version,
+        3
+    );
 }
 
 #[test]
@@ -459,4 +477,257 @@ fn a_trusted_signature_over_a_manifest_that_misdescribes_the_bundle() {
         VerifyError::Content(ContentMismatch::Field("description"))
     );
     assert_eq!(err.code(), "manifest-mismatch");
+}
+
+/// Loads the trust root file at `location` as the command line does: read it, then check it
+/// against what `state` remembers.
+fn load_at(state: &TrustState, location: &Path) -> Result<TrustRoot, LoadError> {
+    state.load_root(location, &fs::read(location).unwrap(), now())
+}
+
+/// The World's root with a root key, signed, at `version`.
+fn signed_root(root_key: &SecretKey, version: u64) -> TrustRootFile {
+    let mut file = World::new().file;
+    file.add_root_key(root_key.public(), None).unwrap();
+    file.signed.version = version;
+    file.sign(root_key);
+    file
+}
+
+/// An unsigned root named `name` at `version` that trusts `key` for the `example` namespace.
+fn attacker_root(name: &str, version: u64, key: &SecretKey) -> TrustRootFile {
+    let mut file = TrustRootFile::new(name, now() + days(30));
+    file.add_publisher("example", &["example".into()]).unwrap();
+    file.add_key("example", key.public(), None, None).unwrap();
+    file.signed.version = version;
+    file
+}
+
+#[test]
+fn a_signed_root_replaced_by_an_unsigned_one_under_another_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(dir.path().join("state"));
+    let location = dir.path().join("trust.json");
+    let root_key = SecretKey::generate().unwrap();
+    fs::write(&location, signed_root(&root_key, 4).to_json()).unwrap();
+    load_at(&state, &location).unwrap();
+    let remembered = files_under(&dir.path().join("state"));
+
+    let attacker = SecretKey::generate().unwrap();
+    for version in [1, 4, 5] {
+        fs::write(
+            &location,
+            attacker_root("evil", version, &attacker).to_json(),
+        )
+        .unwrap();
+        let err = load_at(&state, &location).unwrap_err();
+        let refused = match version {
+            1 => matches!(
+                err,
+                LoadError::Trust(TrustError::Rollback {
+                    found: 1,
+                    highest: 4,
+                    ..
+                })
+            ),
+            4 => matches!(
+                err,
+                LoadError::Trust(TrustError::Conflict { version: 4, .. })
+            ),
+            _ => matches!(
+                err,
+                LoadError::Trust(TrustError::NotSignedByPrevious {
+                    found: 5,
+                    previous: 4,
+                    ..
+                })
+            ),
+        };
+        assert!(refused, "version {version}: {err}");
+    }
+    assert_eq!(files_under(&dir.path().join("state")), remembered);
+}
+
+#[test]
+fn a_root_signed_by_known_root_keys_is_remembered_wherever_it_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(dir.path().join("state"));
+    let root_key = SecretKey::generate().unwrap();
+    let first = dir.path().join("trust.json");
+    fs::write(&first, signed_root(&root_key, 4).to_json()).unwrap();
+    load_at(&state, &first).unwrap();
+    let remembered = files_under(&dir.path().join("state"));
+
+    // An older version signed by the same root key, at a place this machine never saw, under
+    // its own name or another.
+    let elsewhere = dir.path().join("elsewhere.json");
+    for name in ["test", "other"] {
+        let mut old = signed_root(&root_key, 3);
+        old.signed.name = name.into();
+        old.sign(&root_key);
+        fs::write(&elsewhere, old.to_json()).unwrap();
+        let err = load_at(&state, &elsewhere).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LoadError::Trust(TrustError::Rollback {
+                    found: 3,
+                    highest: 4,
+                    ..
+                })
+            ),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(files_under(&dir.path().join("state")), remembered);
+}
+
+#[test]
+fn a_root_renamed_by_a_rotation_its_root_keys_signed_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(dir.path().join("state"));
+    let location = dir.path().join("trust.json");
+    let root_key = SecretKey::generate().unwrap();
+    let v4 = signed_root(&root_key, 4);
+    fs::write(&location, v4.to_json()).unwrap();
+    load_at(&state, &location).unwrap();
+    let mut renamed = signed_root(&root_key, 5);
+    renamed.signed.name = "corp".into();
+    renamed.sign(&root_key);
+    fs::write(&location, renamed.to_json()).unwrap();
+    assert_eq!(load_at(&state, &location).unwrap().name(), "corp");
+    // The old name's last version is now a rollback at this place.
+    fs::write(&location, v4.to_json()).unwrap();
+    let err = load_at(&state, &location).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::Trust(TrustError::Rollback {
+                found: 4,
+                highest: 5,
+                ..
+            })
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_revocation_or_key_written_in_upper_case_counts() {
+    let mut world = World::new();
+    let id = world.key.public().id().clone();
+    world.file.revoke(&id, "laptop stolen", now()).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&world.file.to_json()).unwrap();
+    json["signed"]["revoked"][0]["keyid"] = id.as_str().to_uppercase().into();
+    let root = TrustRoot::load(json.to_string().as_bytes(), now(), None).unwrap();
+    let err = verify(
+        &world.packed.bundle,
+        &world.signature,
+        &Authority::trust_root(&root),
+        now(),
+        &Limits::DEFAULT,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "key-revoked", "{err}");
+
+    // A publisher key id in upper case names the same key.
+    let mut json: serde_json::Value = serde_json::from_str(&World::new().file.to_json()).unwrap();
+    let keyid = json["signed"]["publishers"][0]["keys"][0]["keyid"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
+    json["signed"]["publishers"][0]["keys"][0]["keyid"] = keyid.clone().into();
+    let root = TrustRoot::load(json.to_string().as_bytes(), now(), None).unwrap();
+    assert_eq!(
+        root.file().signed.publishers[0].keys[0].keyid.as_str(),
+        keyid.to_lowercase()
+    );
+}
+
+#[test]
+fn a_malformed_key_id_in_the_trust_root_is_refused_at_load() {
+    let root_key = SecretKey::generate().unwrap();
+    let mut world = World::new();
+    let id = world.key.public().id().clone();
+    world.file.revoke(&id, "laptop stolen", now()).unwrap();
+    world.file.add_root_key(root_key.public(), None).unwrap();
+    world.file.sign(&root_key);
+    let good: serde_json::Value = serde_json::from_str(&world.file.to_json()).unwrap();
+    for pointer in [
+        "/signed/revoked/0/keyid",
+        "/signed/publishers/0/keys/0/keyid",
+        "/signed/root/keys/0/keyid",
+        "/signatures/0/keyid",
+    ] {
+        let too_long = format!("{}0", id.as_str());
+        for bad in ["not-a-key-id", too_long.as_str(), &id.as_str()[1..]] {
+            let mut json = good.clone();
+            *json.pointer_mut(pointer).unwrap() = bad.into();
+            let err = TrustRoot::load(json.to_string().as_bytes(), now(), None).unwrap_err();
+            assert!(
+                matches!(&err, TrustError::Parse(why) if why.contains("keyid") && why.contains(bad)),
+                "{pointer} = {bad:?}: {err:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unsigned_root_cannot_be_replaced_by_one_of_another_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(dir.path().join("state"));
+    let location = dir.path().join("trust.json");
+    let mut local = World::new().file;
+    local.signed.version = 2;
+    fs::write(&location, local.to_json()).unwrap();
+    load_at(&state, &location).unwrap();
+    let remembered = files_under(&dir.path().join("state"));
+    // Its own next version loads; another root at a higher version does not: the unsigned
+    // root has no root keys that could sign a rotation to it.
+    let attacker = SecretKey::generate().unwrap();
+    fs::write(&location, attacker_root("evil", 3, &attacker).to_json()).unwrap();
+    let err = load_at(&state, &location).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            LoadError::Trust(TrustError::Renamed { name, previous }) if name == "evil" && previous == "test"
+        ),
+        "{err}"
+    );
+    assert_eq!(files_under(&dir.path().join("state")), remembered);
+    local.begin_edit();
+    fs::write(&location, local.to_json()).unwrap();
+    assert_eq!(load_at(&state, &location).unwrap().version(), 3);
+}
+
+#[test]
+fn a_symlink_swapped_in_at_the_known_place_finds_what_was_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrustState::at(dir.path().join("state"));
+    let location = dir.path().join("trust.json");
+    let root_key = SecretKey::generate().unwrap();
+    fs::write(&location, signed_root(&root_key, 4).to_json()).unwrap();
+    load_at(&state, &location).unwrap();
+    let remembered = files_under(&dir.path().join("state"));
+    let attacker = SecretKey::generate().unwrap();
+    let evil = dir.path().join("evil.json");
+    fs::write(&evil, attacker_root("evil", 9, &attacker).to_json()).unwrap();
+    fs::remove_file(&location).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&evil, &location).unwrap();
+    #[cfg(not(unix))]
+    fs::copy(&evil, &location).unwrap();
+    let err = load_at(&state, &location).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::Trust(TrustError::NotSignedByPrevious {
+                found: 9,
+                previous: 4,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert_eq!(files_under(&dir.path().join("state")), remembered);
 }

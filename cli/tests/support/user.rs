@@ -35,3 +35,11 @@ pub fn trust_example_key(dir: &Path, public_key: &str) {
         .assert()
         .success();
 }
+
+/// Asserts a refusal (exit 1) and returns the `error` object of its `--json` output.
+#[allow(dead_code)] // Not every test binary checks refusals this way.
+pub fn refusal(assert: assert_cmd::assert::Assert) -> serde_json::Value {
+    let output: serde_json::Value = serde_json::from_slice(&assert.code(1).get_output().stdout)
+        .expect("a --json refusal prints a JSON object");
+    output["error"].clone()
+}

@@ -19,6 +19,10 @@ pub struct Fetched {
     pub signature: Option<Vec<u8>>,
     /// Where it came from (a path or URL), for the receipt.
     pub origin: String,
+    /// The Skill a registry's index promised these bytes are ([`crate::registry::Resolved`]);
+    /// [`super::approve`] refuses a verified manifest that names any other. `None` for a
+    /// bundle fetched by path or URL, which promises nothing beyond its own manifest.
+    pub expected: Option<crate::skill::SkillId>,
 }
 
 /// Why a bundle could not be fetched.
@@ -105,6 +109,7 @@ pub fn fetch(source: &str, signature: Option<&str>, limit: u64) -> Result<Fetche
             bundle,
             signature,
             origin: source.into(),
+            expected: None,
         });
     }
     let bundle = read_file(Path::new(source), limit)?;
@@ -126,6 +131,7 @@ pub fn fetch(source: &str, signature: Option<&str>, limit: u64) -> Result<Fetche
         bundle,
         signature,
         origin,
+        expected: None,
     })
 }
 

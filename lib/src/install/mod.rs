@@ -145,6 +145,9 @@ pub enum InstallError {
     /// The signature does not verify.
     #[error("verification failed: {0}")]
     Verify(#[from] VerifyError),
+    /// The verified Skill is not the one the registry's index promised.
+    #[error("{0}")]
+    Registry(#[from] crate::registry::RegistryError),
     /// No signature, and the policy requires one.
     #[error(
         "the bundle has no signature and the policy requires one (an unsigned install needs `allow_unsigned = true` in the policy and --allow-unsigned)"
@@ -166,8 +169,9 @@ pub enum InstallError {
     },
 }
 
-/// Verifies (unless unsigned installs are allowed and there is no signature), scans and applies
-/// the policy. Every policy violation is reported at once.
+/// Verifies (unless unsigned installs are allowed and there is no signature), holds the
+/// manifest to the Skill a registry's index promised (when `fetched` came from one), scans and
+/// applies the policy. Every policy violation is reported at once.
 pub fn approve(
     fetched: &fetch::Fetched,
     authority: &Authority,
@@ -201,6 +205,9 @@ pub fn approve(
         }
         None => return Err(InstallError::Unsigned),
     };
+    if let Some(promised) = &fetched.expected {
+        crate::registry::check_index_identity(promised, manifest.id())?;
+    }
     // A Skill that declares a denied permission is refused before its code is looked at.
     let mut violations = policy.check_declared(manifest.permissions());
     if let Some(verified) = &signer {

@@ -2,12 +2,18 @@
 //! snapshot (the timestamp's hash and length, signatures, never older than seen) → the one bin
 //! → the one index file → the bundle and signature, each against the hash and length the level
 //! above declares, never reading past that length. The bundle is then verified as any other
-//! (`verify`, `install`): the registry only says which bytes to expect.
+//! (`verify`, `install`): the registry only says which bytes to expect, and which Skill they
+//! must be ([`Resolved::into_fetched`] makes [`crate::install::approve`] hold the verified
+//! manifest to the index entry's namespace, name and version).
 
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 use semver::{Op, VersionReq};
+
+use crate::install::fetch::Fetched;
+use crate::skill::SkillId;
+use crate::trust::RootRole;
 
 use super::metadata::{IndexEntry, SignedMetadata, Snapshot, TimestampBody, parse_index};
 use super::publish::{read_bin, read_verified};
@@ -16,7 +22,13 @@ use super::{MAX_TIMESTAMP_BYTES, RegistryError, bin_of};
 use crate::trust::TrustRoot;
 
 /// What a client remembers per registry: the highest timestamp and snapshot versions it
-/// accepted (rollback protection), in a folder (the state folder's `registries/`).
+/// accepted (rollback protection), in a folder (the state folder's `registries/by-keys/`).
+///
+/// A registry is known by its root of trust, the trust root's `registry` role (the digest of
+/// its key ids, [`RootRole::keys_digest`]), not by its address: every spelling of a folder or
+/// URL, and every mirror or copy, shares one memory, so an old timestamp is a rollback under
+/// any of them. (Files from when memory was kept per address, `registries/<sha256>.json`, are
+/// ignored.)
 #[derive(Debug, Clone)]
 pub struct ClientState {
     dir: PathBuf,
@@ -28,26 +40,40 @@ impl ClientState {
         ClientState { dir: dir.into() }
     }
 
-    fn path(&self, registry: &str) -> PathBuf {
-        let key = hex::encode(crate::tree::sha256(registry.as_bytes()));
-        self.dir.join("registries").join(format!("{key}.json"))
+    fn path(&self, registry: &RootRole) -> PathBuf {
+        self.dir
+            .join("registries")
+            .join("by-keys")
+            .join(format!("{}.json", registry.keys_digest()))
     }
 
-    fn seen(&self, registry: &str) -> (u64, u64) {
-        std::fs::read(self.path(registry))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<(u64, u64)>(&b).ok())
-            .unwrap_or((0, 0))
+    fn io_error(path: &std::path::Path, e: std::io::Error) -> RegistryError {
+        RegistryError::Store(super::StoreError::Io {
+            path: path.display().to_string(),
+            why: e.to_string(),
+        })
     }
 
-    fn remember(&self, registry: &str, versions: (u64, u64)) -> Result<(), RegistryError> {
+    /// The highest (timestamp, snapshot) versions seen; a damaged record is refused rather
+    /// than read as "nothing seen", which would let any rollback through.
+    fn seen(&self, registry: &RootRole) -> Result<(u64, u64), RegistryError> {
         let path = self.path(registry);
-        let io = |e: std::io::Error| {
-            RegistryError::Store(super::StoreError::Io {
-                path: path.display().to_string(),
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| RegistryError::Malformed {
+                what: format!(
+                    "{} (the versions this machine has seen; remove it if it is damaged)",
+                    path.display()
+                ),
                 why: e.to_string(),
-            })
-        };
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((0, 0)),
+            Err(e) => Err(Self::io_error(&path, e)),
+        }
+    }
+
+    fn remember(&self, registry: &RootRole, versions: (u64, u64)) -> Result<(), RegistryError> {
+        let path = self.path(registry);
+        let io = |e: std::io::Error| Self::io_error(&path, e);
         std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
         let bytes = serde_json::to_vec(&versions).expect("serializes");
         let staged = crate::fsutil::stage(path.parent().expect("has a parent"), &bytes, 0o644)
@@ -61,10 +87,8 @@ impl ClientState {
 pub struct Client<'a> {
     /// Where the registry's files are.
     pub store: &'a dyn Store,
-    /// The trust root that names the registry keys.
+    /// The trust root that names the registry keys, which also key the remembered versions.
     pub root: &'a TrustRoot,
-    /// The registry's address, which keys the remembered versions.
-    pub registry: String,
     /// Where seen versions are remembered; `None` keeps no memory (no rollback protection across runs).
     pub state: Option<ClientState>,
 }
@@ -72,6 +96,9 @@ pub struct Client<'a> {
 /// The version chosen, with its verified-by-hash bytes.
 #[derive(Debug, Clone)]
 pub struct Resolved {
+    /// The Skill the index entry promises: the namespace and name asked for, at the entry's
+    /// version. The bundle's signed manifest must name exactly this.
+    pub skill: SkillId,
     /// The chosen version's index entry.
     pub entry: IndexEntry,
     /// The `.skill` bytes, checked against the entry's sha256 and length.
@@ -80,6 +107,32 @@ pub struct Resolved {
     pub signature: Vec<u8>,
     /// Set when an explicitly pinned version is yanked: it installs, with this warning.
     pub warning: Option<String>,
+}
+
+impl Resolved {
+    /// The bundle and signature to install, held to [`Resolved::skill`]: after verification,
+    /// [`crate::install::approve`] refuses a manifest of any other Skill or version
+    /// ([`RegistryError::IndexMismatch`]). `origin` says where it came from, for the receipt.
+    pub fn into_fetched(self, origin: String) -> Fetched {
+        Fetched {
+            bundle: self.bundle,
+            signature: Some(self.signature),
+            origin,
+            expected: Some(self.skill),
+        }
+    }
+}
+
+/// Refuses a verified manifest of another Skill or version than the index entry promised.
+pub fn check_index_identity(promised: &SkillId, verified: &SkillId) -> Result<(), RegistryError> {
+    if promised == verified {
+        Ok(())
+    } else {
+        Err(RegistryError::IndexMismatch {
+            promised: promised.to_string(),
+            found: verified.to_string(),
+        })
+    }
 }
 
 impl Client<'_> {
@@ -105,10 +158,10 @@ impl Client<'_> {
                 expires: timestamp.expires,
             });
         }
-        let (seen_timestamp, seen_snapshot) = self
-            .state
-            .as_ref()
-            .map_or((0, 0), |s| s.seen(&self.registry));
+        let (seen_timestamp, seen_snapshot) = match &self.state {
+            Some(state) => state.seen(role)?,
+            None => (0, 0),
+        };
         if timestamp.version < seen_timestamp {
             return Err(RegistryError::Rollback {
                 what: "timestamp.json".into(),
@@ -137,7 +190,7 @@ impl Client<'_> {
             });
         }
         if let Some(state) = &self.state {
-            state.remember(&self.registry, (timestamp.version, snapshot.version))?;
+            state.remember(role, (timestamp.version, snapshot.version))?;
         }
         Ok(snapshot)
     }
@@ -218,6 +271,11 @@ impl Client<'_> {
             )
         });
         Ok(Resolved {
+            skill: SkillId {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                version: chosen.version.clone(),
+            },
             entry: chosen,
             bundle,
             signature,

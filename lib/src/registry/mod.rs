@@ -49,7 +49,7 @@
 //! registry::publish(&publisher, &packed.bundle, signature.as_bytes(), now)?;
 //!
 //! // The client side checks timestamp, snapshot, bin, index and bundle before returning it.
-//! let client = Client { store: &store, root: &root, registry: "memory:///".into(), state: None };
+//! let client = Client { store: &store, root: &root, state: None };
 //! let resolved = client.resolve("example", "weather-report", &"^1".parse()?, false, now)?;
 //! assert_eq!(resolved.entry.version, semver::Version::new(1, 0, 0));
 //! assert_eq!(resolved.bundle, packed.bundle);
@@ -65,7 +65,7 @@ mod publish;
 mod store;
 mod upload;
 
-pub use client::{Client, ClientState, Resolved};
+pub use client::{Client, ClientState, Resolved, check_index_identity};
 pub use http::{HttpStore, open};
 pub use metadata::{
     Bin, FileMeta, IndexEntry, ScanSummary, SignedMetadata, Signer, Snapshot, TimestampBody,
@@ -165,6 +165,17 @@ pub enum RegistryError {
     /// Another publisher holds the registry lock.
     #[error("another publish holds the registry lock; try again")]
     Busy,
+    /// The index entry points at a validly signed bundle of another Skill or version: only a
+    /// holder of the registry keys can do this, and the registry's index cannot be trusted.
+    #[error(
+        "the registry's index promised {promised}, but the bundle it points at is {found} (signed, but another Skill or version); refusing it: the registry's index is wrong or forged, tell its operator"
+    )]
+    IndexMismatch {
+        /// `namespace/name@version` the request and the index entry name.
+        promised: String,
+        /// `namespace/name@version` of the verified manifest.
+        found: String,
+    },
 }
 
 impl RegistryError {
@@ -184,6 +195,7 @@ impl RegistryError {
             RegistryError::VersionExists(_) => "version-exists",
             RegistryError::Refused(_) => "upload-refused",
             RegistryError::Busy => "busy",
+            RegistryError::IndexMismatch { .. } => "index-mismatch",
         }
     }
 }

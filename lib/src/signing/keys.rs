@@ -18,9 +18,10 @@ use zeroize::Zeroizing;
 use crate::tree::sha256;
 
 /// The id of a public key: lowercase hex SHA-256 of its SubjectPublicKeyInfo DER.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+///
+/// Every key id read from a file or a person goes through [`KeyId::parse`] (deserializing
+/// one does too), so two spellings of one id are always the same value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
 pub struct KeyId(String);
 
@@ -30,17 +31,22 @@ impl KeyId {
         &self.0
     }
 
-    /// Parses a key id written by a person or a file: 64 lowercase hex digits.
+    /// Parses a key id written by a person or a file: 64 hex digits, in either case. Upper
+    /// case is normalised to the lower case ids are computed in, so that a revocation or a
+    /// key written `ABCD…` names the same key as `abcd…`.
     pub fn parse(text: &str) -> Result<KeyId, KeyError> {
-        if text.len() == 64
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            Ok(KeyId(text.to_owned()))
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(KeyId(text.to_ascii_lowercase()))
         } else {
             Err(KeyError::BadKeyId(text.to_owned()))
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<KeyId, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        KeyId::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -65,8 +71,10 @@ pub enum KeyError {
     /// Not a public key of a kind skillsig reads.
     #[error("not an ed25519, ECDSA P-256 or ECDSA P-384 public key in PEM ({0})")]
     BadPublicKey(String),
-    /// Not 64 lowercase hex digits.
-    #[error("{0:?} is not a key id (64 lowercase hex digits)")]
+    /// Not 64 hex digits.
+    #[error(
+        "keyid {0:?} is not a key id: a key id is 64 hex digits, the SHA-256 of the key's SubjectPublicKeyInfo DER"
+    )]
     BadKeyId(String),
     /// The key cannot be encoded.
     #[error("cannot encode the key: {0}")]
@@ -331,6 +339,17 @@ mod tests {
         ));
         assert!(KeyId::parse("ABC").is_err());
         assert!(KeyId::parse(&"a".repeat(64)).is_ok());
+        assert_eq!(
+            KeyId::parse(&"AB".repeat(32)).unwrap().as_str(),
+            "ab".repeat(32)
+        );
+        assert!(KeyId::parse(&"g".repeat(64)).is_err());
+        let quoted = format!("\"{}\"", "C".repeat(64));
+        assert_eq!(
+            serde_json::from_str::<KeyId>(&quoted).unwrap().as_str(),
+            "c".repeat(64)
+        );
+        assert!(serde_json::from_str::<KeyId>("\"not-a-key-id\"").is_err());
     }
 
     #[test]

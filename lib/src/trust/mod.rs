@@ -3,9 +3,11 @@
 //! A trust root file is `{"signed": {…}, "signatures": […]}` as in TUF root metadata. Loading
 //! one ([`TrustRoot::load`]) checks everything before anything may rely on it: structure, that
 //! every key id matches its key, expiry, and — when root keys are listed — a threshold of
-//! signatures over the canonical (RFC 8785) JSON of `signed`. Against the last version this
-//! machine accepted (see [`state`]) it refuses rollbacks, a different document under the same
-//! version, and an update not signed by the threshold of the *previous* version's root keys.
+//! signatures over the canonical (RFC 8785) JSON of `signed`. Against the last versions this
+//! machine accepted at the same place or from the same root keys (see [`state`]) it refuses
+//! rollbacks, a different document under the same version, an update not signed by the
+//! threshold of the *previous* version's root keys, and a change of name without such a
+//! signed rotation.
 
 pub mod state;
 
@@ -56,7 +58,8 @@ pub struct TrustRootBody {
     /// Always `skillsig/trust-root`; anything else is refused.
     #[serde(rename = "_type")]
     pub root_type: String,
-    /// Which trust root this is; rollback protection is kept per name.
+    /// Which trust root this is, for people; it changes only by a rotation the previous
+    /// root keys sign (rollback protection is kept per place and per root keys, see [`state`]).
     pub name: String,
     /// Grows with every change.
     pub version: u64,
@@ -160,6 +163,17 @@ pub struct RootRole {
     pub threshold: u32,
 }
 
+impl RootRole {
+    /// Hex SHA-256 of the role's sorted key ids, one per line: who the role is, whatever
+    /// file or address it is read from. What this machine remembers about a trust root or a
+    /// registry is kept under it (see [`state`] and [`crate::registry::ClientState`]).
+    pub fn keys_digest(&self) -> String {
+        let ids: BTreeSet<&str> = self.keys.iter().map(|k| k.keyid.as_str()).collect();
+        let text: String = ids.into_iter().map(|id| format!("{id}\n")).collect();
+        hex::encode(crate::tree::sha256(text.as_bytes()))
+    }
+}
+
 /// One root key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -232,6 +246,17 @@ pub enum TrustError {
         name: String,
         /// The version both claim.
         version: u64,
+    },
+    /// A root of another name where this machine knows an unsigned one: there are no root
+    /// keys whose signature could make the replacement a rotation.
+    #[error(
+        "trust root {name:?} replaces {previous:?}, which this machine accepted here and which has no root keys to sign a rotation; if you replaced it on purpose, remove what this machine remembers about it (the trust-roots folder in the state folder)"
+    )]
+    Renamed {
+        /// The name offered.
+        name: String,
+        /// The name this machine accepted before.
+        previous: String,
     },
     /// A new version not signed by enough keys of the version this machine trusts.
     #[error(
@@ -577,12 +602,22 @@ pub fn namespace_matches(pattern: &str, namespace: &str) -> bool {
 }
 
 impl TrustRoot {
-    /// Checks a trust root file at time `now`, against the last version of the same name this
-    /// machine accepted (`previous`, from [`state::TrustState`]).
+    /// Checks a trust root file at time `now`, against a version this machine accepted before
+    /// (`previous`; [`state::TrustState::load_root`] finds them).
     pub fn load(
         bytes: &[u8],
         now: Timestamp,
         previous: Option<&TrustRootFile>,
+    ) -> Result<TrustRoot, TrustError> {
+        TrustRoot::load_against(bytes, now, previous.as_slice())
+    }
+
+    /// [`TrustRoot::load`] against every version this machine accepted before that this root
+    /// must follow: the new root must be a valid update of each.
+    pub fn load_against(
+        bytes: &[u8],
+        now: Timestamp,
+        previous: &[&TrustRootFile],
     ) -> Result<TrustRoot, TrustError> {
         let file = TrustRootFile::from_json(bytes)?;
         let body = &file.signed;
@@ -613,7 +648,7 @@ impl TrustRoot {
             }
             None => {}
         }
-        if let Some(previous) = previous.filter(|p| p.signed.name == body.name) {
+        for previous in previous {
             check_update(previous, &file)?;
         }
         if body.expires <= now {
@@ -807,7 +842,9 @@ fn check_identity(publisher: &str, identity: &Identity) -> Result<(), TrustError
     }
 }
 
-/// The TUF root-rotation rules, against the last version this machine accepted.
+/// The TUF root-rotation rules, against a version this machine accepted. The names need not
+/// match: a root found at the same place or by the same root keys is the same trust root, and
+/// a new name is one more change that only a signed rotation may make.
 fn check_update(previous: &TrustRootFile, new: &TrustRootFile) -> Result<(), TrustError> {
     let name = new.signed.name.clone();
     let (found, highest) = (new.signed.version, previous.signed.version);
@@ -828,16 +865,25 @@ fn check_update(previous: &TrustRootFile, new: &TrustRootFile) -> Result<(), Tru
             })
         };
     }
-    if let Some(role) = &previous.signed.root {
-        let valid = new.valid_signatures(role)?;
-        if valid < role.threshold as usize {
-            return Err(TrustError::NotSignedByPrevious {
+    match &previous.signed.root {
+        Some(role) => {
+            let valid = new.valid_signatures(role)?;
+            if valid < role.threshold as usize {
+                return Err(TrustError::NotSignedByPrevious {
+                    name,
+                    found,
+                    previous: highest,
+                    threshold: role.threshold,
+                });
+            }
+        }
+        None if name != previous.signed.name => {
+            return Err(TrustError::Renamed {
                 name,
-                found,
-                previous: highest,
-                threshold: role.threshold,
+                previous: previous.signed.name.clone(),
             });
         }
+        None => {}
     }
     Ok(())
 }

@@ -1,16 +1,34 @@
-//! What this machine remembers about trust roots: the last version of each that it accepted.
+//! What this machine remembers about trust roots: the last version it accepted at each place,
+//! and for each set of root keys.
 //!
-//! Rollback and rotation checks compare a trust root with that copy. The state folder is the
+//! A new trust root must be a valid update (no rollback, no other document under the same
+//! version, signed by the previous root keys, no change of name without that signature) of
+//! every copy it is found by:
+//!
+//! - its *location*: the trust root file's absolute path as given, and the canonical path it
+//!   resolves to (so a symlink swapped in at the known place, or another spelling of the same
+//!   file, still finds what was there). Whatever the file there now says, whichever `name`, it
+//!   is checked against the root this machine last accepted there;
+//! - its *root keys* ([`super::RootRole::keys_digest`]), and the root keys of the root last
+//!   accepted at its location: a root those keys signed is found wherever it is copied to.
+//!
+//! Once accepted, the root is remembered under every one of those keys. The state folder is the
 //! platform's state directory (`~/.local/state/skillsig` on Linux), or `SKILLSIG_STATE_DIR`.
+//! Files there from before roots were remembered by location (`trust-roots/<name>.json`) are
+//! read, as a previous version, only for a location with nothing remembered yet.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{TrustError, TrustRoot, TrustRootFile};
 
 /// Environment variable that overrides the state folder.
 pub const STATE_DIR_ENV: &str = "SKILLSIG_STATE_DIR";
+
+/// Folder of the state folder that holds remembered trust roots.
+const TRUST_ROOTS_DIR: &str = "trust-roots";
 
 /// The state folder.
 #[derive(Debug, Clone)]
@@ -36,6 +54,15 @@ pub enum StateError {
         path: PathBuf,
         /// Why it does not parse.
         source: TrustError,
+    },
+    /// The trust root file's location cannot be resolved, so what was accepted there cannot
+    /// be found.
+    #[error("{}: cannot resolve the trust root's location ({source}); check the path", path.display())]
+    Location {
+        /// The path given.
+        path: PathBuf,
+        /// Why it cannot be resolved.
+        source: std::io::Error,
     },
     /// No state folder can be found.
     #[error("no state folder: set {STATE_DIR_ENV}")]
@@ -70,59 +97,134 @@ impl TrustState {
     }
 
     /// The folder (registries keep their remembered versions below it too).
-    pub fn dir(&self) -> &std::path::Path {
+    pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    fn path_for(&self, name: &str) -> PathBuf {
-        // Names are slugs (checked when a root loads), so they are safe file names.
-        self.dir.join("trust-roots").join(format!("{name}.json"))
-    }
-
-    /// The last accepted version of the trust root called `name`, if any.
-    pub fn previous(&self, name: &str) -> Result<Option<TrustRootFile>, StateError> {
-        let path = self.path_for(name);
-        match fs::read(&path) {
-            Ok(bytes) => TrustRootFile::from_json(&bytes)
-                .map(Some)
-                .map_err(|source| StateError::Damaged { path, source }),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StateError::Io { path, source }),
-        }
-    }
-
-    /// Remembers `root` if it is newer than what is remembered (atomically).
-    pub fn record(&self, root: &TrustRoot) -> Result<(), StateError> {
-        if let Some(previous) = self.previous(root.name())?
-            && previous.signed.version >= root.version()
-        {
-            return Ok(());
-        }
-        let path = self.path_for(root.name());
-        let io = |source| StateError::Io {
-            path: path.clone(),
+    /// The files a root at `location` is remembered in: one per spelling of the location (as
+    /// given, made absolute; and canonical).
+    fn location_slots(&self, location: &Path) -> Result<BTreeSet<PathBuf>, StateError> {
+        let resolve = |source| StateError::Location {
+            path: location.to_owned(),
             source,
         };
-        let parent = path.parent().expect("a file in a folder");
+        let absolute = std::path::absolute(location).map_err(resolve)?;
+        let canonical = fs::canonicalize(location).map_err(resolve)?;
+        Ok([absolute, canonical]
+            .iter()
+            .map(|path| {
+                let digest = hex::encode(crate::tree::sha256(path.as_os_str().as_encoded_bytes()));
+                self.slot("by-location", &digest)
+            })
+            .collect())
+    }
+
+    fn slot(&self, kind: &str, digest: &str) -> PathBuf {
+        self.dir
+            .join(TRUST_ROOTS_DIR)
+            .join(kind)
+            .join(format!("{digest}.json"))
+    }
+
+    fn root_keys_slot(&self, file: &TrustRootFile) -> Option<PathBuf> {
+        let role = file.signed.root.as_ref()?;
+        Some(self.slot("by-root-keys", &role.keys_digest()))
+    }
+
+    /// Where a version of `name` was remembered before roots were remembered by location.
+    fn legacy_slot(&self, name: &str) -> Option<PathBuf> {
+        // Names are slugs (checked when a root loads), so they are safe file names.
+        crate::skill::frontmatter::is_spec_name(name)
+            .then(|| self.dir.join(TRUST_ROOTS_DIR).join(format!("{name}.json")))
+    }
+
+    fn read(path: &Path) -> Result<Option<TrustRootFile>, StateError> {
+        match fs::read(path) {
+            Ok(bytes) => TrustRootFile::from_json(&bytes)
+                .map(Some)
+                .map_err(|source| StateError::Damaged {
+                    path: path.to_owned(),
+                    source,
+                }),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Io {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// The last trust root accepted from the file at `location` (by any of its spellings:
+    /// the newest), if any.
+    pub fn remembered_at(&self, location: &Path) -> Result<Option<TrustRootFile>, StateError> {
+        let mut newest: Option<TrustRootFile> = None;
+        for slot in self.location_slots(location)? {
+            if let Some(file) = Self::read(&slot)?
+                && newest
+                    .as_ref()
+                    .is_none_or(|n| n.signed.version < file.signed.version)
+            {
+                newest = Some(file);
+            }
+        }
+        Ok(newest)
+    }
+
+    /// Writes `root` into `slot` unless the slot already holds this version or a newer one
+    /// (atomically: a crash leaves the old copy or the new one).
+    fn remember(slot: &Path, root: &TrustRoot) -> Result<(), StateError> {
+        if Self::read(slot)?.is_some_and(|p| p.signed.version >= root.version()) {
+            return Ok(());
+        }
+        let io = |source| StateError::Io {
+            path: slot.to_owned(),
+            source,
+        };
+        let parent = slot.parent().expect("a file in a folder");
         fs::create_dir_all(parent).map_err(io)?;
         let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(io)?;
         tmp.write_all(root.file().to_json().as_bytes())
             .map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(&path).map_err(|e| io(e.error))?;
+        tmp.persist(slot).map_err(|e| io(e.error))?;
         Ok(())
     }
 
-    /// Loads and checks a trust root against what this machine remembers, then remembers it.
-    pub fn load_root(&self, bytes: &[u8], now: jiff::Timestamp) -> Result<TrustRoot, LoadError> {
-        let name = TrustRootFile::from_json(bytes)?.signed.name;
-        let previous = if crate::skill::frontmatter::is_spec_name(&name) {
-            self.previous(&name)?
-        } else {
-            None
-        };
-        let root = TrustRoot::load(bytes, now, previous.as_ref())?;
-        self.record(&root)?;
+    /// Loads and checks the trust root read from `location` (its `bytes`) against every copy
+    /// this machine remembers for that place or those root keys, then remembers it under
+    /// each. Nothing is written when it is refused.
+    pub fn load_root(
+        &self,
+        location: &Path,
+        bytes: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<TrustRoot, LoadError> {
+        let file = TrustRootFile::from_json(bytes)?;
+        let mut slots = self.location_slots(location)?;
+        let mut previous = Vec::new();
+        for slot in &slots {
+            previous.extend(Self::read(slot)?);
+        }
+        if previous.is_empty()
+            && let Some(legacy) = self.legacy_slot(&file.signed.name)
+        {
+            previous.extend(Self::read(&legacy)?);
+        }
+        // The root keys of this root, and of what was accepted at its place: a version those
+        // keys signed elsewhere counts too.
+        let key_slots: BTreeSet<PathBuf> = std::iter::once(&file)
+            .chain(&previous)
+            .filter_map(|f| self.root_keys_slot(f))
+            .collect();
+        for slot in &key_slots {
+            previous.extend(Self::read(slot)?);
+        }
+        slots.extend(key_slots);
+        let previous: Vec<&TrustRootFile> = previous.iter().collect();
+        let root = TrustRoot::load_against(bytes, now, &previous)?;
+        for slot in &slots {
+            Self::remember(slot, &root)?;
+        }
         Ok(root)
     }
 }

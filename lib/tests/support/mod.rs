@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: a raw tar builder that can write any header,
-//! including the malformed ones the reader must refuse.
+//! including the malformed ones the reader must refuse; a folder's files, to show a refusal
+//! wrote nothing; and a registry forger ([`forge`]).
 
 #![allow(dead_code)]
+
+pub mod forge;
 
 use std::io::Write;
 
@@ -140,5 +143,26 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.write_all(data).unwrap();
     let mut out = encoder.finish().unwrap();
     out[..10].copy_from_slice(&skillsig::bundle::GZIP_HEADER);
+    out
+}
+
+/// Every file under `dir` (relative path → bytes), to show that a refusal wrote nothing.
+pub fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
     out
 }
