@@ -2,6 +2,7 @@
 //! on 127.0.0.1. Every refusal must leave the destination byte for byte as it was.
 
 mod support {
+    pub mod redirect;
     pub mod user;
 }
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
+use support::redirect::redirect_to;
 use support::user::{skillsig_in, trust_example_key};
 
 /// What a route answers.
@@ -521,3 +523,67 @@ fn audit_finds_edits_additions_revoked_signers_missing_receipts_and_shadowing() 
         .stdout(predicate::str::contains("[no-receipt]"))
         .stdout(predicate::str::contains("[shadowed]"));
 }
+
+/// The `error.code` of a failed command run with `--json`.
+fn error_code(output: &std::process::Output) -> String {
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "no JSON on stdout; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    value["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn every_redirect_hop_obeys_the_transport_rules() {
+    let world = World::new();
+    let server = world.server();
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let dest = world.path("skills");
+    // Plain http to hosts the rule does not count as loopback, though they reach this machine.
+    for elsewhere in [
+        format!("http://[::ffff:127.0.0.1]:{port}"),
+        format!("http://0.0.0.0:{port}"),
+        format!("http://localhost.:{port}"),
+    ] {
+        let start = redirect_to(&elsewhere);
+        let output = world
+            .cmd()
+            .args(["install", &format!("{start}/v1.skill"), "--yes", "--json"])
+            .arg("--dest")
+            .arg(&dest)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "a redirect to {elsewhere} was followed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(error_code(&output), "fetch-refused", "{elsewhere}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("redirect"),
+            "the refusal says a redirect was refused: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!dest.exists(), "{elsewhere}: nothing is written");
+    }
+    // An https hop is allowed: it is followed, and fails only because this server has no TLS.
+    let start = redirect_to(&format!("https://127.0.0.1:{port}"));
+    let output = world
+        .cmd()
+        .env("SKILLSIG_HTTP_TIMEOUT_SECS", "5")
+        .args(["install", &format!("{start}/v1.skill"), "--yes", "--json"])
+        .arg("--dest")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(error_code(&output), "fetch");
+    assert!(!dest.exists());
+}
+

@@ -4,6 +4,7 @@
 
 mod support {
     pub mod files;
+    pub mod redirect;
     pub mod user;
 }
 
@@ -16,6 +17,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::files::copy_dir;
+use support::redirect::redirect_to;
 use support::user::{skillsig_in, trust_example_key};
 
 struct Home {
@@ -243,6 +245,18 @@ fn installs_over_http_from_registry_serve() {
     let home = Home::new();
     let v1 = home.signed("1.0.0", "");
     home.publish(&v1).success();
+    let (_server, url) = serve(&home);
+    home.install("example/weather-report@1", &url).success();
+    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
+    home.cmd()
+        .args(["info", "example/nothing", "--registry", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no Skill example/nothing"));
+}
+
+/// Starts `registry serve` on 127.0.0.1; returns the server (stopped on drop) and its URL.
+fn serve(home: &Home) -> (Server, String) {
     let mut child = Process::new(env!("CARGO_BIN_EXE_skillsig"))
         .args(["registry", "serve"])
         .arg(home.path("reg"))
@@ -254,16 +268,46 @@ fn installs_over_http_from_registry_serve() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _server = Server(child);
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    home.install("example/weather-report@1", &url).success();
-    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
-    home.cmd()
-        .args(["info", "example/nothing", "--registry", &url])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no Skill example/nothing"));
+    (Server(child), url)
+}
+
+#[test]
+fn a_registry_read_over_http_follows_no_redirect_off_the_transport_rules() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    let (_server, url) = serve(&home);
+    // The same registry, reached through a plain-http hop that is not loopback by the rule.
+    let port = url.rsplit(':').next().unwrap();
+    let start = redirect_to(&format!("http://[::ffff:127.0.0.1]:{port}"));
+    let output = home
+        .cmd()
+        .args([
+            "install",
+            "example/weather-report",
+            "--registry",
+            &start,
+            "--dest",
+            "skills",
+            "--yes",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("redirect") && stderr.contains("plain http is allowed only to loopback"),
+        "{stderr}"
+    );
+    assert!(!home.path("skills").exists(), "nothing was installed");
 }
 
 #[test]
