@@ -76,6 +76,31 @@ impl Home {
         bundle
     }
 
+    /// Packs and signs the example Skill renamed to `name`, at 1.0.0.
+    fn signed_as(&self, name: &str) -> String {
+        let dir = self.path(&format!("src-{name}"));
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report"),
+            &dir,
+        );
+        let skill_md = fs::read_to_string(dir.join("SKILL.md")).unwrap();
+        fs::write(
+            dir.join("SKILL.md"),
+            skill_md.replacen("name: weather-report", &format!("name: {name}"), 1),
+        )
+        .unwrap();
+        let out = format!("out-{name}");
+        self.cmd()
+            .arg("pack")
+            .arg(&dir)
+            .args(["-o", &out])
+            .assert()
+            .success();
+        let bundle = format!("{out}/example-{name}-1.0.0.skill");
+        self.ok(&["sign", &bundle, "--key", "publisher.key"]);
+        bundle
+    }
+
     fn publish(&self, bundle: &str) -> assert_cmd::assert::Assert {
         self.cmd()
             .args([
@@ -308,6 +333,73 @@ fn a_registry_read_over_http_follows_no_redirect_off_the_transport_rules() {
         "{stderr}"
     );
     assert!(!home.path("skills").exists(), "nothing was installed");
+}
+
+#[test]
+fn concurrent_registry_installs_into_one_folder_are_all_locked() {
+    let home = Home::new();
+    let names = ["alpha", "beta", "gamma"];
+    for name in names {
+        let bundle = home.signed_as(name);
+        home.publish(&bundle).success();
+    }
+    for round in 0..3 {
+        let dest = format!("skills-{round}");
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = names
+                .iter()
+                .map(|name| {
+                    let (home, dest) = (&home, &dest);
+                    scope.spawn(move || {
+                        home.cmd()
+                            .args([
+                                "install",
+                                &format!("example/{name}"),
+                                "--registry",
+                                "reg",
+                                "--dest",
+                                dest,
+                                "--yes",
+                            ])
+                            .output()
+                            .unwrap()
+                    })
+                })
+                .collect();
+            for handle in handles {
+                let output = handle.join().unwrap();
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        });
+        let lock: Value =
+            serde_json::from_slice(&fs::read(home.path(&format!("{dest}/skillsig.lock"))).unwrap())
+                .unwrap();
+        let locked: Vec<&String> = lock["skills"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            locked,
+            ["example/alpha", "example/beta", "example/gamma"],
+            "round {round}: every install is in the lock"
+        );
+        for name in names {
+            home.cmd()
+                .args([
+                    "install",
+                    &format!("example/{name}"),
+                    "--registry",
+                    "reg",
+                    "--dest",
+                    &dest,
+                    "--yes",
+                    "--locked",
+                ])
+                .assert()
+                .success();
+        }
+    }
 }
 
 #[test]

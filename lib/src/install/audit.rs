@@ -223,3 +223,24 @@ pub fn default_locations() -> Vec<PathBuf> {
     }
     out
 }
+
+/// What installs killed midway left in the destination folder `location`
+/// ([`super::stale_staging`]), each as a Skill that is not clean, with the problem
+/// `stale-staging`.
+pub fn stale_staging(location: &Path) -> Vec<AuditedSkill> {
+    super::stale_staging(location)
+        .into_iter()
+        .map(|path| AuditedSkill {
+            skill: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            clean: false,
+            problems: vec![Problem {
+                code: "stale-staging",
+                message: "left by an install that was interrupted (a half-written new version, or an old version moved aside); the next install into this folder removes it, or puts back an old version that has nothing in its place".into(),
+            }],
+            path,
+        })
+        .collect()
+}
