@@ -76,6 +76,8 @@ pub struct InstallArgs {
     pub json: bool,
 }
 
+/// A skillsig.lock that cannot be read or written is an error; one that refuses the install is
+/// a refusal.
 fn lock_failure(e: LockError) -> Failure {
     match e {
         LockError::File { .. } => Failure::error("lock", e.to_string()),
@@ -279,19 +281,19 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
         InstallError::TargetIsSymlink(_) => Failure::error("target-is-symlink", e.to_string()),
         _ => Failure::error("io", format!("{e}\nNothing was installed.")),
     };
-    // Other installs into `dest` wait from here until the Skill and the lock file are written.
+    // Other installs into `dest` wait from here until the Skill and skillsig.lock are written.
     let destination = install::LockedDestination::acquire(&dest).map_err(write_failure)?;
     // Read the lock file again under the lock, so that what another install recorded in the
     // meantime is kept, and --locked is checked against what the lock says now.
-    let lock = match (&locked, lock) {
-        (Some((id, found)), Some(_)) => {
+    let lock = match &locked {
+        Some((id, found)) => {
             let lock = LockFile::load(&dest).map_err(|e| Failure::error("lock", e.to_string()))?;
             if args.locked {
                 lock.check(id, found).map_err(lock_failure)?;
             }
             Some(lock)
         }
-        _ => None,
+        None => None,
     };
     let installed = install::write(&approved, &destination).map_err(write_failure)?;
     if let (Some((id, found)), Some(mut lock)) = (locked, lock) {
