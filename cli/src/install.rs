@@ -31,7 +31,9 @@ Exit codes:
 /// loopback addresses). The destination defaults to OpenClaw's: `<workspace>/skills` inside an
 /// OpenClaw workspace (OPENCLAW_WORKSPACE, or a folder above holding AGENTS.md or SOUL.md), else
 /// ~/.openclaw/skills. If anything fails nothing is written, and an installed older version
-/// stays until the new one is in place. SKILLSIG_HTTP_TIMEOUT_SECS sets the network timeout.
+/// stays until the new one is in place. Installs into one folder take turns; a file or a
+/// symbolic link where the Skill's folder would go is refused and left alone. Every redirect
+/// must be https, or plain http to loopback. SKILLSIG_HTTP_TIMEOUT_SECS sets the network timeout.
 #[derive(Args)]
 #[command(after_help = INSTALL_EXIT_CODES)]
 pub struct InstallArgs {
@@ -74,6 +76,15 @@ pub struct InstallArgs {
     pub json: bool,
 }
 
+/// A skillsig.lock that cannot be read or written is an error; one that refuses the install is
+/// a refusal.
+fn lock_failure(e: LockError) -> Failure {
+    match e {
+        LockError::File { .. } => Failure::error("lock", e.to_string()),
+        _ => Failure::refused("lock-drift", format!("{e}\nNothing was installed.")),
+    }
+}
+
 /// Resolves `args.source` (`namespace/name[@REQ]`) in a registry; with --locked, exactly the
 /// version `lock` records. Returns the bytes and what the lock should record.
 fn from_registry(
@@ -95,10 +106,6 @@ fn from_registry(
     };
     let (namespace, name) = crate::registry::parse_id(id)?;
     let id = format!("{namespace}/{name}");
-    let lock_failure = |e: LockError| match e {
-        LockError::File { .. } => Failure::error("lock", e.to_string()),
-        _ => Failure::refused("lock-drift", format!("{e}\nNothing was installed.")),
-    };
     let requirement = if args.locked {
         format!("={}", lock.locked(&id).map_err(lock_failure)?.version)
     } else {
@@ -269,13 +276,32 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
             ));
         }
     }
-    let installed = install::write(&approved, &dest)
-        .map_err(|e| Failure::error("io", format!("{e}\nNothing was installed.")))?;
+    let write_failure = |e: InstallError| match e {
+        InstallError::TargetNotAFolder(_) => Failure::error("target-not-a-folder", e.to_string()),
+        InstallError::TargetIsSymlink(_) => Failure::error("target-is-symlink", e.to_string()),
+        _ => Failure::error("io", format!("{e}\nNothing was installed.")),
+    };
+    // Other installs into `dest` wait from here until the Skill and skillsig.lock are written.
+    let destination = install::LockedDestination::acquire(&dest).map_err(write_failure)?;
+    // Read the lock file again under the lock, so that what another install recorded in the
+    // meantime is kept, and --locked is checked against what the lock says now.
+    let lock = match &locked {
+        Some((id, found)) => {
+            let lock = LockFile::load(&dest).map_err(|e| Failure::error("lock", e.to_string()))?;
+            if args.locked {
+                lock.check(id, found).map_err(lock_failure)?;
+            }
+            Some(lock)
+        }
+        None => None,
+    };
+    let installed = install::write(&approved, &destination).map_err(write_failure)?;
     if let (Some((id, found)), Some(mut lock)) = (locked, lock) {
         lock.skills.insert(id, found);
         lock.save(&dest)
             .map_err(|e| Failure::error("lock", format!("installed, but {e}")))?;
     }
+    drop(destination);
     if args.json {
         print_json(
             &json!({"installed": installed, "skill": manifest.id().to_string(), "receipt": receipt}),
@@ -291,8 +317,9 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
 /// the policy allows unsigned Skills), the files against the manifest that signature covers
 /// (changed, added, removed, exec bit), anything in the folder that is not a plain file (links,
 /// special files, .git) or that the scanner skipped, a Skill folder that is itself a link,
-/// findings that block under today's rules and policy, and Skills of the same name in several
-/// locations (the first one OpenClaw loads shadows the others). Every problem has a code; see
+/// findings that block under today's rules and policy, Skills of the same name in several
+/// locations (the first one OpenClaw loads shadows the others), and folders an interrupted
+/// install left behind (the next install removes them). Every problem has a code; see
 /// docs/install.md.
 ///
 /// DIR defaults to OpenClaw's Skill locations: <workspace>/skills, <workspace>/.agents/skills,
@@ -350,6 +377,7 @@ pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
         .flat_map(|l| audit::skill_folders(l))
         .map(|dir| audit::audit_skill(&dir, authority.as_ref(), &policy, now, &limits))
         .collect();
+    skills.extend(locations.iter().flat_map(|l| audit::stale_staging(l)));
     for (name, dirs) in audit::shadowing(&locations) {
         for shadowed in dirs.iter().skip(1) {
             if let Some(skill) = skills.iter_mut().find(|s| &s.path == shadowed) {

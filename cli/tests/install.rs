@@ -3,6 +3,7 @@
 
 mod support {
     pub mod files;
+    pub mod redirect;
     pub mod user;
 }
 
@@ -18,7 +19,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::files::snapshot;
-use support::user::{skillsig_in, trust_example_key};
+use support::redirect::redirect_to;
+use support::user::{skillsig_in, skillsig_process_in, trust_example_key};
 
 /// What a route answers.
 #[derive(Clone)]
@@ -137,10 +139,16 @@ impl World {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = skillsig_in(self.dir.path());
-        cmd.env("HOME", self.path("home"))
+        Command::from_std(self.process())
+    }
+
+    /// [`World::cmd`] as a plain process, to run while the test does something else.
+    fn process(&self) -> std::process::Command {
+        let mut process = skillsig_process_in(self.dir.path());
+        process
+            .env("HOME", self.path("home"))
             .env_remove("OPENCLAW_WORKSPACE");
-        cmd
+        process
     }
 
     fn ok(&self, args: &[&str]) {
@@ -742,6 +750,97 @@ fn audit_reports_a_special_file() {
     assert!(
         std::process::Command::new("mkfifo")
             .arg(dest.join("weather-report/scripts/pipe"))
+
+/// The `error.code` of a failed command run with `--json`.
+fn error_code(output: &std::process::Output) -> String {
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "no JSON on stdout; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    value["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_redirect_hop_obeys_the_transport_rules() {
+    let world = World::new();
+    let server = world.server();
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let dest = world.path("skills");
+    // Plain http to hosts the rule does not count as loopback, though they reach this machine.
+    for elsewhere in [
+        format!("http://[::ffff:127.0.0.1]:{port}"),
+        format!("http://0.0.0.0:{port}"),
+        format!("http://localhost.:{port}"),
+    ] {
+        let start = redirect_to(&elsewhere);
+        let output = world
+            .cmd()
+            .args(["install", &format!("{start}/v1.skill"), "--yes", "--json"])
+            .arg("--dest")
+            .arg(&dest)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "a redirect to {elsewhere} was followed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(error_code(&output), "fetch-refused", "{elsewhere}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("redirect"),
+            "the refusal says a redirect was refused: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!dest.exists(), "{elsewhere}: nothing is written");
+    }
+    // An https hop is allowed: it is followed, and fails only because this server has no TLS.
+    let start = redirect_to(&format!("https://127.0.0.1:{port}"));
+    let output = world
+        .cmd()
+        .env("SKILLSIG_HTTP_TIMEOUT_SECS", "5")
+        .args(["install", &format!("{start}/v1.skill"), "--yes", "--json"])
+        .arg("--dest")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(error_code(&output), "fetch");
+    assert!(!dest.exists());
+}
+
+#[test]
+fn leftovers_of_a_killed_install_are_reported_by_audit_then_swept() {
+    let world = World::new();
+    let dest = world.path("skills");
+    world.install("v1.skill", &dest);
+    // Killed while writing: half the files in a staging folder.
+    let half = dest.join(".skillsig-new-Xq3zPa");
+    fs::create_dir_all(half.join("scripts")).unwrap();
+    fs::write(half.join("SKILL.md"), "---\nname: weather-report\n").unwrap();
+    // Killed between the two renames of a platform without an atomic exchange: the old
+    // version moved aside.
+    let aside = dest.join(".skillsig-old-weather-report-4242");
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(dest.join("weather-report"))
+            .arg(&aside)
             .status()
             .unwrap()
             .success()
@@ -779,4 +878,259 @@ fn audit_reports_an_extra_skill_added_as_a_symlinked_folder() {
     assert_eq!(exit, 1);
     assert_eq!(weather_report_codes(&problems), Vec::<&str>::new());
     assert_eq!(problems["helper"], ["skill-symlink"]);
+
+    let output = world
+        .cmd()
+        .arg("audit")
+        .arg(&dest)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "audit reports the leftovers");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut stale: Vec<String> = report["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["code"] == "stale-staging")
+        })
+        .map(|s| s["path"].as_str().unwrap().to_owned())
+        .collect();
+    stale.sort();
+    assert_eq!(
+        stale,
+        [half.display().to_string(), aside.display().to_string()]
+    );
+    // The next install sweeps them.
+    world.install("v2.skill", &dest);
+    assert_eq!(names_in(&dest), ["weather-report"]);
+    let receipt: Value = serde_json::from_slice(
+        &fs::read(dest.join("weather-report/.skillsig/receipt.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(receipt["skill"], "example/weather-report@1.0.1");
+    world.cmd().arg("audit").arg(&dest).assert().success();
+}
+
+#[test]
+fn concurrent_installs_of_one_skill_all_succeed_and_leave_nothing_behind() {
+    let world = World::new();
+    let dest = world.path("skills");
+    for round in 0..4 {
+        let outputs: Vec<std::process::Output> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ["v1.skill", "v2.skill", "v1.skill", "v2.skill"]
+                .into_iter()
+                .map(|source| {
+                    let (world, dest) = (&world, &dest);
+                    scope.spawn(move || {
+                        world
+                            .cmd()
+                            .args(["install", source, "--yes", "--dest"])
+                            .arg(dest)
+                            .output()
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for output in &outputs {
+            assert!(
+                output.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        assert_eq!(names_in(&dest), ["weather-report"], "round {round}");
+        world.cmd().arg("audit").arg(&dest).assert().success();
+    }
+}
+
+#[test]
+fn an_install_waits_while_another_writes_to_the_destination() {
+    let world = World::new();
+    let dest = world.path("skills");
+    world.install("v1.skill", &dest);
+    let version = || -> Value {
+        serde_json::from_slice::<Value>(
+            &fs::read(dest.join("weather-report/.skillsig/receipt.json")).unwrap(),
+        )
+        .unwrap()["skill"]
+            .clone()
+    };
+    // Another writer holds the destination, as a running install does.
+    let held = fs::File::create(dest.join(".skillsig-writing.lock")).unwrap();
+    held.lock().unwrap();
+    let mut waiting = world
+        .process()
+        .args(["install", "v2.skill", "--yes", "--dest"])
+        .arg(&dest)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        waiting.try_wait().unwrap(),
+        None,
+        "the second install waits for the first"
+    );
+    assert_eq!(
+        version(),
+        "example/weather-report@1.0.0",
+        "nothing written meanwhile"
+    );
+    drop(held);
+    assert!(waiting.wait().unwrap().success());
+    assert_eq!(version(), "example/weather-report@1.0.1");
+    assert_eq!(names_in(&dest), ["weather-report"]);
+}
+
+#[test]
+fn a_target_that_is_a_file_or_a_symlink_is_refused_and_left_alone() {
+    let world = World::new();
+    let dest = world.path("skills");
+    fs::create_dir_all(&dest).unwrap();
+    let target = dest.join("weather-report");
+    let elsewhere = world.path("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(elsewhere.join("keep.txt"), "mine\n").unwrap();
+    for (expected, what) in [
+        ("target-not-a-folder", "a file"),
+        ("target-is-symlink", "a dangling link"),
+        ("target-is-symlink", "a link to a folder"),
+    ] {
+        match what {
+            "a file" => fs::write(&target, "my notes\n").unwrap(),
+            "a dangling link" => {
+                std::os::unix::fs::symlink(world.path("nowhere"), &target).unwrap()
+            }
+            _ => std::os::unix::fs::symlink(&elsewhere, &target).unwrap(),
+        }
+        let before = snapshot(&dest);
+        let link = fs::read_link(&target).ok();
+        let output = world
+            .cmd()
+            .args(["install", "v1.skill", "--yes", "--json", "--dest"])
+            .arg(&dest)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{what}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(error_code(&output), expected, "{what}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(&target.display().to_string()),
+            "the error names the target"
+        );
+        assert_eq!(
+            snapshot(&dest),
+            before,
+            "{what}: the destination is unchanged"
+        );
+        assert_eq!(fs::read_link(&target).ok(), link);
+        assert_eq!(names_in(&dest), ["weather-report"]);
+        assert_eq!(
+            names_in(&elsewhere),
+            ["keep.txt"],
+            "nothing written through a link"
+        );
+        fs::remove_file(&target).unwrap();
+    }
+}
+
+#[test]
+fn a_bundle_holding_the_reserved_skillsig_folder_is_refused_everywhere() {
+    let world = World::new();
+    let src = world.path("src-v1");
+    fs::create_dir_all(src.join(".skillsig")).unwrap();
+    fs::write(src.join(".skillsig/receipt.json"), "{}\n").unwrap();
+    // `pack` leaves the root .skillsig/ out, so this bundle is made by hand.
+    let tar = std::process::Command::new("tar")
+        .current_dir(&src)
+        .args([
+            "--format=ustar",
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "--mtime=@0",
+            "--sort=name",
+            "-cf",
+            "-",
+            ".skillsig",
+            "SKILL.md",
+            "references",
+            "scripts",
+            "skillsig.toml",
+        ])
+        .output()
+        .unwrap();
+    assert!(tar.status.success());
+    let mut gzip = std::process::Command::new("gzip")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    gzip.stdin.take().unwrap().write_all(&tar.stdout).unwrap();
+    let gzipped = gzip.wait_with_output().unwrap();
+    fs::write(world.path("reserved.skill"), gzipped.stdout).unwrap();
+
+    let refused = |args: &[&str]| {
+        let output = world.cmd().args(args).arg("--json").output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(".skillsig"),
+            "{args:?}: the error names the reserved folder"
+        );
+        error_code(&output)
+    };
+    // v1's signature beside it: the bundle is refused before the signature is compared.
+    assert_eq!(
+        refused(&[
+            "verify",
+            "reserved.skill",
+            "--signature",
+            "v1.skill.sigstore.json"
+        ]),
+        "bundle-invalid"
+    );
+    let dest = world.path("skills");
+    assert_eq!(
+        refused(&[
+            "install",
+            "reserved.skill",
+            "--signature",
+            "v1.skill.sigstore.json",
+            "--yes",
+            "--dest",
+            dest.to_str().unwrap()
+        ]),
+        "bundle-invalid"
+    );
+    fs::write(world.path("open.toml"), "allow_unsigned = true\n").unwrap();
+    refused(&[
+        "install",
+        "reserved.skill",
+        "--allow-unsigned",
+        "--policy",
+        "open.toml",
+        "--yes",
+        "--dest",
+        dest.to_str().unwrap(),
+    ]);
+    assert!(!dest.exists(), "nothing was written");
 }

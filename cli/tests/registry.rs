@@ -6,6 +6,7 @@ mod support {
     pub mod files;
     #[path = "../../../lib/tests/support/forge.rs"]
     pub mod forge;
+    pub mod redirect;
     pub mod user;
 }
 
@@ -19,6 +20,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 use support::files::{copy_dir, snapshot};
 use support::forge::{entries, forge_index};
+use support::redirect::redirect_to;
 use support::user::{refusal, skillsig_in, trust_example_key};
 
 struct Home {
@@ -80,6 +82,31 @@ impl Home {
             .assert()
             .success();
         let bundle = format!("{out}/example-{name}-{version}.skill");
+        self.ok(&["sign", &bundle, "--key", "publisher.key"]);
+        bundle
+    }
+
+    /// Packs and signs the example Skill renamed to `name`, at 1.0.0.
+    fn signed_as(&self, name: &str) -> String {
+        let dir = self.path(&format!("src-{name}"));
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report"),
+            &dir,
+        );
+        let skill_md = fs::read_to_string(dir.join("SKILL.md")).unwrap();
+        fs::write(
+            dir.join("SKILL.md"),
+            skill_md.replacen("name: weather-report", &format!("name: {name}"), 1),
+        )
+        .unwrap();
+        let out = format!("out-{name}");
+        self.cmd()
+            .arg("pack")
+            .arg(&dir)
+            .args(["-o", &out])
+            .assert()
+            .success();
+        let bundle = format!("{out}/example-{name}-1.0.0.skill");
         self.ok(&["sign", &bundle, "--key", "publisher.key"]);
         bundle
     }
@@ -253,6 +280,18 @@ fn installs_over_http_from_registry_serve() {
     let home = Home::new();
     let v1 = home.signed("1.0.0", "");
     home.publish(&v1).success();
+    let (_server, url) = serve(&home);
+    home.install("example/weather-report@1", &url).success();
+    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
+    home.cmd()
+        .args(["info", "example/nothing", "--registry", &url])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no Skill example/nothing"));
+}
+
+/// Starts `registry serve` on 127.0.0.1; returns the server (stopped on drop) and its URL.
+fn serve(home: &Home) -> (Server, String) {
     let mut child = Process::new(env!("CARGO_BIN_EXE_skillsig"))
         .args(["registry", "serve"])
         .arg(home.path("reg"))
@@ -264,16 +303,113 @@ fn installs_over_http_from_registry_serve() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _server = Server(child);
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    home.install("example/weather-report@1", &url).success();
-    assert_eq!(home.installed_version(), "example/weather-report@1.0.0");
-    home.cmd()
-        .args(["info", "example/nothing", "--registry", &url])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no Skill example/nothing"));
+    (Server(child), url)
+}
+
+#[test]
+fn a_registry_read_over_http_follows_no_redirect_off_the_transport_rules() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    let (_server, url) = serve(&home);
+    // The same registry, reached through a plain-http hop that is not loopback by the rule.
+    let port = url.rsplit(':').next().unwrap();
+    let start = redirect_to(&format!("http://[::ffff:127.0.0.1]:{port}"));
+    let output = home
+        .cmd()
+        .args([
+            "install",
+            "example/weather-report",
+            "--registry",
+            &start,
+            "--dest",
+            "skills",
+            "--yes",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("redirect") && stderr.contains("plain http is allowed only to loopback"),
+        "{stderr}"
+    );
+    assert!(!home.path("skills").exists(), "nothing was installed");
+}
+
+#[test]
+fn concurrent_registry_installs_into_one_folder_are_all_locked() {
+    let home = Home::new();
+    let names = ["alpha", "beta", "gamma"];
+    for name in names {
+        let bundle = home.signed_as(name);
+        home.publish(&bundle).success();
+    }
+    for round in 0..3 {
+        let dest = format!("skills-{round}");
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = names
+                .iter()
+                .map(|name| {
+                    let (home, dest) = (&home, &dest);
+                    scope.spawn(move || {
+                        home.cmd()
+                            .args([
+                                "install",
+                                &format!("example/{name}"),
+                                "--registry",
+                                "reg",
+                                "--dest",
+                                dest,
+                                "--yes",
+                            ])
+                            .output()
+                            .unwrap()
+                    })
+                })
+                .collect();
+            for handle in handles {
+                let output = handle.join().unwrap();
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        });
+        let lock: Value =
+            serde_json::from_slice(&fs::read(home.path(&format!("{dest}/skillsig.lock"))).unwrap())
+                .unwrap();
+        let locked: Vec<&String> = lock["skills"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            locked,
+            ["example/alpha", "example/beta", "example/gamma"],
+            "round {round}: every install is in the lock"
+        );
+        for name in names {
+            home.cmd()
+                .args([
+                    "install",
+                    &format!("example/{name}"),
+                    "--registry",
+                    "reg",
+                    "--dest",
+                    &dest,
+                    "--yes",
+                    "--locked",
+                ])
+                .assert()
+                .success();
+        }
+    }
 }
 
 #[test]

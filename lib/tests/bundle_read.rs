@@ -61,6 +61,20 @@ fn row_02_absolute_paths() {
 }
 
 #[test]
+fn the_root_skillsig_folder_is_reserved_for_install_records() {
+    for (name, component) in [
+        (".skillsig/receipt.json", ".skillsig"),
+        (".skillsig/manifest.json", ".skillsig"),
+        (".SKILLSIG/receipt.json", ".SKILLSIG"),
+        (".skillsig", ".skillsig"),
+    ] {
+        assert_path_error(name, PathError::Reserved(component.into()));
+    }
+    // Only at the root: a sub-folder of that name is an ordinary one.
+    assert!(read_with_file("docs/.skillsig/notes.md").is_ok());
+}
+
+#[test]
 fn row_03_unclean_paths() {
     for name in ["./a", "a//b", "a/./b", "a/"] {
         let err = read_with_file(name).unwrap_err();

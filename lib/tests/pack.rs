@@ -285,6 +285,23 @@ fn bad_names_are_refused() {
 }
 
 #[test]
+fn a_case_variant_of_the_reserved_output_folder_is_refused() {
+    // The root `.skillsig/` is left out; any name an installed Skill's `.skillsig/` could
+    // collide with is refused, as the bundle reader refuses it.
+    let dir = skill_dir();
+    fs::create_dir_all(dir.path().join(".SkillSig")).unwrap();
+    fs::write(dir.path().join(".SkillSig/receipt.json"), "{}").unwrap();
+    let found = problems(dir.path(), &SourceOptions::default());
+    assert_eq!(
+        found,
+        [(
+            ".SkillSig/receipt.json".into(),
+            ProblemKind::BadPath(PathError::Reserved(".SkillSig".into()))
+        )]
+    );
+}
+
+#[test]
 fn case_collisions_on_disk_are_refused() {
     let dir = skill_dir();
     fs::write(dir.path().join("Notes.md"), "x").unwrap();

@@ -242,6 +242,7 @@ proptest! {
             bundle,
             signature: Some(s.signature.clone()),
             origin: "property test".into(),
+            expected: None,
         };
         let result = install::approve(
             &fetched,

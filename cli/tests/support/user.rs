@@ -7,7 +7,12 @@ use assert_cmd::Command;
 /// `skillsig` run in `dir` by a user whose trust root, state folder and policy are files in
 /// `dir`, and who has no passphrase or identity token in the environment.
 pub fn skillsig_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("skillsig").unwrap();
+    Command::from_std(skillsig_process_in(dir))
+}
+
+/// [`skillsig_in`] as a plain process, for one that runs while the test does something else.
+pub fn skillsig_process_in(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillsig"));
     cmd.current_dir(dir)
         .env("SKILLSIG_TRUST_ROOT", dir.join("trust.json"))
         .env("SKILLSIG_STATE_DIR", dir.join("state"))

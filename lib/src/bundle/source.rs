@@ -20,7 +20,7 @@ use crate::tree::{FileTree, PathError, SkillPath, TreeBuilder, TreeError};
 /// The ignore file a publisher uses to leave files out of a bundle (gitignore syntax).
 pub const IGNORE_FILE: &str = ".skillignore";
 /// Folder, at the Skill's root, where skillsig writes its outputs and install receipts.
-pub const OUTPUT_DIR: &str = ".skillsig";
+pub const OUTPUT_DIR: &str = crate::tree::RESERVED_ROOT;
 
 /// What to read and what to let through.
 #[derive(Debug, Clone, Default)]

@@ -58,6 +58,8 @@ pub struct Problem {
     ///   it points to;
     /// - `finding`: a scan finding that blocks under today's rules and policy;
     /// - `shadowed`: a Skill of the same name in a location OpenClaw loads first.
+    /// - `stale-staging`: a folder an install killed midway left behind (the next install in
+    ///   that location removes it, or puts back a version it had moved aside).
     pub code: &'static str,
     /// What is wrong, for people.
     pub message: String,
@@ -554,4 +556,25 @@ pub fn default_locations() -> Vec<PathBuf> {
         out.push(home.join(".openclaw").join("skills"));
     }
     out
+}
+
+/// What installs killed midway left in the destination folder `location`
+/// ([`super::stale_staging`]), each as a Skill that is not clean, with the problem
+/// `stale-staging`.
+pub fn stale_staging(location: &Path) -> Vec<AuditedSkill> {
+    super::stale_staging(location)
+        .into_iter()
+        .map(|path| AuditedSkill {
+            skill: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            clean: false,
+            problems: vec![Problem {
+                code: "stale-staging",
+                message: "left by an install that was interrupted (a half-written new version, or an old version moved aside); the next install into this folder removes it, or puts back an old version that has nothing in its place".into(),
+            }],
+            path,
+        })
+        .collect()
 }

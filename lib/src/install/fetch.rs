@@ -1,5 +1,9 @@
 //! Getting a bundle and its signature: from a file, or over HTTPS (plain HTTP only to loopback
 //! addresses, for local mirrors and tests) with timeouts and a size cap enforced while reading.
+//!
+//! One transport rule, [`check_url`], applies to the first URL and to every redirect hop: https
+//! anywhere, plain http only to loopback, and never from https down to plain http. Every HTTP
+//! read (bundles, signatures, a registry served over HTTP) goes through [`get`] and its client.
 
 use std::io::Read;
 use std::path::Path;
@@ -9,6 +13,8 @@ use crate::signing::envelope::{FILE_SUFFIX, MAX_SIGNATURE_FILE_BYTES};
 
 /// Environment variable that overrides the network timeout, in seconds.
 pub const TIMEOUT_ENV: &str = "SKILLSIG_HTTP_TIMEOUT_SECS";
+/// How many redirects one read follows at most.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// A fetched bundle.
 #[derive(Debug, Clone)]
@@ -34,6 +40,20 @@ pub enum FetchError {
     /// Neither an https URL nor a file path.
     #[error("{0}: not a URL skillsig can fetch (https:// or a file path)")]
     BadUrl(String),
+    /// A redirect from https to plain http.
+    #[error("{0}: a redirect from https down to plain http is refused")]
+    Downgrade(String),
+    /// A redirect hop the transport rules refuse; nothing from it was read.
+    #[error("{from}: refused a redirect to {refused}")]
+    Redirect {
+        /// The URL that redirected.
+        from: String,
+        /// Why the hop is refused.
+        refused: Box<FetchError>,
+    },
+    /// More redirects than [`MAX_REDIRECTS`].
+    #[error("{0}: more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects(String),
     /// The request failed.
     #[error("{url}: {message}")]
     Http {
@@ -155,10 +175,23 @@ fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, FetchError> {
 }
 
 fn client() -> Result<reqwest::blocking::Client, FetchError> {
+    // Every hop is checked by the same rule as the first URL, before it is requested.
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        let Some(from) = attempt.previous().last().cloned() else {
+            return attempt.follow();
+        };
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(FetchError::TooManyRedirects(from.to_string()));
+        }
+        match check_hop(&from, attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(refused) => attempt.error(refused),
+        }
+    });
     reqwest::blocking::Client::builder()
         .connect_timeout(timeout())
         .timeout(timeout())
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(redirects)
         .user_agent(concat!("skillsig/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| FetchError::Http {
@@ -170,10 +203,16 @@ fn client() -> Result<reqwest::blocking::Client, FetchError> {
 /// Whether a URL may be fetched: https anywhere, http only to loopback.
 fn check_url(url: &str) -> Result<(), FetchError> {
     let parsed = reqwest::Url::parse(url).map_err(|_| FetchError::BadUrl(url.into()))?;
-    match parsed.scheme() {
+    check_parsed(&parsed)
+}
+
+/// The transport rule for one parsed URL: https anywhere, http only to a loopback address
+/// (`localhost` exactly, 127.0.0.0/8, `::1`).
+fn check_parsed(url: &reqwest::Url) -> Result<(), FetchError> {
+    match url.scheme() {
         "https" => Ok(()),
         "http" => {
-            let loopback = match parsed.host() {
+            let loopback = match url.host() {
                 Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
                 Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
                 Some(url::Host::Domain(d)) => d == "localhost",
@@ -182,11 +221,36 @@ fn check_url(url: &str) -> Result<(), FetchError> {
             if loopback {
                 Ok(())
             } else {
-                Err(FetchError::InsecureUrl(url.into()))
+                Err(FetchError::InsecureUrl(url.to_string()))
             }
         }
-        _ => Err(FetchError::BadUrl(url.into())),
+        _ => Err(FetchError::BadUrl(url.to_string())),
     }
+}
+
+/// Whether a redirect from `from` to `to` may be followed: `to` passes [`check_parsed`], and a
+/// hop never leaves https for plain http (not even to loopback).
+fn check_hop(from: &reqwest::Url, to: &reqwest::Url) -> Result<(), FetchError> {
+    let refused = |why: FetchError| FetchError::Redirect {
+        from: from.to_string(),
+        refused: Box::new(why),
+    };
+    if from.scheme() == "https" && to.scheme() != "https" {
+        return Err(refused(FetchError::Downgrade(to.to_string())));
+    }
+    check_parsed(to).map_err(refused)
+}
+
+/// The refusal the redirect policy raised, if that is why a request failed.
+fn refused_redirect(error: &reqwest::Error) -> Option<FetchError> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = current {
+        if let Some(refused) = e.downcast_ref::<FetchError>() {
+            return Some(refused.clone());
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// GETs `url`, reading at most `limit` bytes; `Ok(None)` on 404 when `required` is false.
@@ -205,7 +269,10 @@ fn get(
             e.to_string()
         },
     };
-    let response = client.get(url).send().map_err(http)?;
+    let response = client
+        .get(url)
+        .send()
+        .map_err(|e| refused_redirect(&e).unwrap_or_else(|| http(e)))?;
     let status = response.status().as_u16();
     if status == 404 && !required {
         return Ok(None);
@@ -309,6 +376,47 @@ mod tests {
         assert!(matches!(
             check_url("ftp://x/a.skill"),
             Err(FetchError::BadUrl(_))
+        ));
+    }
+
+    #[test]
+    fn every_redirect_hop_obeys_the_same_rule() {
+        let url = |s: &str| reqwest::Url::parse(s).unwrap();
+        let loopback = url("http://127.0.0.1:8080/a.skill");
+        let secure = url("https://skills.example.com/a.skill");
+        for allowed in [
+            "https://cdn.example.net/a.skill",
+            "http://localhost:9000/a.skill",
+            "http://[::1]:9000/a.skill",
+        ] {
+            assert_eq!(check_hop(&loopback, &url(allowed)), Ok(()), "{allowed}");
+        }
+        assert_eq!(
+            check_hop(&secure, &url("https://cdn.example.net/a.skill")),
+            Ok(())
+        );
+        for elsewhere in [
+            "http://skills.example.com/a.skill",
+            "http://localhost.:9000/a.skill",
+            "http://[::ffff:127.0.0.1]:9000/a.skill",
+            "http://0.0.0.0:9000/a.skill",
+        ] {
+            assert!(
+                matches!(
+                    check_hop(&loopback, &url(elsewhere)),
+                    Err(FetchError::Redirect { refused, .. }) if matches!(*refused, FetchError::InsecureUrl(_))
+                ),
+                "{elsewhere}"
+            );
+        }
+        assert!(matches!(
+            check_hop(&loopback, &url("file:///etc/passwd")),
+            Err(FetchError::Redirect { refused, .. }) if matches!(*refused, FetchError::BadUrl(_))
+        ));
+        // Never down from https, not even to loopback.
+        assert!(matches!(
+            check_hop(&secure, &url("http://127.0.0.1:8080/a.skill")),
+            Err(FetchError::Redirect { refused, .. }) if matches!(*refused, FetchError::Downgrade(_))
         ));
     }
 }

@@ -4,8 +4,13 @@
 //! scanned, and accepted by the policy) — the only thing [`write()`] takes. Writing is atomic: the
 //! already verified in-memory files go into a fresh folder beside the destination (files created
 //! exclusively, modes 0644/0755 only, nothing followed), with a receipt, and the folder is then
-//! renamed into place; an installed older version is kept until the new one is in place. If
-//! anything fails, nothing is left behind and the old version is untouched.
+//! renamed into place; an installed older version is swapped out in one atomic exchange where the
+//! platform has one (Linux), else kept aside until the new one is in place. If anything fails,
+//! nothing is left behind and the old version is untouched.
+//!
+//! Writers of one destination folder take turns: [`LockedDestination`] holds an advisory lock on
+//! a file in the folder for the whole write (and the `skillsig.lock` update that goes with it),
+//! and first sweeps what an install killed midway left there ([`stale_staging`]).
 
 pub mod audit;
 pub mod fetch;
@@ -28,7 +33,7 @@ use crate::tree::{FileTree, sha256};
 use crate::verify::{self, Authority, SignedBy, VerifiedSkill, VerifyError};
 
 /// Folder, inside an installed Skill, that holds the receipt, manifest and signature.
-pub const RECEIPT_DIR: &str = ".skillsig";
+pub const RECEIPT_DIR: &str = crate::tree::RESERVED_ROOT;
 /// The receipt's file name inside [`RECEIPT_DIR`].
 pub const RECEIPT_FILE: &str = "receipt.json";
 /// The signed manifest's file name inside [`RECEIPT_DIR`].
@@ -159,6 +164,18 @@ pub enum InstallError {
     /// Policy violations, all of them.
     #[error("the install policy refuses it:\n{}", .0.iter().map(|v| format!("[{}] {}", v.code, v.message)).collect::<Vec<_>>().join("\n"))]
     Policy(Vec<Violation>),
+    /// The install target is a file or something else that is not a folder; left untouched.
+    #[error(
+        "{}: is not a folder, so it is not an installed Skill; nothing was changed. Move or remove it, or install with --dest elsewhere",
+        .0.display()
+    )]
+    TargetNotAFolder(PathBuf),
+    /// The install target is a symbolic link (dangling or not); never followed, left untouched.
+    #[error(
+        "{}: is a symbolic link; skillsig never installs through one (it would write wherever the link points). Nothing was changed. Remove the link, or pass --dest with the real folder",
+        .0.display()
+    )]
+    TargetIsSymlink(PathBuf),
     /// Writing the installed Skill failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -270,17 +287,184 @@ pub fn approve(
     })
 }
 
-/// Writes an approved Skill to `dest/<name>` atomically, replacing an installed version only
+/// The lock file, inside a destination folder, that writers of that folder take turns on.
+pub const DESTINATION_LOCK_FILE: &str = ".skillsig-writing.lock";
+/// Prefix of the folder a new version is written into before it is swapped into place.
+const NEW_PREFIX: &str = ".skillsig-new-";
+/// Prefix of the folder an installed version is moved to while being replaced (only where there
+/// is no atomic exchange).
+const OLD_PREFIX: &str = ".skillsig-old-";
+
+/// A destination folder this process alone writes to until it is dropped: an advisory lock
+/// (`flock`) on [`DESTINATION_LOCK_FILE`] inside it. The kernel releases the lock when the
+/// process dies, however it dies, so a killed install never blocks the next one.
+#[derive(Debug)]
+pub struct LockedDestination {
+    dir: PathBuf,
+    /// Held open for the lock; closing it releases the lock.
+    _lock: fs::File,
+}
+
+impl LockedDestination {
+    /// Creates `dir` if needed, waits for any other writer of it to finish, then sweeps what an
+    /// interrupted install left there: staging folders are removed, and an installed version
+    /// moved aside with nothing in its place is put back.
+    pub fn acquire(dir: &Path) -> Result<LockedDestination, InstallError> {
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| InstallError::Io { path, source }
+        };
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let path = dir.join(DESTINATION_LOCK_FILE);
+        let lock = loop {
+            let mut options = fs::OpenOptions::new();
+            options.read(true).write(true).create(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o644).custom_flags(libc::O_NOFOLLOW);
+            }
+            let file = options.open(&path).map_err(io(&path))?;
+            file.lock().map_err(io(&path))?;
+            // The writer before us removes the file as it finishes: a lock on a removed file
+            // excludes nobody, so take it again on the file now at the path.
+            if still_at(&file, &path) {
+                break file;
+            }
+        };
+        let held = LockedDestination {
+            dir: dir.to_owned(),
+            _lock: lock,
+        };
+        held.sweep();
+        Ok(held)
+    }
+
+    /// The destination folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Removes the leftovers of installs that were killed midway (no live writer can own them:
+    /// we hold the lock). An old version moved aside with nothing in its place goes back.
+    fn sweep(&self) {
+        for leftover in staging_folders(&self.dir) {
+            let name = leftover
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let restore = name
+                .strip_prefix(OLD_PREFIX)
+                .and_then(|rest| rest.rsplit_once('-'))
+                .map(|(skill, _pid)| self.dir.join(skill))
+                .filter(|target| fs::symlink_metadata(target).is_err());
+            let restored = restore.is_some_and(|target| fs::rename(&leftover, target).is_ok());
+            if !restored {
+                // Best effort: what cannot be removed stays visible to `audit` as stale.
+                let _ = fs::remove_dir_all(&leftover);
+            }
+        }
+    }
+}
+
+impl Drop for LockedDestination {
+    fn drop(&mut self) {
+        // Removed while still held, so that a waiter holding the old file sees it is gone
+        // (`still_at`) and retries; the lock itself is released when the file closes.
+        #[cfg(unix)]
+        let _ = fs::remove_file(self.dir.join(DESTINATION_LOCK_FILE));
+    }
+}
+
+/// Whether `file` is still the file at `path`.
+#[cfg(unix)]
+fn still_at(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(held), Ok(current)) => held.dev() == current.dev() && held.ino() == current.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere the lock file is never removed, so the file locked is the one at the path.
+#[cfg(not(unix))]
+fn still_at(_file: &fs::File, _path: &Path) -> bool {
+    true
+}
+
+/// The staging folders (`.skillsig-new-*`, `.skillsig-old-*`) in `dir`, live or not.
+fn staging_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            (name.starts_with(NEW_PREFIX) || name.starts_with(OLD_PREFIX))
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+/// What installs killed midway left in the destination folder `dir`: half-written new versions
+/// and old versions moved aside. Empty while an install into `dir` is running (the folders are
+/// then its own); the next install sweeps them.
+pub fn stale_staging(dir: &Path) -> Vec<PathBuf> {
+    let folders = staging_folders(dir);
+    if folders.is_empty() || writer_running(dir) {
+        return Vec::new();
+    }
+    folders
+}
+
+/// Whether another process holds `dir`'s write lock right now.
+fn writer_running(dir: &Path) -> bool {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    // Never follow a link, nor wait on a FIFO planted under the lock file's name.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let Ok(file) = options.open(dir.join(DESTINATION_LOCK_FILE)) else {
+        return false;
+    };
+    matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock))
+}
+
+/// Writes an approved Skill to `<dest>/<name>` atomically, replacing an installed version only
 /// once the new one is complete. Returns the installed folder.
-pub fn write(approved: &Approved, dest: &Path) -> Result<PathBuf, InstallError> {
+///
+/// An existing target that is not a plain folder — a file, or a symbolic link, even to a folder
+/// or dangling — is refused and left as it is.
+pub fn write(approved: &Approved, dest: &LockedDestination) -> Result<PathBuf, InstallError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| InstallError::Io { path, source }
     };
-    fs::create_dir_all(dest).map_err(io(dest))?;
+    let dest = dest.path();
     let target = dest.join(&approved.manifest.id().name);
+    let replacing = match fs::symlink_metadata(&target) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(InstallError::TargetIsSymlink(target));
+        }
+        Ok(meta) if meta.is_dir() => true,
+        Ok(_) => return Err(InstallError::TargetNotAFolder(target)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(source) => {
+            return Err(InstallError::Io {
+                path: target,
+                source,
+            });
+        }
+    };
     let staging = tempfile::Builder::new()
-        .prefix(".skillsig-new-")
+        .prefix(NEW_PREFIX)
         .tempdir_in(dest)
         .map_err(io(dest))?;
     let staged = staging.path();
@@ -314,39 +498,79 @@ pub fn write(approved: &Approved, dest: &Path) -> Result<PathBuf, InstallError> 
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(staged, fs::Permissions::from_mode(0o755)).map_err(io(staged))?;
     }
-    // Swap: keep the old version aside until the new one is in place.
-    let staged = staging.keep();
-    let old = if target.exists() {
-        let aside = dest.join(format!(
-            ".skillsig-old-{}-{}",
-            approved.manifest.id().name,
-            std::process::id()
-        ));
-        if let Err(source) = fs::rename(&target, &aside) {
-            let _ = fs::remove_dir_all(&staged);
-            return Err(InstallError::Io {
-                path: target,
-                source,
-            });
-        }
-        Some(aside)
-    } else {
-        None
-    };
-    if let Err(source) = fs::rename(&staged, &target) {
-        if let Some(aside) = &old {
-            let _ = fs::rename(aside, &target);
-        }
-        let _ = fs::remove_dir_all(&staged);
+    if !replacing {
+        fs::rename(staged, &target).map_err(io(&target))?;
+        // Renamed away: nothing is left for the guard to remove.
+        let _ = staging.keep();
+        return Ok(target);
+    }
+    match exchange(staged, &target) {
+        // The staging folder now holds the old version; the guard removes it.
+        Ok(()) => return Ok(target),
+        Err(e) if !exchange_unsupported(&e) => return Err(io(&target)(e)),
+        Err(_) => {}
+    }
+    // No atomic exchange here: keep the old version aside until the new one is in place.
+    let aside = dest.join(format!(
+        "{OLD_PREFIX}{}-{}",
+        approved.manifest.id().name,
+        std::process::id()
+    ));
+    fs::rename(&target, &aside).map_err(io(&target))?;
+    if let Err(source) = fs::rename(staged, &target) {
+        let _ = fs::rename(&aside, &target);
         return Err(InstallError::Io {
             path: target,
             source,
         });
     }
-    if let Some(aside) = old {
-        let _ = fs::remove_dir_all(aside);
-    }
+    let _ = staging.keep();
+    let _ = fs::remove_dir_all(aside);
     Ok(target)
+}
+
+/// Swaps two folders in one step (`renameat2(RENAME_EXCHANGE)`): there is no moment when
+/// neither is in place.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are NUL-terminated C strings that outlive the call; the syscall reads
+    // them and touches no memory of ours.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Whether `exchange` failed only because the kernel or filesystem cannot do it.
+fn exchange_unsupported(error: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    if matches!(
+        error.raw_os_error(),
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+    ) {
+        return true;
+    }
+    error.kind() == std::io::ErrorKind::Unsupported
 }
 
 /// Creates a file that must not exist yet, with exactly `mode` (no umask surprises, no links).

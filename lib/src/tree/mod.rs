@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 pub(crate) use path::is_invisible;
-pub use path::{PathError, SkillPath};
+pub use path::{PathError, RESERVED_ROOT, SkillPath};
 
 use crate::limits::Limits;
 

@@ -11,6 +11,10 @@ use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use crate::limits::Limits;
 
+/// The root folder reserved for what `install` writes beside a Skill's files (the receipt):
+/// no file of a Skill may be in it, or collide with it on a case-insensitive filesystem.
+pub const RESERVED_ROOT: &str = ".skillsig";
+
 /// A relative, `/`-separated path that passed every rule in this module.
 ///
 /// Only [`SkillPath::parse`] makes one, so holding a `SkillPath` proves the rules were checked.
@@ -51,6 +55,11 @@ pub enum PathError {
     /// A component is a Windows device name (`CON`, `NUL`, …).
     #[error("the component {0:?} is a reserved device name on Windows")]
     ReservedName(String),
+    /// The first component names the folder an installed Skill keeps its receipt in.
+    #[error(
+        "{0:?} at the root is reserved: an installed Skill keeps its receipt, manifest and signature in `{RESERVED_ROOT}/`"
+    )]
+    Reserved(String),
     /// A component ends with a dot or a space.
     #[error("the component {0:?} ends with a dot or a space")]
     TrailingDotOrSpace(String),
@@ -168,6 +177,10 @@ fn check(raw: &str, limits: &Limits) -> Result<(), PathError> {
     for component in raw.split('/') {
         depth += 1;
         check_component(component, limits)?;
+    }
+    let first = raw.split('/').next().unwrap_or("");
+    if collision_key(first) == RESERVED_ROOT {
+        return Err(PathError::Reserved(first.to_owned()));
     }
     if depth > limits.max_depth {
         return Err(PathError::TooDeep {
