@@ -20,7 +20,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 use support::files::snapshot;
 use support::redirect::redirect_to;
-use support::user::{skillsig_in, skillsig_process_in, trust_example_key};
+use support::user::{skillsig_process_in, trust_example_key};
 
 /// What a route answers.
 #[derive(Clone)]
@@ -750,6 +750,44 @@ fn audit_reports_a_special_file() {
     assert!(
         std::process::Command::new("mkfifo")
             .arg(dest.join("weather-report/scripts/pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (exit, problems) = audit_problems(&world, &dest, &[]);
+    assert_eq!(exit, 1);
+    assert_eq!(weather_report_codes(&problems), ["special-file"]);
+}
+
+#[test]
+fn audit_reports_a_skill_folder_replaced_by_a_symlink() {
+    let world = World::new();
+    let dest = world.path("skills");
+    world.install("v1.skill", &dest);
+    let skill = dest.join("weather-report");
+    // The installed folder, receipt and all, moved away; an unverified Skill linked in its place.
+    fs::rename(&skill, world.path("installed-copy")).unwrap();
+    std::os::unix::fs::symlink(world.path("src-evil"), &skill).unwrap();
+    let (exit, problems) = audit_problems(&world, &dest, &[]);
+    assert_eq!(exit, 1);
+    assert_eq!(weather_report_codes(&problems), ["skill-symlink"]);
+    // Named directly, the link is reported, not followed.
+    let (exit, problems) = audit_problems(&world, &skill, &[]);
+    assert_eq!(exit, 1);
+    assert_eq!(weather_report_codes(&problems), ["skill-symlink"]);
+}
+
+#[test]
+fn audit_reports_an_extra_skill_added_as_a_symlinked_folder() {
+    let world = World::new();
+    let dest = world.path("skills");
+    world.install("v1.skill", &dest);
+    std::os::unix::fs::symlink(world.path("src-evil"), dest.join("helper")).unwrap();
+    let (exit, problems) = audit_problems(&world, &dest, &[]);
+    assert_eq!(exit, 1);
+    assert_eq!(weather_report_codes(&problems), Vec::<&str>::new());
+    assert_eq!(problems["helper"], ["skill-symlink"]);
+}
 
 /// The `error.code` of a failed command run with `--json`.
 fn error_code(output: &std::process::Output) -> String {
@@ -845,40 +883,6 @@ fn leftovers_of_a_killed_install_are_reported_by_audit_then_swept() {
             .unwrap()
             .success()
     );
-    let (exit, problems) = audit_problems(&world, &dest, &[]);
-    assert_eq!(exit, 1);
-    assert_eq!(weather_report_codes(&problems), ["special-file"]);
-}
-
-#[test]
-fn audit_reports_a_skill_folder_replaced_by_a_symlink() {
-    let world = World::new();
-    let dest = world.path("skills");
-    world.install("v1.skill", &dest);
-    let skill = dest.join("weather-report");
-    // The installed folder, receipt and all, moved away; an unverified Skill linked in its place.
-    fs::rename(&skill, world.path("installed-copy")).unwrap();
-    std::os::unix::fs::symlink(world.path("src-evil"), &skill).unwrap();
-    let (exit, problems) = audit_problems(&world, &dest, &[]);
-    assert_eq!(exit, 1);
-    assert_eq!(weather_report_codes(&problems), ["skill-symlink"]);
-    // Named directly, the link is reported, not followed.
-    let (exit, problems) = audit_problems(&world, &skill, &[]);
-    assert_eq!(exit, 1);
-    assert_eq!(weather_report_codes(&problems), ["skill-symlink"]);
-}
-
-#[test]
-fn audit_reports_an_extra_skill_added_as_a_symlinked_folder() {
-    let world = World::new();
-    let dest = world.path("skills");
-    world.install("v1.skill", &dest);
-    std::os::unix::fs::symlink(world.path("src-evil"), dest.join("helper")).unwrap();
-    let (exit, problems) = audit_problems(&world, &dest, &[]);
-    assert_eq!(exit, 1);
-    assert_eq!(weather_report_codes(&problems), Vec::<&str>::new());
-    assert_eq!(problems["helper"], ["skill-symlink"]);
-
     let output = world
         .cmd()
         .arg("audit")
