@@ -86,31 +86,6 @@ impl Home {
         bundle
     }
 
-    /// Packs and signs the example Skill renamed to `name`, at 1.0.0.
-    fn signed_as(&self, name: &str) -> String {
-        let dir = self.path(&format!("src-{name}"));
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report"),
-            &dir,
-        );
-        let skill_md = fs::read_to_string(dir.join("SKILL.md")).unwrap();
-        fs::write(
-            dir.join("SKILL.md"),
-            skill_md.replacen("name: weather-report", &format!("name: {name}"), 1),
-        )
-        .unwrap();
-        let out = format!("out-{name}");
-        self.cmd()
-            .arg("pack")
-            .arg(&dir)
-            .args(["-o", &out])
-            .assert()
-            .success();
-        let bundle = format!("{out}/example-{name}-1.0.0.skill");
-        self.ok(&["sign", &bundle, "--key", "publisher.key"]);
-        bundle
-    }
-
     fn publish(&self, bundle: &str) -> assert_cmd::assert::Assert {
         self.cmd()
             .args([
@@ -350,7 +325,7 @@ fn concurrent_registry_installs_into_one_folder_are_all_locked() {
     let home = Home::new();
     let names = ["alpha", "beta", "gamma"];
     for name in names {
-        let bundle = home.signed_as(name);
+        let bundle = home.signed_as(name, "1.0.0", "");
         home.publish(&bundle).success();
     }
     for round in 0..3 {

@@ -253,7 +253,10 @@ proptest! {
             &Limits::DEFAULT,
         )
         .map_err(|e| e.to_string())
-        .and_then(|approved| install::write(&approved, dest.path()).map_err(|e| e.to_string()));
+        .and_then(|approved| {
+            let locked = install::LockedDestination::acquire(dest.path()).map_err(|e| e.to_string())?;
+            install::write(&approved, &locked).map_err(|e| e.to_string())
+        });
         match result {
             Ok(installed) => {
                 // Every file of the bundle is there with its bytes and exec bit.
