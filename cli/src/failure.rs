@@ -4,9 +4,11 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-/// The input was examined and refused.
+/// The Skill or bundle was examined and refused: unsigned, tampered, untrusted, blocked
+/// (the table in docs/cli.md).
 pub const EXIT_REFUSED: u8 = 1;
-/// Usage error, or a file could not be read or written.
+/// Usage, configuration or I/O: a wrong argument, the publisher's own configuration, a file
+/// that could not be read or written.
 pub const EXIT_ERROR: u8 = 2;
 
 /// A command's failure.
@@ -35,7 +37,7 @@ impl Failure {
         }
     }
 
-    /// A usage or I/O error: exit 2.
+    /// A usage, configuration or I/O error: exit 2.
     pub fn error(code: &'static str, message: impl Into<String>) -> Failure {
         Failure {
             code,

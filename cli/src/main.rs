@@ -27,8 +27,9 @@ use clap::{Parser, Subcommand};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the Skill or bundle was refused (the message says why)
-  2  usage error, or a file could not be read or written";
+  1  the Skill or bundle was refused: unsigned, tampered, untrusted, blocked (the message says why)
+  2  usage, configuration or I/O error (a wrong argument, a skillsig.toml to fix, a file that
+     could not be read or written)";
 
 /// Make AI-agent Skills safe to share: reproducible bundles, signed manifests of files and
 /// permissions, verification against a trust root, and a static scan before install.

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 use skillsig::bundle::{OUTPUT_DIR, SourceError, SourceOptions};
-use skillsig::pack::{self, PackError};
+use skillsig::pack::{self, PackError, Undeclared};
+use skillsig::skill::{CONFIG_FILE, SkillError};
 
 use crate::failure::{Failure, print_json};
 
@@ -16,7 +17,10 @@ use crate::failure::{Failure, print_json};
 /// files, unsafe names and likely secrets (.env, *.pem, *.key, id_rsa*, private keys) are
 /// refused. `.git/`, the Skill's `.skillsig/` folder and whatever `.skillignore` lists
 /// (gitignore syntax) are left out. Namespace and version come from `skillsig.toml`
-/// (`skillsig init` writes one). Nothing is written unless everything succeeds.
+/// (`skillsig init` writes one). What the code uses but `skillsig.toml` does not declare is
+/// printed as a warning, with the lines to add. A signature left beside an earlier bundle of
+/// the same name that does not match the new one is renamed `….sigstore.json.stale`. Nothing
+/// is written unless everything succeeds.
 #[derive(Args)]
 #[command(after_help = crate::EXIT_CODES)]
 pub struct PackArgs {
@@ -28,7 +32,8 @@ pub struct PackArgs {
     /// Ship this file although it looks like a secret (a path relative to DIR; repeatable).
     #[arg(long = "allow-secret", value_name = "PATH")]
     pub allow_secret: Vec<String>,
-    /// Refuse to pack if SKILL.md or skillsig.toml has any warning.
+    /// Refuse to pack if SKILL.md or skillsig.toml has any warning, or the code uses what
+    /// skillsig.toml does not declare.
     #[arg(long)]
     pub strict: bool,
     /// Print the result as JSON on stdout.
@@ -54,6 +59,17 @@ pub fn run(args: &PackArgs) -> Result<(), Failure> {
             ),
         ));
     }
+    let config = args.dir.join(CONFIG_FILE);
+    check_undeclared(
+        &pack::undeclared(&packed.tree, packed.manifest.permissions()),
+        &config.display().to_string(),
+        Some(&format!("skillsig init {} --update", args.dir.display())),
+        args.strict,
+        &format!(
+            "Fix {} and pack again; nothing was written.",
+            config.display()
+        ),
+    )?;
     let out_dir = args
         .out_dir
         .clone()
@@ -85,6 +101,63 @@ pub fn run(args: &PackArgs) -> Result<(), Failure> {
         println!("  manifest  {}", written.manifest.display());
         println!("  tree      sha256:{tree_digest}");
     }
+    if let Some(stale) = &written.stale_signature {
+        eprintln!(
+            "warning: the signature beside the earlier bundle does not match this one; moved it to {}\n  re-sign: skillsig sign {} --key KEY (or --keyless)",
+            stale.display(),
+            written.bundle.display()
+        );
+    }
+    Ok(())
+}
+
+/// Prints what the code uses but the declaration (`declaration`, a file the publisher edits)
+/// does not cover, with the lines that declare it and the command that adds them; with
+/// `strict`, refuses instead.
+pub fn check_undeclared(
+    undeclared: &Undeclared,
+    declaration: &str,
+    update_command: Option<&str>,
+    strict: bool,
+    refusal: &str,
+) -> Result<(), Failure> {
+    if undeclared.is_empty() {
+        return Ok(());
+    }
+    eprintln!(
+        "warning: the code uses what {declaration} does not declare: {}",
+        undeclared.capabilities.join(", ")
+    );
+    eprintln!(
+        "  users' `skillsig verify` and `install` refuse it (SK-UNDECLARED-*) until it is declared"
+    );
+    if !undeclared.lines.is_empty() {
+        match update_command {
+            Some(command) => {
+                eprintln!("  declare it in {declaration} (`{command}` adds these lines):")
+            }
+            None => eprintln!("  declare it in {declaration}:"),
+        }
+        eprintln!("    [permissions]");
+        for line in &undeclared.lines {
+            eprintln!("    {line}");
+        }
+    }
+    if !undeclared.unnamed.is_empty() {
+        eprintln!(
+            "  computed at run time, so name the values yourself: {}",
+            undeclared.unnamed.join(", ")
+        );
+    }
+    if strict {
+        return Err(Failure::refused(
+            "undeclared",
+            format!(
+                "{} capabilit(ies) used but not declared and --strict was given\n{refusal}",
+                undeclared.capabilities.len()
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -104,7 +177,25 @@ fn failure(dir: &Path, err: PackError) -> Failure {
             "source-refused",
             format!("cannot pack {}: {err}\nNothing was written.", dir.display()),
         ),
-        PackError::Skill(_) => Failure::refused(
+        // The publisher's own configuration, not a refused Skill: exit 2.
+        PackError::Skill(SkillError::NoNamespace) => {
+            let next = if dir.join(CONFIG_FILE).exists() {
+                format!(
+                    "Add it with: skillsig init {} --update --namespace YOUR-NAMESPACE",
+                    dir.display()
+                )
+            } else {
+                format!(
+                    "Write one with: skillsig init {} --namespace YOUR-NAMESPACE",
+                    dir.display()
+                )
+            };
+            Failure::error(
+                "skill-invalid",
+                format!("cannot pack {}: {err}\n{next}", dir.display()),
+            )
+        }
+        PackError::Skill(_) => Failure::error(
             "skill-invalid",
             format!("cannot pack {}: {err}", dir.display()),
         ),

@@ -22,7 +22,8 @@ Exit codes:
 /// Scan Skills for malicious behaviour and for capabilities they use but do not declare.
 ///
 /// PATH is a Skill folder (holding SKILL.md), a `.skill` bundle, or a folder of Skills (each
-/// scanned and reported on its own). Nothing is executed, imported or followed: every file is
+/// scanned and reported on its own). A folder's `.skillsig/` (pack's output) is left out, as
+/// pack leaves it out. Nothing is executed, imported or followed: every file is
 /// read as data. Suppress a finding with a comment `skillsig-ignore: RULE-ID reason` on its line
 /// or the line before (critical findings cannot be suppressed); the reason shows in the report.
 /// Rules: docs/rules.md.
@@ -41,7 +42,7 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Also list info findings (capabilities) in human output.
+    /// Also list info findings (capabilities) and what was left out, in human output.
     #[arg(long, short = 'v')]
     pub verbose: bool,
 }
@@ -312,6 +313,12 @@ fn human(report: &ScanReport, verbose: bool, color: bool) -> String {
             out.push_str(&format!(
                 "  note: {} not scanned: {}\n",
                 skipped.path, skipped.reason
+            ));
+        }
+        if verbose && Path::new(&skill.path).join(bundle::OUTPUT_DIR).is_dir() {
+            out.push_str(&format!(
+                "  note: {}/ not scanned: skillsig's own output (bundles, signatures), never packed\n",
+                bundle::OUTPUT_DIR
             ));
         }
     }

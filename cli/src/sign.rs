@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 use skillsig::Limits;
-use skillsig::manifest::{self, MAX_MANIFEST_BYTES};
+use skillsig::manifest::{self, MAX_MANIFEST_BYTES, Manifest};
 use skillsig::signing::keyless::{self, KeylessSignature, TokenSources};
 use skillsig::signing::{self, SignError, envelope};
 
@@ -15,6 +15,9 @@ use crate::keyless::{SigningFiles, interactive};
 
 /// Sign a bundle: checks that the bundle matches its manifest, then writes
 /// `<bundle>.sigstore.json`, a Sigstore bundle v0.3 holding a DSSE envelope over the manifest.
+/// Without `<bundle>.manifest.json` beside it (or --manifest), the manifest is recomputed from
+/// the bundle's own files, so the `.skill` file alone can be signed. What the code uses but
+/// skillsig.toml does not declare is printed as a warning (--strict refuses).
 ///
 /// With --key, an ed25519 key signs; its passphrase comes from SKILLSIG_PASSWORD, or is asked
 /// for when stdin is a terminal.
@@ -55,9 +58,13 @@ pub struct SignArgs {
     /// [default: the public-good root].
     #[arg(long, value_name = "FILE", requires = "keyless")]
     pub sigstore_trusted_root: Option<PathBuf>,
-    /// The manifest [default: BUNDLE.manifest.json].
+    /// The manifest [default: BUNDLE.manifest.json if it exists, else recomputed from the
+    /// bundle].
     #[arg(long)]
     pub manifest: Option<PathBuf>,
+    /// Refuse to sign when the code uses what skillsig.toml does not declare.
+    #[arg(long)]
+    pub strict: bool,
     /// Where to write the signature [default: BUNDLE.sigstore.json].
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
@@ -87,21 +94,25 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
     let manifest_path = args
         .manifest
         .clone()
-        .unwrap_or_else(|| beside(&args.bundle, manifest::FILE_SUFFIX));
+        .or_else(|| Some(beside(&args.bundle, manifest::FILE_SUFFIX)).filter(|path| path.exists()));
     let output = args
         .output
         .clone()
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
     let bundle = files::read_limited(&args.bundle, limits.max_bundle_bytes)?;
-    let manifest = files::read_limited(&manifest_path, MAX_MANIFEST_BYTES)?;
     let refused = |err: SignError| {
-        let (code, subject) = match err {
-            SignError::Manifest(_) => ("sign-refused", manifest_path.display()),
-            SignError::Keyless(_) => ("sigstore", args.bundle.display()),
+        let (code, subject) = match (&err, &manifest_path) {
+            (SignError::Manifest(_), Some(path)) => ("sign-refused", path.display()),
+            (SignError::Keyless(_), _) => ("sigstore", args.bundle.display()),
             _ => ("sign-refused", args.bundle.display()),
         };
         Failure::refused(code, format!("{subject}: {err}\nNothing was signed."))
     };
+    let manifest = match &manifest_path {
+        Some(path) => files::read_limited(path, MAX_MANIFEST_BYTES)?,
+        None => signing::manifest_for_bundle(&bundle, &limits).map_err(refused)?,
+    };
+    check_declared(&bundle, &manifest, args.strict, &limits)?;
     let Some(key_path) = &args.key else {
         let inputs = SigningFiles::load(
             args.signing_config.as_deref(),
@@ -139,6 +150,29 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         println!("  signature  {}", output.display());
     }
     Ok(())
+}
+
+/// Warns (or with `strict`, refuses) when the bundle's code uses what its manifest does not
+/// declare. A bundle or manifest that cannot be read is left for signing to refuse.
+fn check_declared(
+    bundle: &[u8],
+    manifest: &[u8],
+    strict: bool,
+    limits: &Limits,
+) -> Result<(), Failure> {
+    let (Ok(bundle), Ok(manifest)) = (
+        skillsig::bundle::read_bytes(bundle, limits),
+        Manifest::from_json(manifest),
+    ) else {
+        return Ok(());
+    };
+    crate::pack::check_undeclared(
+        &skillsig::pack::undeclared(&bundle.tree, manifest.permissions()),
+        "the Skill's skillsig.toml",
+        None,
+        strict,
+        "Declare it, pack again and sign the new bundle; nothing was signed.",
+    )
 }
 
 fn sign_keyless(

@@ -1,6 +1,6 @@
 //! `skillsig verify`: check a signed bundle against the trust root and show what it asks for.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::{Value, json};
@@ -8,7 +8,7 @@ use skillsig::Limits;
 use skillsig::policy::{self, Policy};
 use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
 use skillsig::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES};
-use skillsig::verify::{self, SignedBy, VerifiedSkill};
+use skillsig::verify::{self, SignedBy, VerifiedSkill, VerifyError};
 
 use crate::failure::{Failure, print_json};
 use crate::files;
@@ -18,8 +18,8 @@ use crate::sign::beside;
 const VERIFY_EXIT_CODES: &str = "\
 Exit codes:
   0  verified
-  1  verification failed (the message names the check)
-  2  usage error, or a file could not be read";
+  1  refused: no signature, not a bundle, or a check failed (the message names it)
+  2  usage, configuration or I/O error (a missing trust root, an unreadable file)";
 
 /// Verify a signed bundle against the trust root, then show the publisher, the key or
 /// certificate identity, and the permissions the Skill asks for.
@@ -96,6 +96,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
     let bundle = files::read_limited(&args.bundle, limits.max_bundle_bytes).map_err(failed)?;
+    if args.signature.is_none() && !signature_path.exists() {
+        return Err(failed(unsigned(args, &signature_path, &bundle, &limits)));
+    }
     let signature =
         files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES).map_err(failed)?;
     let now = jiff::Timestamp::now();
@@ -105,9 +108,16 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let authority = signers.authority();
     let verified =
         verify::verify(&bundle, &signature, &authority, now, &limits).map_err(|err| {
+            let hint = match err {
+                VerifyError::Content(_) => stale_signature_hint(args, &signature_path),
+                _ => String::new(),
+            };
             failed(Failure::refused(
                 err.code(),
-                format!("{}: verification failed: {err}", args.bundle.display()),
+                format!(
+                    "{}: verification failed: {err}{hint}",
+                    args.bundle.display()
+                ),
             ))
         })?;
     let report = scan::scan(
@@ -137,6 +147,41 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         print_human(&verified, &report);
     }
     Ok(())
+}
+
+/// The refusal for a bundle with no signature beside it; a file that is no bundle at all is
+/// said to be that first.
+fn unsigned(args: &VerifyArgs, signature_path: &Path, bundle: &[u8], limits: &Limits) -> Failure {
+    let path = args.bundle.display();
+    if let Err(err) = skillsig::bundle::read_bytes(bundle, limits) {
+        return Failure::refused(
+            "bundle-invalid",
+            format!("{path} is not a skillsig bundle: {err}"),
+        );
+    }
+    Failure::refused(
+        "unsigned",
+        format!(
+            "no signature for {path} (looked for {}); the policy requires one\n\
+             If you got the bundle from someone, get the .sigstore.json published with it and put it beside the bundle (or name it with --signature).\n\
+             If it is yours, sign it: skillsig sign {path} --key KEY (or --keyless)",
+            signature_path.display()
+        ),
+    )
+}
+
+/// When a bundle's files do not match the signed manifest and the signature is older than the
+/// bundle, the likely cause: a signature left from an earlier pack.
+fn stale_signature_hint(args: &VerifyArgs, signature_path: &Path) -> String {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (modified(signature_path), modified(&args.bundle)) {
+        (Some(signed), Some(packed)) if signed < packed => format!(
+            "\nThe signature {} is older than the bundle: it was likely made for an earlier pack. re-sign the new bundle: skillsig sign {} --key KEY (or --keyless)",
+            signature_path.display(),
+            args.bundle.display()
+        ),
+        _ => String::new(),
+    }
 }
 
 /// A verified Skill the install policy refuses: every violation, in text and in JSON.

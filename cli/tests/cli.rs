@@ -14,7 +14,11 @@ fn example() -> PathBuf {
 }
 
 fn skillsig() -> Command {
-    Command::cargo_bin("skillsig").unwrap()
+    let mut cmd = Command::cargo_bin("skillsig").unwrap();
+    // No git configuration of the machine's user may suggest a namespace.
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    cmd
 }
 
 fn json_stdout(output: &std::process::Output) -> Value {
@@ -181,9 +185,23 @@ fn pack_without_namespace_says_how_to_fix_it() {
         .arg("pack")
         .arg(dir.path())
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("no namespace"))
-        .stderr(predicate::str::contains("skillsig init"));
+        .stderr(predicate::str::contains("skillsig init"))
+        .stderr(predicate::str::contains("--namespace"));
+    assert!(!dir.path().join(".skillsig").exists());
+    // With a skillsig.toml that has no namespace, the hint is the command that adds one.
+    fs::write(
+        dir.path().join("skillsig.toml"),
+        "[skill]\n# namespace = \"acme\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    skillsig()
+        .arg("pack")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--update --namespace"));
     assert!(!dir.path().join(".skillsig").exists());
 }
 
@@ -199,7 +217,7 @@ fn pack_with_broken_config_points_at_line_and_column() {
         .arg("pack")
         .arg(dir.path())
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("skillsig.toml:3:"));
     assert!(!dir.path().join(".skillsig").exists());
 }
@@ -449,4 +467,175 @@ fn init_never_overwrites_and_validates_its_arguments() {
         !names.iter().any(|n| n.starts_with(".skillsig-")),
         "no temporary file left: {names:?}"
     );
+}
+
+/// The example Skill without its skillsig.toml, in a folder that is no git repository.
+fn bare_skill() -> tempfile::TempDir {
+    let dir = example_copy();
+    fs::remove_file(dir.path().join("skillsig.toml")).unwrap();
+    dir
+}
+
+#[test]
+fn init_without_a_namespace_off_a_terminal_exits_2_and_writes_nothing() {
+    let dir = bare_skill();
+    let before = entries(dir.path());
+    skillsig()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--namespace"));
+    assert_eq!(entries(dir.path()), before, "nothing written");
+}
+
+#[test]
+fn init_suggests_the_git_remote_owner_as_namespace() {
+    // The Skill is a folder inside a repository whose origin is on GitHub.
+    let repo = tempfile::tempdir().unwrap();
+    let skill = repo.path().join("skills").join("weather-report");
+    fs::create_dir_all(repo.path().join(".git")).unwrap();
+    fs::create_dir_all(repo.path().join("skills")).unwrap();
+    fs::write(
+        repo.path().join(".git/config"),
+        "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:Acme-Corp/skills.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(example())
+        .arg(&skill)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fs::remove_file(skill.join("skillsig.toml")).unwrap();
+    skillsig()
+        .arg("init")
+        .arg(&skill)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("acme-corp"));
+    let text = fs::read_to_string(skill.join("skillsig.toml")).unwrap();
+    assert!(text.contains("namespace = \"acme-corp\""), "{text}");
+    skillsig()
+        .arg("pack")
+        .arg(&skill)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("acme-corp/weather-report@"));
+}
+
+#[test]
+fn init_on_an_existing_file_offers_update_which_only_adds() {
+    let dir = example_copy();
+    let config = dir.path().join("skillsig.toml");
+    // The author's file: comments, their own order and a value the scanner never sees.
+    let authored = "# Kept as written.\n[skill]\nversion = \"1.0.0\" # release line\n# namespace = \"acme\"\n\n[permissions]\nexec = [\"python3\"] # runs the script\nnetwork = [\"api.open-meteo.com\", \"backup.example.org\"]\n";
+    fs::write(&config, authored).unwrap();
+    let script = dir.path().join("scripts/forecast.py");
+    let mut code = fs::read_to_string(&script).unwrap();
+    code.push_str("\nTOKEN = os.environ.get(\"WEATHER_TOKEN\")\n");
+    fs::write(&script, code).unwrap();
+
+    skillsig()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--update"));
+    assert_eq!(fs::read_to_string(&config).unwrap(), authored);
+
+    skillsig()
+        .arg("init")
+        .arg(dir.path())
+        .args(["--update", "--namespace", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("env = [\"WEATHER_TOKEN\"]"));
+    let text = fs::read_to_string(&config).unwrap();
+    for kept in [
+        "# Kept as written.",
+        "version = \"1.0.0\" # release line",
+        "exec = [\"python3\"] # runs the script",
+        "\"backup.example.org\"",
+    ] {
+        assert!(text.contains(kept), "{kept:?} dropped:\n{text}");
+    }
+    assert!(text.contains("namespace = \"acme\""), "{text}");
+    assert!(text.contains("WEATHER_TOKEN"), "{text}");
+    assert!(
+        text.find("[skill]") < text.find("[permissions]"),
+        "order kept:\n{text}"
+    );
+    // Now every capability is declared: pack has nothing to warn about.
+    skillsig()
+        .arg("pack")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("does not declare").not());
+
+    // Another namespace than the file's is not silently replaced.
+    let before = fs::read(&config).unwrap();
+    skillsig()
+        .arg("init")
+        .arg(dir.path())
+        .args(["--update", "--namespace", "other"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("acme"));
+    assert_eq!(fs::read(&config).unwrap(), before);
+}
+
+#[test]
+fn pack_warns_about_undeclared_capabilities_and_strict_refuses() {
+    let dir = example_copy();
+    let script = dir.path().join("scripts/forecast.py");
+    let mut code = fs::read_to_string(&script).unwrap();
+    code.push_str("\nTOKEN = os.environ.get(\"WEATHER_TOKEN\")\n");
+    fs::write(&script, code).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    skillsig()
+        .arg("pack")
+        .arg(dir.path())
+        .arg("-o")
+        .arg(out.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning:"))
+        .stderr(predicate::str::contains("env:WEATHER_TOKEN"))
+        .stderr(predicate::str::contains("[permissions]"))
+        .stderr(predicate::str::contains("env = [\"WEATHER_TOKEN\"]"));
+    let strict_out = out.path().join("strict");
+    let output = skillsig()
+        .arg("pack")
+        .arg(dir.path())
+        .args(["--strict", "--json", "-o"])
+        .arg(&strict_out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(json_stdout(&output)["error"]["code"], "undeclared");
+    assert!(!strict_out.exists());
+}
+
+#[test]
+fn scan_leaves_out_the_skills_own_output_folder() {
+    let dir = example_copy();
+    skillsig().arg("pack").arg(dir.path()).assert().success();
+    assert!(dir.path().join(".skillsig").is_dir());
+    skillsig()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SK-BIN-002").not())
+        .stdout(predicate::str::contains("(4 files;"));
+    skillsig()
+        .arg("scan")
+        .arg(dir.path())
+        .arg("-v")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".skillsig/ not scanned"));
 }

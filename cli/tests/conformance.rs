@@ -10,10 +10,18 @@ use skillsig::sigstore::{self, SignedArtifact, Signer};
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
+#[path = "../../lib/tests/support/shared.rs"]
+mod shared;
+
+const VECTORS: &str = "vectors/sigstore-conformance";
+
 fn vectors() -> Option<PathBuf> {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/sigstore-conformance");
-    dir.is_dir().then_some(dir)
+    shared::dir(VECTORS)
+}
+
+#[test]
+fn shared_vectors_present_or_skipped_with_reason() {
+    shared::report(&[(VECTORS, "the Sigstore conformance cases")]);
 }
 
 fn read(path: &Path) -> Option<String> {
@@ -67,7 +75,6 @@ fn cases(root: &Path) -> Vec<Case> {
 #[test]
 fn conformance_bundle_verify_cases() {
     let Some(root) = vectors() else {
-        eprintln!("skipped: ../shared/vectors/sigstore-conformance is missing");
         return;
     };
     let production = root.join("production_trusted_root.json");

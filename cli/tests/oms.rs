@@ -22,14 +22,18 @@ struct Home {
     dir: tempfile::TempDir,
 }
 
+#[path = "../../lib/tests/support/shared.rs"]
+mod shared;
+
+const VECTORS: &str = "vectors/model-signing";
+
 fn vectors() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/model-signing");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+    shared::dir(VECTORS)
+}
+
+#[test]
+fn shared_vectors_present_or_skipped_with_reason() {
+    shared::report(&[(VECTORS, "the tests of NVIDIA's signed Skills")]);
 }
 
 impl Home {

@@ -73,6 +73,23 @@ impl Home {
         format!("out/{BUNDLE}")
     }
 
+    /// A copy of the example Skill at `skill/` that a test may change.
+    fn skill_copy(&self) -> PathBuf {
+        let skill = self.path("skill");
+        support::files::copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/skills/weather-report"),
+            &skill,
+        );
+        skill
+    }
+
+    fn sign(&self, bundle: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .env("SKILLSIG_PASSWORD", "pw")
+            .args(["sign", bundle, "--key", "publisher.key"])
+            .assert()
+    }
+
     fn key_id(&self) -> String {
         let output = self
             .cmd()
@@ -509,4 +526,191 @@ fn a_revocation_in_upper_case_revokes_and_a_malformed_key_id_is_refused() {
     with_revoked_keyid("not-a-key-id");
     let error = refusal(home.run(&["verify", &home.bundle(), "--json"]));
     assert_eq!(error["code"], "trust-root", "{error}");
+}
+
+/// Makes the Skill's script read an environment variable its skillsig.toml does not declare.
+fn read_an_undeclared_variable(skill: &Path) {
+    let script = skill.join("scripts/forecast.py");
+    let mut code = fs::read_to_string(&script).unwrap();
+    code.push_str("\nTOKEN = os.environ.get(\"WEATHER_TOKEN\")\n");
+    fs::write(&script, code).unwrap();
+}
+
+#[test]
+fn verify_without_a_signature_is_a_refusal_that_says_what_to_do() {
+    let home = Home::signed_example();
+    fs::remove_file(home.path(&format!("out/{BUNDLE}.sigstore.json"))).unwrap();
+    let output = home
+        .cmd()
+        .args(["verify", &home.bundle(), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["verified"], false);
+    assert_eq!(value["error"]["code"], "unsigned");
+    assert_eq!(value["error"]["exit"], 1);
+    assert_verify_result_schema(&value);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        format!("no signature for out/{BUNDLE}"),
+        format!("looked for out/{BUNDLE}.sigstore.json"),
+        "the policy requires one".to_owned(),
+        "skillsig sign".to_owned(),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} in {stderr}");
+    }
+    assert!(!stderr.contains("No such file"), "{stderr}");
+    assert!(!home.path("state").exists(), "nothing recorded");
+}
+
+#[test]
+fn verify_says_a_file_is_not_a_bundle_before_asking_for_its_signature() {
+    let home = Home::signed_example();
+    fs::write(home.path("notes.skill"), "just some text\n").unwrap();
+    let output = home
+        .cmd()
+        .args(["verify", "notes.skill", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"]["code"], "bundle-invalid");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a skillsig bundle"), "{stderr}");
+    assert!(!stderr.contains("signature"), "{stderr}");
+    assert!(!home.path("state").exists(), "nothing recorded");
+}
+
+#[test]
+fn sign_works_from_the_bundle_alone() {
+    let home = Home::signed_example();
+    let signature = home.path(&format!("out/{BUNDLE}.sigstore.json"));
+    fs::remove_file(&signature).unwrap();
+    fs::remove_file(home.path(&format!("out/{BUNDLE}.manifest.json"))).unwrap();
+    home.sign(&home.bundle()).success();
+    assert!(signature.exists());
+    assert!(
+        !home.path(&format!("out/{BUNDLE}.manifest.json")).exists(),
+        "sign writes only the signature"
+    );
+    home.run(&["verify", &home.bundle()]).success();
+
+    // A file that is not a bundle is refused, and nothing is signed.
+    fs::write(home.path("notes.skill"), "just some text\n").unwrap();
+    home.sign("notes.skill")
+        .code(1)
+        .stderr(predicate::str::contains("Nothing was signed"));
+    assert!(!home.path("notes.skill.sigstore.json").exists());
+}
+
+#[test]
+fn pack_moves_aside_a_signature_the_new_bundle_no_longer_matches() {
+    let home = Home::signed_example();
+    let skill = home.skill_copy();
+    home.cmd().arg("pack").arg(&skill).assert().success();
+    let bundle = format!("skill/.skillsig/{BUNDLE}");
+    let signature = home.path(&format!("{bundle}.sigstore.json"));
+    let stale = home.path(&format!("{bundle}.sigstore.json.stale"));
+    home.sign(&bundle).success();
+    let signed = fs::read(&signature).unwrap();
+
+    // Packing the same files again keeps the signature: it still matches.
+    home.cmd()
+        .arg("pack")
+        .arg(&skill)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("re-sign").not());
+    assert_eq!(fs::read(&signature).unwrap(), signed);
+    home.run(&["verify", &bundle]).success();
+
+    // After an edit, the old signature is moved aside and the user told to re-sign.
+    fs::write(skill.join("references/units.md"), "changed\n").unwrap();
+    home.cmd()
+        .arg("pack")
+        .arg(&skill)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("re-sign"))
+        .stderr(predicate::str::contains(".stale"));
+    assert!(!signature.exists());
+    assert_eq!(fs::read(&stale).unwrap(), signed, "nothing lost");
+    home.run(&["verify", &bundle])
+        .code(1)
+        .stderr(predicate::str::contains("no signature for"));
+}
+
+#[test]
+fn verify_names_a_stale_signature_as_the_likely_cause_of_a_mismatch() {
+    let home = Home::signed_example();
+    let skill = home.skill_copy();
+    fs::write(skill.join("references/units.md"), "changed\n").unwrap();
+    home.cmd()
+        .arg("pack")
+        .arg(&skill)
+        .args(["-o", "new"])
+        .assert()
+        .success();
+    // The signature of the earlier pack, copied beside the new bundle, and older than it.
+    let old_signature = home.path(&format!("new/{BUNDLE}.sigstore.json"));
+    fs::copy(
+        home.path(&format!("out/{BUNDLE}.sigstore.json")),
+        &old_signature,
+    )
+    .unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&old_signature)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let output = home
+        .cmd()
+        .args(["verify", &format!("new/{BUNDLE}"), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"]["code"], "files-mismatch");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("older than the bundle"), "{stderr}");
+    assert!(stderr.contains("re-sign"), "{stderr}");
+}
+
+#[test]
+fn sign_warns_about_undeclared_capabilities_and_strict_refuses() {
+    let home = Home::signed_example();
+    let skill = home.skill_copy();
+    read_an_undeclared_variable(&skill);
+    home.cmd()
+        .arg("pack")
+        .arg(&skill)
+        .args(["-o", "new"])
+        .assert()
+        .success();
+    let bundle = format!("new/{BUNDLE}");
+    let signature = home.path(&format!("{bundle}.sigstore.json"));
+    home.cmd()
+        .env("SKILLSIG_PASSWORD", "pw")
+        .args([
+            "sign",
+            &bundle,
+            "--key",
+            "publisher.key",
+            "--strict",
+            "--json",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"undeclared\""))
+        .stderr(predicate::str::contains("env = [\"WEATHER_TOKEN\"]"));
+    assert!(!signature.exists(), "nothing signed");
+    home.sign(&bundle)
+        .success()
+        .stderr(predicate::str::contains("warning:"))
+        .stderr(predicate::str::contains("env:WEATHER_TOKEN"))
+        .stderr(predicate::str::contains("env = [\"WEATHER_TOKEN\"]"));
+    assert!(signature.exists());
 }

@@ -8,9 +8,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::bundle::{self, PathDoesNotFit, SourceError, SourceOptions};
-use crate::manifest::{FILE_SUFFIX, Manifest};
+use crate::limits::Limits;
+use crate::manifest::{FILE_SUFFIX, Manifest, PAYLOAD_TYPE};
+use crate::permissions::Permissions;
+use crate::scan::{self, ScanInput, ScanOptions, Severity};
+use crate::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES, Signed};
+use crate::skill::config::{self, Additions, CONFIG_FILE};
 use crate::skill::{SkillError, SkillInfo};
 use crate::tree::{FileTree, sha256};
+
+/// Appended to the name of a signature that no longer matches the bundle beside it.
+pub const STALE_SUFFIX: &str = ".stale";
 
 /// A packed Skill, in memory.
 #[derive(Debug, Clone)]
@@ -32,6 +40,69 @@ pub struct Written {
     pub bundle: PathBuf,
     /// The manifest file.
     pub manifest: PathBuf,
+    /// Where the signature of an earlier bundle of the same name went: it does not match this
+    /// bundle, so it was renamed (`….sigstore.json.stale`) rather than left to be taken for
+    /// this bundle's. The bundle needs signing again.
+    pub stale_signature: Option<PathBuf>,
+}
+
+/// Capabilities a Skill's code uses that its declared permissions do not cover, and how to
+/// declare them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Undeclared {
+    /// The capabilities, as `kind:value` (`env:TOKEN`), sorted.
+    pub capabilities: Vec<String>,
+    /// The permissions that would declare them.
+    pub add: Permissions,
+    /// Capabilities no value can declare (a host or program computed at run time): the
+    /// publisher must name them.
+    pub unnamed: Vec<String>,
+    /// The lines of `skillsig.toml`'s `[permissions]` that declare the rest, as they read
+    /// once the values are added.
+    pub lines: Vec<String>,
+}
+
+impl Undeclared {
+    /// Whether everything used is declared.
+    pub fn is_empty(&self) -> bool {
+        self.capabilities.is_empty()
+    }
+}
+
+/// Scans the files of a Skill against `declared` (its manifest's permissions) and returns what
+/// the code uses beyond them: what a user's `verify` would report, found while publishing.
+pub fn undeclared(tree: &FileTree, declared: &Permissions) -> Undeclared {
+    let report = scan::scan(
+        &ScanInput::from_tree(tree),
+        &ScanOptions {
+            fail_on: Severity::Critical,
+            manifest_permissions: Some(declared.clone()),
+        },
+    );
+    if report.undeclared.is_empty() {
+        return Undeclared::default();
+    }
+    let (add, unnamed) = scan::missing_declarations(&report);
+    let config_text = tree
+        .iter()
+        .find(|(path, _)| path.as_str() == CONFIG_FILE)
+        .map(|(_, entry)| String::from_utf8_lossy(&entry.data).into_owned())
+        .unwrap_or_default();
+    let additions = Additions {
+        namespace: None,
+        permissions: add.clone(),
+    };
+    // A packed Skill's skillsig.toml parses; the empty file is a fallback all the same.
+    let lines = config::add(&config_text, &additions)
+        .or_else(|_| config::add("", &additions))
+        .map(|edited| edited.changed.into_iter().map(|(_, line)| line).collect())
+        .unwrap_or_default();
+    Undeclared {
+        capabilities: report.undeclared,
+        add,
+        unnamed,
+        lines,
+    }
 }
 
 /// Why packing failed.
@@ -103,13 +174,30 @@ pub fn write(packed: &Packed, out_dir: &Path) -> Result<Written, PackError> {
         let manifest_tmp =
             crate::fsutil::stage(out_dir, &packed.manifest.to_canonical_json(), 0o644)
                 .map_err(output_err(&manifest_path))?;
-        bundle_tmp
-            .persist(&bundle_path)
-            .map_err(|e| e.error)
-            .map_err(output_err(&bundle_path))?;
+        let signature_path = beside(&bundle_path, envelope::FILE_SUFFIX);
+        let stale_signature = if signature_is_stale(&signature_path, packed) {
+            let aside = beside(&signature_path, STALE_SUFFIX);
+            fs::rename(&signature_path, &aside).map_err(output_err(&signature_path))?;
+            Some(aside)
+        } else {
+            None
+        };
+        let put_back = || {
+            if let Some(aside) = &stale_signature {
+                let _ = fs::rename(aside, &signature_path);
+            }
+        };
+        if let Err(err) = bundle_tmp.persist(&bundle_path) {
+            put_back();
+            return Err(PackError::Output {
+                path: bundle_path,
+                source: err.error,
+            });
+        }
         if let Err(err) = manifest_tmp.persist(&manifest_path) {
             // Do not leave a bundle without its manifest.
             let _ = fs::remove_file(&bundle_path);
+            put_back();
             return Err(PackError::Output {
                 path: manifest_path,
                 source: err.error,
@@ -118,6 +206,7 @@ pub fn write(packed: &Packed, out_dir: &Path) -> Result<Written, PackError> {
         Ok(Written {
             bundle: bundle_path,
             manifest: manifest_path,
+            stale_signature,
         })
     })();
     if result.is_err() {
@@ -126,6 +215,35 @@ pub fn write(packed: &Packed, out_dir: &Path) -> Result<Written, PackError> {
         }
     }
     result
+}
+
+/// `path` with `suffix` appended to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Whether a signature file lies at `path` that would not verify for `packed`: its manifest
+/// (the signed payload) does not describe these files, or it cannot be read as a signature.
+/// A signature for the very same files (a re-pack without changes) is not stale.
+fn signature_is_stale(path: &Path, packed: &Packed) -> bool {
+    let Ok(bytes) = crate::fsutil::read_limited(path, MAX_SIGNATURE_FILE_BYTES) else {
+        // Missing (nothing to do), or unreadable: then renaming it fails too, and says so.
+        return path.exists();
+    };
+    let payload = match envelope::parse(&bytes, PAYLOAD_TYPE) {
+        Ok(Signed::Key(payload) | Signed::Keyless(payload)) => payload.payload,
+        Err(_) => return true,
+    };
+    Manifest::from_json(&payload)
+        .map_err(|_| ())
+        .and_then(|signed| {
+            signed
+                .check_tree(&packed.tree, &Limits::DEFAULT)
+                .map_err(|_| ())
+        })
+        .is_err()
 }
 
 /// Creates `dir` and missing parents, returning the folders it created (outermost first) so a

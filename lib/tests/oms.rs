@@ -12,14 +12,18 @@ use skillsig::signing::keys::{PublicKey, SecretKey};
 use skillsig::trust::{PinnedCa, TrustRoot, TrustRootFile};
 use skillsig::verify::Authority;
 
+#[path = "support/shared.rs"]
+mod shared;
+
+const VECTORS: &str = "vectors/model-signing";
+
 fn vectors() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/model-signing");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+    shared::dir(VECTORS)
+}
+
+#[test]
+fn shared_vectors_present_or_skipped_with_reason() {
+    shared::report(&[(VECTORS, "the tests of NVIDIA's signed Skills")]);
 }
 
 fn now() -> Timestamp {

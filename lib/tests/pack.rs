@@ -8,6 +8,16 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use skillsig::Limits;
+
+#[path = "support/shared.rs"]
+mod shared;
+
+const BENIGN_CORPUS: &str = "corpus/benign-real";
+
+#[test]
+fn shared_vectors_present_or_skipped_with_reason() {
+    shared::report(&[(BENIGN_CORPUS, "benign_corpus_packs_and_round_trips")]);
+}
 use skillsig::bundle::{self, ProblemKind, SecretKind, SourceError, SourceOptions};
 use skillsig::pack::{self, PackError};
 use skillsig::tree::{PathError, TreeError, sha256};
@@ -547,11 +557,10 @@ fn walk_all(dir: &Path) -> Vec<PathBuf> {
 /// none of them has) and reads back to the same tree. Odd frontmatter never stops a pack.
 #[test]
 fn benign_corpus_packs_and_round_trips() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/benign-real");
-    let Ok(entries) = fs::read_dir(&corpus) else {
-        eprintln!("skipped: {} is missing", corpus.display());
+    let Some(corpus) = shared::dir(BENIGN_CORPUS) else {
         return;
     };
+    let entries = fs::read_dir(&corpus).unwrap();
     let mut skills: Vec<PathBuf> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())

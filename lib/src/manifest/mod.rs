@@ -382,11 +382,21 @@ impl Manifest {
         bundle: &Bundle,
         limits: &Limits,
     ) -> Result<SkillInfo, ContentMismatch> {
-        let mismatches = self.compare_tree(&bundle.tree);
+        self.check_tree(&bundle.tree, limits)
+    }
+
+    /// [`Manifest::check_bundle`] for files already in memory (a Skill just packed): whether
+    /// a signature over this manifest would verify for them.
+    pub fn check_tree(
+        &self,
+        tree: &FileTree,
+        limits: &Limits,
+    ) -> Result<SkillInfo, ContentMismatch> {
+        let mismatches = self.compare_tree(tree);
         if !mismatches.is_empty() {
             return Err(ContentMismatch::Files(mismatches));
         }
-        let info = SkillInfo::from_tree(&bundle.tree, limits)?;
+        let info = SkillInfo::from_tree(tree, limits)?;
         if &info.id != self.id() {
             return Err(ContentMismatch::Identity {
                 bundle: info.id.to_string(),

@@ -88,6 +88,19 @@ impl CapabilityKind {
             CapabilityKind::Native => "native",
         }
     }
+
+    /// The permission kind whose values declare it; `None` for the two flags.
+    pub fn permission_kind(self) -> Option<crate::permissions::Kind> {
+        use crate::permissions::Kind;
+        match self {
+            CapabilityKind::Network => Some(Kind::Network),
+            CapabilityKind::Exec => Some(Kind::Exec),
+            CapabilityKind::Env => Some(Kind::Env),
+            CapabilityKind::Read => Some(Kind::Read),
+            CapabilityKind::Write => Some(Kind::Write),
+            CapabilityKind::DynamicCode | CapabilityKind::Native => None,
+        }
+    }
 }
 
 /// One use of a capability: a kind and, for kinds with values, the value (`*` when it is

@@ -31,6 +31,7 @@ use serde::Serialize;
 pub use finding::{Capability, CapabilityKind, Finding, Severity};
 use sink::Sink;
 
+use crate::bundle::OUTPUT_DIR;
 use crate::limits::Limits;
 use crate::permissions::Permissions;
 use crate::skill::{self, SKILL_MD};
@@ -113,15 +114,18 @@ impl ScanInput {
         }
     }
 
-    /// Reads a Skill folder without following links; `.git/` is left out. Anything that cannot
-    /// be read as a regular file within the limits is listed in `skipped`, not fatal.
+    /// Reads a Skill folder without following links; `.git/` and skillsig's own output folder
+    /// (`.skillsig/` at the top, which `pack` never packs either) are left out. Anything that
+    /// cannot be read as a regular file within the limits is listed in `skipped`, not fatal.
     pub fn from_dir(dir: &Path, limits: &Limits) -> std::io::Result<ScanInput> {
         let mut input = ScanInput::default();
         let mut total = 0u64;
         let walker = ignore::WalkBuilder::new(dir)
             .standard_filters(false)
             .follow_links(false)
-            .filter_entry(|e| e.file_name() != ".git")
+            .filter_entry(|e| {
+                e.file_name() != ".git" && !(e.depth() == 1 && e.file_name() == OUTPUT_DIR)
+            })
             .build();
         for entry in walker {
             let entry = entry.map_err(std::io::Error::other)?;
@@ -243,6 +247,38 @@ impl SkillReport {
             .map(|(severity, n)| (severity.as_str().to_owned(), *n))
             .collect()
     }
+}
+
+/// What would declare every capability a report found undeclared: the permissions to add,
+/// and the capabilities no value can declare (a host or program computed at run time, such as
+/// `network:*`), which the publisher must name.
+pub fn missing_declarations(report: &SkillReport) -> (Permissions, Vec<String>) {
+    let mut add = Permissions::default();
+    let mut unnamed = Vec::new();
+    let undeclared = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.starts_with("SK-UNDECLARED"))
+        .filter_map(|f| f.capability.as_ref());
+    for capability in undeclared {
+        match (capability.kind, capability.value.as_deref()) {
+            (CapabilityKind::DynamicCode, _) => add.dynamic_code = true,
+            (CapabilityKind::Native, _) => add.native = true,
+            (kind, Some(value)) if value != "*" => {
+                // A value the vocabulary cannot spell is for the publisher to name.
+                let added = kind
+                    .permission_kind()
+                    .is_some_and(|kind| add.add(kind, value).is_ok());
+                if !added {
+                    unnamed.push(capability.to_string());
+                }
+            }
+            _ => unnamed.push(capability.to_string()),
+        }
+    }
+    unnamed.sort();
+    unnamed.dedup();
+    (add, unnamed)
 }
 
 /// A file that was not scanned.

@@ -31,6 +31,14 @@ pub enum SignError {
     Keyless(#[from] keyless::KeylessError),
 }
 
+/// The manifest of a bundle, recomputed from its own files (what `pack` wrote beside it), so
+/// that a `.skill` file alone can be signed.
+pub fn manifest_for_bundle(bundle_bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, SignError> {
+    let bundle = bundle::read_bytes(bundle_bytes, limits)?;
+    let (manifest, _) = Manifest::for_bundle(&bundle, limits).map_err(ContentMismatch::Skill)?;
+    Ok(manifest.to_canonical_json())
+}
+
 /// Checks the bundle against its manifest and returns the signature file (a Sigstore bundle
 /// v0.3 holding a DSSE envelope over the manifest bytes).
 pub fn sign_bundle(

@@ -161,6 +161,108 @@ pub fn parse(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Result<Config, Co
     })
 }
 
+/// What [`add`] puts into a `skillsig.toml`: it only ever adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Additions {
+    /// A namespace, set only when the file names none.
+    pub namespace: Option<String>,
+    /// Permission values and flags to declare besides those the file declares already.
+    pub permissions: Permissions,
+}
+
+/// A `skillsig.toml` after [`add`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The new text: everything the author wrote (comments, order, values), plus the additions.
+    pub text: String,
+    /// Every key that changed, as its whole new line, with the table it is in:
+    /// `("permissions", "env = [\"A\", \"B\"]")`.
+    pub changed: Vec<(&'static str, String)>,
+}
+
+/// Adds `additions` to the `skillsig.toml` text `text`, keeping the author's comments, order
+/// and values: a value is appended to its list, a missing key or table is added at the end.
+/// Nothing is ever removed or replaced; a namespace is set only when there is none. `text`
+/// must parse (the error is [`parse`]'s).
+pub fn add(text: &str, additions: &Additions) -> Result<Edited, ConfigError> {
+    let current = parse(text, &mut Vec::new())?;
+    let shape_error = |message: String| ConfigError::Syntax {
+        line: None,
+        column: None,
+        message,
+    };
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| shape_error(e.to_string()))?;
+    let mut changed = Vec::new();
+    if let (Some(namespace), None) = (&additions.namespace, &current.namespace) {
+        let skill = table_in(&mut doc, "skill")
+            .ok_or_else(|| shape_error("`skill` is not a table".into()))?;
+        skill.insert("namespace", toml_edit::value(namespace.as_str()));
+        changed.push((
+            "skill",
+            format!("namespace = {}", toml_edit::Value::from(namespace.as_str())),
+        ));
+    }
+    let not_a_table = || shape_error("`permissions` is not a table".into());
+    for kind in Kind::ALL {
+        let declared = current.permissions.values(kind);
+        let new: Vec<&String> = additions
+            .permissions
+            .values(kind)
+            .iter()
+            .filter(|value| !declared.contains(*value))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        let permissions = table_in(&mut doc, "permissions").ok_or_else(not_a_table)?;
+        let list = permissions
+            .entry(kind.as_str())
+            .or_insert(toml_edit::value(toml_edit::Array::new()))
+            .as_array_mut()
+            .ok_or_else(|| shape_error(format!("`permissions.{kind}` is not a list")))?;
+        for value in new {
+            list.push(value.as_str());
+        }
+        let whole: toml_edit::Array = list.iter().filter_map(|v| v.as_str()).collect();
+        changed.push(("permissions", format!("{kind} = {whole}")));
+    }
+    let flags = [
+        (
+            "dynamic-code",
+            additions.permissions.dynamic_code,
+            current.permissions.dynamic_code,
+        ),
+        (
+            "native",
+            additions.permissions.native,
+            current.permissions.native,
+        ),
+    ];
+    for (key, wanted, declared) in flags {
+        if wanted && !declared {
+            let permissions = table_in(&mut doc, "permissions").ok_or_else(not_a_table)?;
+            permissions.insert(key, toml_edit::value(true));
+            changed.push(("permissions", format!("{key} = true")));
+        }
+    }
+    Ok(Edited {
+        text: doc.to_string(),
+        changed,
+    })
+}
+
+/// The table `name` of `doc`, added at the end when missing.
+fn table_in<'d>(
+    doc: &'d mut toml_edit::DocumentMut,
+    name: &str,
+) -> Option<&'d mut dyn toml_edit::TableLike> {
+    doc.entry(name)
+        .or_insert(toml_edit::table())
+        .as_table_like_mut()
+}
+
 /// First line that mentions `needle`, for pointing at a key or value.
 fn find_line(text: &str, needle: &str) -> Option<usize> {
     text.lines()
@@ -171,6 +273,89 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn add_keeps_what_the_author_wrote_and_only_adds() {
+        let text = "# mine\n[skill]\nversion = \"1.0.0\" # note\n\n[permissions]\nexec = [\"git\"] # why\nnetwork = [\"API.example.com\"]\n\n[extra]\nkept = 1\n";
+        let mut permissions = Permissions::default();
+        permissions.add(Kind::Exec, "git").unwrap();
+        permissions.add(Kind::Exec, "curl").unwrap();
+        permissions.add(Kind::Network, "api.example.com").unwrap();
+        permissions.add(Kind::Env, "TOKEN").unwrap();
+        permissions.native = true;
+        let edited = add(
+            text,
+            &Additions {
+                namespace: Some("acme".into()),
+                permissions,
+            },
+        )
+        .unwrap();
+        let new = &edited.text;
+        for kept in [
+            "# mine",
+            "version = \"1.0.0\" # note",
+            "# why",
+            "\"API.example.com\"",
+            "[extra]\nkept = 1",
+        ] {
+            assert!(new.contains(kept), "{kept:?} lost:\n{new}");
+        }
+        assert!(
+            !new.contains("\"api.example.com\""),
+            "already declared:\n{new}"
+        );
+        assert!(new.find("[skill]") < new.find("[permissions]"));
+        assert!(new.find("[permissions]") < new.find("[extra]"));
+        let config = parse(new, &mut Vec::new()).unwrap();
+        assert_eq!(config.namespace.as_deref(), Some("acme"));
+        assert!(
+            config.permissions.exec.contains("curl") && config.permissions.exec.contains("git")
+        );
+        assert!(config.permissions.env.contains("TOKEN") && config.permissions.native);
+        assert_eq!(
+            edited.changed,
+            vec![
+                ("skill", "namespace = \"acme\"".to_owned()),
+                ("permissions", "exec = [\"git\", \"curl\"]".to_owned()),
+                ("permissions", "env = [\"TOKEN\"]".to_owned()),
+                ("permissions", "native = true".to_owned()),
+            ]
+        );
+        // A namespace already set is never replaced; nothing to add changes nothing.
+        let again = add(
+            new,
+            &Additions {
+                namespace: Some("other".into()),
+                permissions: config.permissions.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(&again.text, new);
+        assert!(again.changed.is_empty());
+    }
+
+    #[test]
+    fn add_to_an_empty_file_and_refuse_a_broken_one() {
+        let mut permissions = Permissions::default();
+        permissions.add(Kind::Network, "api.example.com").unwrap();
+        let edited = add(
+            "",
+            &Additions {
+                namespace: None,
+                permissions: permissions.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            parse(&edited.text, &mut Vec::new()).unwrap().permissions,
+            permissions
+        );
+        assert!(matches!(
+            add("[skill\n", &Additions::default()),
+            Err(ConfigError::Syntax { line: Some(1), .. })
+        ));
+    }
 
     #[test]
     fn reads_the_documented_example() {

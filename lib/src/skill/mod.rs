@@ -5,7 +5,7 @@
 //! identity (`namespace/name@version`), description, declared permissions and OpenClaw's
 //! requirements, plus diagnostics for whatever is odd.
 
-mod config;
+pub mod config;
 pub mod frontmatter;
 mod openclaw;
 
@@ -237,6 +237,36 @@ impl SkillInfo {
     }
 }
 
+/// The namespace a git remote's URL suggests: its owner, lowercased (`acme` for
+/// `git@github.com:Acme/skills.git`, `https://github.com/acme/skills` or
+/// `ssh://git@host:22/acme/skills.git`), when that is a valid namespace. Local paths and URLs
+/// without an owner and a repository suggest nothing.
+pub fn namespace_from_remote_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let after_host = match url.split_once("://") {
+        Some((_, rest)) => {
+            let (host, path) = rest.split_once('/')?;
+            if host.is_empty() {
+                return None;
+            }
+            path
+        }
+        // scp-like `user@host:owner/repo`: a colon before any slash.
+        None => {
+            let (host, path) = url.split_once(':')?;
+            if host.is_empty() || host.contains('/') {
+                return None;
+            }
+            path
+        }
+    };
+    let mut segments = after_host.split('/').filter(|s| !s.is_empty());
+    let owner = segments.next()?;
+    segments.next()?;
+    let owner = owner.to_ascii_lowercase();
+    frontmatter::is_spec_name(&owner).then_some(owner)
+}
+
 /// What a Skill declares, read leniently for the scanner: nothing here fails.
 #[derive(Debug, Clone, Default)]
 pub struct Declaration {
@@ -381,6 +411,28 @@ fn add_openclaw_permissions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn namespace_from_remote_urls() {
+        for (url, expected) in [
+            ("git@github.com:Acme-Corp/skills.git", Some("acme-corp")),
+            ("https://github.com/acme/skills", Some("acme")),
+            ("https://github.com/acme/skills.git\n", Some("acme")),
+            ("ssh://git@github.com:22/acme/skills.git", Some("acme")),
+            (
+                "https://user@gitlab.example.org/team/sub/skill.git",
+                Some("team"),
+            ),
+            ("git@github.com:Acme_Corp/skills.git", None),
+            ("https://github.com/acme", None),
+            ("/srv/git/skills.git", None),
+            ("../skills", None),
+            ("file:///srv/git/skills.git", None),
+            ("", None),
+        ] {
+            assert_eq!(namespace_from_remote_url(url).as_deref(), expected, "{url}");
+        }
+    }
     use crate::tree::TreeBuilder;
 
     fn tree(files: &[(&str, &str)]) -> FileTree {
