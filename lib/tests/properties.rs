@@ -1,13 +1,16 @@
 //! Property tests for the invariants the rest of the project leans on:
 //! - pack → read is the identity on any valid tree (files, bytes, exec bits, digest);
-//! - any single-byte change to a bundle, to a signed manifest, or to a signature file makes
-//!   `verify` refuse;
+//! - any single-byte change to a bundle, to the signed manifest, or to what a signature file
+//!   says makes `verify` refuse, and even the trusted key cannot vouch for a manifest that misdescribes the
+//!   bundle (but for the informative `bundle` and `tool` fields);
 //! - `install` either completes or leaves the destination byte-for-byte as it was.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 use proptest::prelude::*;
 use skillsig::Limits;
@@ -138,6 +141,18 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
     out
 }
 
+/// Whether two manifest texts are the same JSON but for `predicate.bundle` and `predicate.tool`.
+fn differs_only_in_informative_fields(a: &[u8], b: &[u8]) -> bool {
+    let without = |bytes: &[u8]| {
+        let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        let predicate = value.get_mut("predicate")?.as_object_mut()?;
+        predicate.remove("bundle");
+        predicate.remove("tool");
+        Some(value)
+    };
+    matches!((without(a), without(b)), (Some(a), Some(b)) if a == b)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -167,16 +182,42 @@ proptest! {
     }
 
     #[test]
-    fn any_changed_manifest_byte_is_refused_even_when_signed(
+    fn any_changed_manifest_byte_is_refused(
         files in files_strategy(),
         position in any::<prop::sample::Index>(),
         flip in 1u8..=255,
     ) {
-        // The trusted key signs a manifest one byte away from the bundle's own.
+        // The signed manifest, changed inside the signature file it travels in.
         let s = signed(&files);
-        let mut manifest = s.packed.manifest.to_canonical_json();
+        let mut document: serde_json::Value = serde_json::from_slice(&s.signature).unwrap();
+        let payload = &mut document["dsseEnvelope"]["payload"];
+        let mut manifest = STANDARD.decode(payload.as_str().unwrap()).unwrap();
+        prop_assert_eq!(&manifest, &s.packed.manifest.to_canonical_json());
         let at = position.index(manifest.len());
         manifest[at] ^= flip;
+        *payload = STANDARD.encode(&manifest).into();
+        let signature = serde_json::to_vec(&document).unwrap();
+        prop_assert!(
+            !verify(&s.packed.bundle, &signature, &s.root),
+            "manifest byte {at} ^ {flip:#x} accepted"
+        );
+    }
+
+    #[test]
+    fn a_manifest_the_trusted_key_signs_must_describe_the_bundle(
+        files in files_strategy(),
+        position in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        // Even the trusted key cannot vouch for a manifest one byte away from the bundle's
+        // own, except in the two fields docs/manifest.md calls informative: `bundle` (a
+        // transport checksum) and `tool` (who packed it).
+        let s = signed(&files);
+        let original = s.packed.manifest.to_canonical_json();
+        let mut manifest = original.clone();
+        let at = position.index(manifest.len());
+        manifest[at] ^= flip;
+        prop_assume!(!differs_only_in_informative_fields(&original, &manifest));
         let signature = envelope::sign(&manifest, PAYLOAD_TYPE, &s.key);
         prop_assert!(
             !verify(&s.packed.bundle, signature.as_bytes(), &s.root),
@@ -194,15 +235,17 @@ proptest! {
         let mut signature = s.signature.clone();
         let at = position.index(signature.len());
         signature[at] ^= flip;
-        // A change that leaves the same JSON document (white space between tokens) is no change.
-        let same_document = matches!(
+        // A change the verifier cannot see is no change: white space between JSON tokens, or
+        // the name of an optional field (an unknown field is ignored, as Sigstore readers do).
+        // Everything the verifier reads (key hint, payload type, payload, signature) must count.
+        let same_meaning = matches!(
             (
-                serde_json::from_slice::<serde_json::Value>(&signature),
-                serde_json::from_slice::<serde_json::Value>(&s.signature),
+                envelope::parse(&signature, PAYLOAD_TYPE),
+                envelope::parse(&s.signature, PAYLOAD_TYPE),
             ),
             (Ok(a), Ok(b)) if a == b
         );
-        prop_assume!(!same_document);
+        prop_assume!(!same_meaning);
         prop_assert!(
             !verify(&s.packed.bundle, &signature, &s.root),
             "signature byte {at} ^ {flip:#x} accepted"
