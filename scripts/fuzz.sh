@@ -70,12 +70,15 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
 cd fuzz
 cargo +nightly fuzz build -s none -a --target-dir "$fuzz_target_dir"
+# The targets run as built (not through `cargo fuzz run`, which would rebuild on every change).
+bin_dir="$fuzz_target_dir/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s" >&2
+  mkdir -p "artifacts/$target"
   status=0
-  cargo +nightly fuzz run -s none -a --target-dir "$fuzz_target_dir" "$target" "$corpus/$target" -- \
+  "$bin_dir/$target" "$corpus/$target" -artifact_prefix="artifacts/$target/" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs)' "$log" | sed 's/^/  /' >&2 || true
