@@ -9,7 +9,7 @@ mod support {
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::files::snapshot;
-use support::redirect::redirect_to;
+use support::redirect::{redirect_to, request_path};
 use support::user::{skillsig_process_in, trust_example_key};
 
 /// What a route answers.
@@ -50,14 +50,7 @@ impl Server {
                 let Ok(mut stream) = stream else { continue };
                 let routes = Arc::clone(&routes);
                 std::thread::spawn(move || {
-                    let mut request = [0u8; 4096];
-                    let n = stream.read(&mut request).unwrap_or(0);
-                    let line = String::from_utf8_lossy(&request[..n])
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_owned();
-                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                    let path = request_path(&mut stream);
                     match routes.get(&path).cloned() {
                         Some(Reply::Ok { content_type, body }) => {
                             let head = format!(

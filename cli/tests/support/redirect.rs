@@ -2,7 +2,19 @@
 //! another base URL, for checking that each redirect hop obeys the transport rules.
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
+
+/// Reads one request from `stream` and returns its path (`/` when there is none).
+pub fn request_path(stream: &mut TcpStream) -> String {
+    let mut request = [0u8; 4096];
+    let n = stream.read(&mut request).unwrap_or(0);
+    let line = String::from_utf8_lossy(&request[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    line.split_whitespace().nth(1).unwrap_or("/").to_owned()
+}
 
 /// Starts a server that redirects `GET /x` to `<location_base>/x`; returns its base URL.
 pub fn redirect_to(location_base: &str) -> String {
@@ -12,14 +24,7 @@ pub fn redirect_to(location_base: &str) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming().take(200) {
             let Ok(mut stream) = stream else { continue };
-            let mut request = [0u8; 4096];
-            let n = stream.read(&mut request).unwrap_or(0);
-            let line = String::from_utf8_lossy(&request[..n])
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_owned();
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let path = request_path(&mut stream);
             let answer = format!(
                 "HTTP/1.1 302 Found\r\nLocation: {location_base}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
