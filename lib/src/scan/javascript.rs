@@ -96,8 +96,38 @@ const DECODE_CALLS: &[&str] = &[
     "zlib.gunzipSync",
 ];
 
+/// Requests a page's script can make besides [`NETWORK_CALLS`]: an image or beacon is enough
+/// to carry data out.
+const BROWSER_NETWORK_CALLS: &[&str] = &[
+    "XMLHttpRequest",
+    "navigator.sendBeacon",
+    "Image",
+    "EventSource",
+    "window.fetch",
+];
+/// What a page's script can steal: cookies and web storage.
+const BROWSER_STORES: &[&str] = &[
+    "document.cookie",
+    "localStorage",
+    "sessionStorage",
+    "indexedDB",
+    "window.localStorage",
+    "window.sessionStorage",
+    "window.indexedDB",
+];
+
 /// Scans JS/TS `source` at byte `base` of the sink's file; returns whether it parsed only partly.
 pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink) -> bool {
+    scan_with(source, base, dialect, false, sink)
+}
+
+/// Scans script that a browser runs (inside an SVG): cookies and web storage count as secrets
+/// and images and beacons as requests.
+pub(crate) fn scan_browser_script(source: &str, base: usize, sink: &mut Sink) -> bool {
+    scan_with(source, base, Dialect::JavaScript, true, sink)
+}
+
+fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &mut Sink) -> bool {
     if source.len() > shell::MAX_PARSE_BYTES {
         return true;
     }
@@ -112,13 +142,18 @@ pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink)
     let root = tree.root_node();
     let mut js = Js {
         source: Source::new(source, base),
+        browser,
     };
     js.collect_bindings(root);
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {
             "call_expression" | "new_expression" => js.call(node, sink),
-            "member_expression" | "subscript_expression" => js.env_access(node, sink),
+            "member_expression" | "subscript_expression" => {
+                js.env_access(node, sink);
+                js.browser_store(node, sink);
+            }
+            "identifier" => js.browser_store(node, sink),
             "variable_declarator" => js.env_destructuring(node, sink),
             "string" | "template_string" => js.string(node, sink),
             _ => {}
@@ -132,6 +167,8 @@ pub(crate) fn scan(source: &str, base: usize, dialect: Dialect, sink: &mut Sink)
 
 struct Js<'s> {
     source: Source<'s>,
+    /// Script a browser runs (see [`scan_browser_script`]).
+    browser: bool,
 }
 
 fn module_name(spec: &str) -> String {
@@ -332,8 +369,12 @@ impl Js<'_> {
             "parenthesized_expression" => self.literal(node.named_child(0)?),
             "identifier" => self.source.constants.get(self.text(node)).cloned(),
             "call_expression" => {
-                // ['ex', 'ec'].join('')
                 let function = node.child_by_field_name("function")?;
+                // atob('…') and Buffer.from('…', 'base64').toString(): decoded, as text.
+                if let Some(decoded) = self.decoded_literal(node) {
+                    return Some(decoded);
+                }
+                // ['ex', 'ec'].join('')
                 if function.kind() == "member_expression"
                     && self.text(function.child_by_field_name("property")?) == "join"
                 {
@@ -356,6 +397,33 @@ impl Js<'_> {
             }
             _ => None,
         }
+    }
+
+    /// The text a constant base64 string decodes to through `atob` or `Buffer.from(…,
+    /// 'base64').toString()`, when it is UTF-8.
+    fn decoded_literal(&self, node: Node) -> Option<String> {
+        let function = node.child_by_field_name("function")?;
+        let args = node.child_by_field_name("arguments")?;
+        let blob = match self.text(function) {
+            "atob" | "window.atob" => self.literal(args.named_child(0)?)?,
+            _ if function.kind() == "member_expression"
+                && self.text(function.child_by_field_name("property")?) == "toString" =>
+            {
+                let inner = function.child_by_field_name("object")?;
+                if inner.kind() != "call_expression"
+                    || self.text(inner.child_by_field_name("function")?) != "Buffer.from"
+                {
+                    return None;
+                }
+                let inner_args = inner.child_by_field_name("arguments")?;
+                if self.literal(inner_args.named_child(1)?)? != "base64" {
+                    return None;
+                }
+                self.literal(inner_args.named_child(0)?)?
+            }
+            _ => return None,
+        };
+        text::decode_base64_text(&blob)
     }
 
     fn literal_prefix(&self, node: Node) -> Option<String> {
@@ -494,7 +562,8 @@ impl Js<'_> {
                 );
             }
         }
-        if NETWORK_CALLS.contains(&name) {
+        if NETWORK_CALLS.contains(&name) || (self.browser && BROWSER_NETWORK_CALLS.contains(&name))
+        {
             sink.note_network();
             let host = first
                 .and_then(|u| self.literal_prefix(u))
@@ -622,6 +691,30 @@ impl Js<'_> {
                 }
             }
             "member_expression" if self.text(node) == "process.env.HOME" => Some("~".into()),
+            // `${os.homedir()}/.ssh/id_rsa`
+            "template_string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_fragment" => out.push_str(self.text(child)),
+                        "template_substitution" => {
+                            out.push_str(&self.path_value(child.named_child(0)?)?)
+                        }
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            // os.homedir() + "/.ssh/id_rsa"
+            "binary_expression"
+                if node.child_by_field_name("operator").map(|o| self.text(o)) == Some("+") =>
+            {
+                Some(
+                    self.path_value(node.child_by_field_name("left")?)?
+                        + &self.path_value(node.child_by_field_name("right")?)?,
+                )
+            }
             _ => None,
         }
     }
@@ -667,6 +760,33 @@ impl Js<'_> {
             stack.extend(n.named_children(&mut cursor));
         }
         false
+    }
+
+    /// Cookies and web storage read by a browser script.
+    fn browser_store(&self, node: Node, sink: &mut Sink) {
+        if !self.browser {
+            return;
+        }
+        // `localStorage.getItem` is reported once, at `localStorage`.
+        if node.kind() == "identifier"
+            && node.parent().is_some_and(|p| {
+                p.kind() == "member_expression" && p.child_by_field_name("property") == Some(node)
+            })
+        {
+            return;
+        }
+        let Some(name) = self.qualified(node) else {
+            return;
+        };
+        if BROWSER_STORES.contains(&name.as_str()) {
+            sink.emit(
+                rules::CRED_SENSITIVE_PATH,
+                self.at(node),
+                format!("reads {name}"),
+                Some(name),
+            );
+            sink.note_credential(self.at(node));
+        }
     }
 
     /// `process.env.X` and `process.env['X']`.

@@ -186,6 +186,47 @@ const THROWAWAY_HOSTS: &[&str] = &[
     "api.telegram.org",
 ];
 
+/// Mining pools' domains: a host under one of them with a port is a miner's pool connection.
+const MINING_POOLS: &[&str] = &[
+    "supportxmr.com",
+    "moneroocean.stream",
+    "hashvault.pro",
+    "nanopool.org",
+    "minexmr.com",
+    "c3pool.com",
+    "c3pool.org",
+    "unmineable.com",
+    "ethermine.org",
+    "2miners.com",
+    "f2pool.com",
+    "minergate.com",
+    "nicehash.com",
+    "herominers.com",
+    "xmrpool.eu",
+    "monerohash.com",
+    "dwarfpool.com",
+    "slushpool.com",
+    "antpool.com",
+    "poolin.com",
+    "zergpool.com",
+    "miningpoolhub.com",
+    "woolypooly.com",
+    "kryptex.network",
+    "p2pool.io",
+    "xmrfast.com",
+    "skypool.org",
+    "viabtc.com",
+];
+
+/// The mining pool `host` belongs to, if any.
+pub fn mining_pool(host: &str) -> Option<&'static str> {
+    let host = host.to_ascii_lowercase();
+    MINING_POOLS
+        .iter()
+        .find(|pool| host == **pool || host.ends_with(&format!(".{pool}")))
+        .copied()
+}
+
 /// Programs that run code they read from stdin or a file.
 pub const INTERPRETERS: &[&str] = &[
     "sh",
@@ -391,11 +432,138 @@ fn contains_any(haystack: &str, needles: &'static [&'static str]) -> Option<&'st
 }
 
 /// The sensitive fragment `text` mentions, if any. Public keys (`*.pub`) are not secrets.
+/// Windows spellings (`%USERPROFILE%\.ssh\id_rsa`) count like `/`-separated ones.
 pub fn sensitive_path(text: &str) -> Option<&'static str> {
     if text.trim_end_matches(['"', '\'', ')']).ends_with(".pub") {
         return None;
     }
+    if text.contains('\\') {
+        return contains_any(&text.replace('\\', "/"), SENSITIVE_PATHS);
+    }
     contains_any(text, SENSITIVE_PATHS)
+}
+
+/// Words of an environment variable's name that make it a secret (`OPENAI_API_KEY`,
+/// `GH_TOKEN`, `DB_PASSWORD`).
+const SECRET_NAME_WORDS: &[&str] = &[
+    "KEY",
+    "APIKEY",
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "PAT",
+    "PRIVATE",
+];
+
+/// Whether an environment variable's name says it holds a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && name
+            .split('_')
+            .any(|word| SECRET_NAME_WORDS.contains(&word))
+}
+
+/// Well-known providers' secret variables (by name prefix) and the hosts they are meant for.
+/// An empty host list: the secret is never sent as it is (AWS signs requests with it).
+const SECRET_OWNERS: &[(&str, &[&str])] = &[
+    ("OPENAI_", &["openai.com", "openai.azure.com"]),
+    ("AZURE_OPENAI_", &["openai.azure.com", "azure.com"]),
+    ("ANTHROPIC_", &["anthropic.com"]),
+    ("AWS_SECRET_ACCESS_KEY", &[]),
+    ("AWS_SESSION_TOKEN", &["amazonaws.com"]),
+    (
+        "GITHUB_",
+        &["github.com", "githubusercontent.com", "ghcr.io"],
+    ),
+    ("GH_", &["github.com", "githubusercontent.com", "ghcr.io"]),
+    ("GITLAB_", &["gitlab.com"]),
+    ("HF_", &["huggingface.co"]),
+    ("HUGGINGFACE_", &["huggingface.co"]),
+    ("GEMINI_", &["googleapis.com"]),
+    ("GOOGLE_", &["googleapis.com", "google.com"]),
+    ("SLACK_", &["slack.com"]),
+    ("DISCORD_", &["discord.com", "discordapp.com"]),
+    ("TELEGRAM_", &["api.telegram.org"]),
+    ("STRIPE_", &["stripe.com"]),
+    ("NPM_", &["npmjs.org", "npmjs.com"]),
+    ("OPENROUTER_", &["openrouter.ai"]),
+    ("GROQ_", &["groq.com"]),
+    ("MISTRAL_", &["mistral.ai"]),
+    ("DEEPSEEK_", &["deepseek.com"]),
+    ("XAI_", &["x.ai"]),
+    ("PERPLEXITY_", &["perplexity.ai"]),
+    ("NOTION_", &["notion.com", "notion.so"]),
+    ("LINEAR_", &["linear.app"]),
+    ("VERCEL_", &["vercel.com"]),
+    ("CLOUDFLARE_", &["cloudflare.com"]),
+    ("TWILIO_", &["twilio.com"]),
+    ("SENDGRID_", &["sendgrid.com"]),
+];
+
+/// Whether `fragment` (from [`sensitive_path`]) is the agent's own credential store, where
+/// each Skill's token sits under its own key.
+pub fn is_agent_store(fragment: &str) -> bool {
+    matches!(
+        fragment,
+        "auth-profiles.json"
+            | ".openclaw/openclaw.json"
+            | ".openclaw/credentials"
+            | ".clawdbot/clawdbot.json"
+            | ".clawdbot/credentials"
+    )
+}
+
+/// Where no secret has an honest reason to go: webhook, paste and file-drop sites, tunnels,
+/// bot APIs, and public IP addresses. Private and loopback addresses are the user's own devices.
+pub fn is_drop_host(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(host) = host_of(&lower) else {
+        return false;
+    };
+    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => {
+                !(v4.is_private() || v4.is_loopback() || v4.is_link_local())
+            }
+            std::net::IpAddr::V6(v6) => !v6.is_loopback(),
+        };
+    }
+    THROWAWAY_HOSTS.iter().any(|h| {
+        if h.contains('/') {
+            lower.contains(h)
+        } else {
+            host == *h || host.ends_with(&format!(".{h}"))
+        }
+    })
+}
+
+/// Whether the secret variable `name` is never sent as it is by honest code (AWS secret keys
+/// sign requests; they do not travel).
+pub fn secret_never_sent(name: &str) -> bool {
+    SECRET_OWNERS
+        .iter()
+        .any(|(prefix, hosts)| hosts.is_empty() && name.starts_with(prefix))
+}
+
+/// Whether sending the secret variable `name` to `host` is sending it somewhere it does not
+/// belong: `Some(true)` for a well-known provider's secret going to another host,
+/// `Some(false)` for its own provider, `None` when the variable's owner is not known.
+pub fn secret_misdirected(name: &str, host: &str) -> Option<bool> {
+    let (_, hosts) = SECRET_OWNERS
+        .iter()
+        .find(|(prefix, _)| name.starts_with(prefix))?;
+    let host = host.to_ascii_lowercase();
+    let own = hosts
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+    Some(!own)
 }
 
 /// The persistence location `text` mentions, if any.
@@ -522,8 +690,12 @@ pub const CONTENT_READERS: &[&str] = &[
     "cat", "head", "tail", "less", "more", "cp", "mv", "tar", "zip", "7z", "gzip", "bzip2", "xz",
     "base64", "xxd", "od", "hexdump", "strings", "jq", "grep", "egrep", "rg", "sed", "awk",
     "sqlite3", "curl", "wget", "scp", "rsync", "nc", "ncat", "socat", "openssl", "gpg", "python",
-    "python3", "node", "perl", "ruby", "security", "find", "tee", "dd", "install", "ln",
+    "python3", "node", "perl", "ruby", "security", "find", "tee", "dd", "install", "ln", "dig",
+    "nslookup", "host", "drill",
 ];
+
+/// Programs that look names up in DNS: a name built from data is a way to send it out.
+pub const DNS_LOOKUPS: &[&str] = &["dig", "nslookup", "host", "drill", "resolve-dnsname"];
 
 #[cfg(test)]
 mod tests {

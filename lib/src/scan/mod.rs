@@ -20,6 +20,7 @@ pub mod report;
 pub mod rules;
 mod shell;
 mod sink;
+mod svg;
 mod text;
 
 use std::collections::BTreeMap;
@@ -431,6 +432,7 @@ enum Language {
     PackageJson,
     Requirements,
     PyProject,
+    Svg,
     Other,
 }
 
@@ -456,6 +458,7 @@ fn language(path: &str, text: &str) -> Language {
         "tsx" => return Language::JavaScript(javascript::Dialect::Tsx),
         "ps1" | "psm1" | "psd1" | "bat" | "cmd" => return Language::PowerShell,
         "md" | "markdown" | "mdx" => return Language::Markdown,
+        "svg" => return Language::Svg,
         _ => {}
     }
     let first = text.lines().next().unwrap_or("");
@@ -495,6 +498,7 @@ fn scan_file(
     };
     let mut sink = Sink::new(&file.path, &text);
     text::scan_hidden_unicode(&text, &mut sink);
+    text::scan_mining_pools(&text, &mut sink);
     let mut partial = false;
     let language = language(&file.path, &text);
     if text.len() > MAX_SOURCE_BYTES {
@@ -523,6 +527,7 @@ fn scan_file(
             Language::PackageJson => files::scan_package_json(&text, &mut sink),
             Language::Requirements => files::scan_requirements(&text, &mut sink),
             Language::PyProject => files::scan_pyproject(&text, &mut sink),
+            Language::Svg => svg::scan(&text, &mut sink),
             Language::Other => {}
         }
     }

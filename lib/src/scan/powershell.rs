@@ -101,6 +101,18 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) {
                 None,
             );
         }
+        let clears_event_log = lower.contains("clear-eventlog")
+            || lower.contains("remove-eventlog")
+            || lower.contains("wevtutil")
+                && (lower.contains(" cl ") || lower.contains("clear-log"));
+        if clears_event_log {
+            sink.emit(
+                rules::EVADE_LOG_ERASURE,
+                at,
+                "clears a Windows event log",
+                None,
+            );
+        }
         if lower.contains("set-mppreference") && lower.contains("-disable")
             || lower.contains("add-mppreference") && lower.contains("-exclusion")
         {

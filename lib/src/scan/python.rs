@@ -133,6 +133,7 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
         socket_at: None,
         dup2_at: None,
         spawns_shell: false,
+        downloads: Vec::new(),
     };
     py.collect_bindings(root);
     let mut stack = vec![root];
@@ -165,6 +166,9 @@ struct Py<'s> {
     socket_at: Option<usize>,
     dup2_at: Option<usize>,
     spawns_shell: bool,
+    /// Files a download was saved to (`urlretrieve(url, path)`), with the URL: running one
+    /// later is download-and-execute.
+    downloads: Vec<(String, Option<String>)>,
 }
 
 impl<'s> std::ops::Deref for Py<'s> {
@@ -214,7 +218,9 @@ impl Py<'_> {
                         node.child_by_field_name("right"),
                     ) && left.kind() == "identifier"
                     {
-                        if let Some(value) = self.literal(right) {
+                        // Paths count as constants too: `home = os.path.expanduser("~")`.
+                        if let Some(value) = self.literal(right).or_else(|| self.path_value(right))
+                        {
                             self.source
                                 .constants
                                 .insert(self.text(left).to_owned(), value);
@@ -227,8 +233,10 @@ impl Py<'_> {
                 }
                 _ => {}
             }
+            // In document order, so that a constant can build on one bound before it.
             let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
         }
     }
 
@@ -278,11 +286,16 @@ impl Py<'_> {
                     match child.kind() {
                         "string_content" => out.push_str(self.text(child)),
                         "string_start" | "string_end" => {}
+                        // f"{home}/x" with `home` a known constant.
+                        "interpolation" => {
+                            out.push_str(&self.literal(child.child_by_field_name("expression")?)?)
+                        }
                         _ => return None,
                     }
                 }
                 Some(out)
             }
+            "call" => self.decoded_literal(node),
             "concatenated_string" => {
                 let mut cursor = node.walk();
                 node.named_children(&mut cursor)
@@ -303,6 +316,29 @@ impl Py<'_> {
             "identifier" => self.source.constants.get(self.text(node)).cloned(),
             _ => None,
         }
+    }
+
+    /// `base64.b64decode('…').decode()` of a constant: the decoded text.
+    fn decoded_literal(&self, node: Node) -> Option<String> {
+        let function = node.child_by_field_name("function")?;
+        if function.kind() != "attribute"
+            || self.text(function.child_by_field_name("attribute")?) != "decode"
+        {
+            return None;
+        }
+        let inner = function.child_by_field_name("object")?;
+        if inner.kind() != "call" {
+            return None;
+        }
+        let decoder = self.qualified(inner.child_by_field_name("function")?)?;
+        if !matches!(
+            decoder.as_str(),
+            "base64.b64decode" | "base64.standard_b64decode" | "base64.urlsafe_b64decode"
+        ) {
+            return None;
+        }
+        let blob = self.literal(inner.child_by_field_name("arguments")?.named_child(0)?)?;
+        text::decode_base64_text(&blob)
     }
 
     /// The leading constant part of a string expression (`API + q` → the value of `API`).
@@ -378,6 +414,25 @@ impl Py<'_> {
         let Some(function) = node.child_by_field_name("function") else {
             return;
         };
+        // (Path.home() / ".ssh" / "id_rsa").read_bytes(): a method of a path value.
+        if function.kind() == "attribute"
+            && let Some(method) = function
+                .child_by_field_name("attribute")
+                .map(|m| self.text(m))
+            && matches!(
+                method,
+                "read_bytes" | "read_text" | "open" | "write_text" | "write_bytes"
+            )
+            && let Some(object) = function.child_by_field_name("object")
+            && object.kind() != "identifier"
+            && let Some(path) = self.path_value(object)
+        {
+            if method.starts_with("write") {
+                text::report_write(&path, self.at(node), None, sink);
+            } else {
+                text::report_read(&path, self.at(node), sink);
+            }
+        }
         let Some(name) = self.qualified(function) else {
             return;
         };
@@ -407,7 +462,21 @@ impl Py<'_> {
         let at = self.at(node);
         let short = name.as_str();
 
+        if matches!(
+            short,
+            "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download"
+        ) && let Some(path) = positional
+            .get(1)
+            .copied()
+            .or_else(|| keyword("filename"))
+            .or_else(|| keyword("out"))
+            .and_then(|p| self.path_value(p))
+        {
+            let url = positional.first().and_then(|u| self.literal_prefix(*u));
+            self.downloads.push((path, url));
+        }
         if EXEC_CALLS.contains(&short) {
+            self.downloaded_run(positional.first().copied(), short, at, sink);
             let shell_true = keyword("shell").is_some_and(|v| self.text(v) == "True");
             self.exec_call(
                 short,
@@ -571,6 +640,24 @@ impl Py<'_> {
         }
     }
 
+    /// A program started from a file an earlier call downloaded.
+    fn downloaded_run(&self, program: Option<Node>, runner: &str, at: usize, sink: &mut Sink) {
+        if self.downloads.is_empty() {
+            return;
+        }
+        let Some(program) = program else { return };
+        let first = if matches!(program.kind(), "list" | "tuple") {
+            program.named_child(0).and_then(|p| self.path_value(p))
+        } else {
+            self.path_value(program)
+                .map(|c| c.split_whitespace().next().unwrap_or("").to_owned())
+        };
+        let Some(first) = first else { return };
+        if let Some((_, url)) = self.downloads.iter().find(|(path, _)| *path == first) {
+            shell::report_downloaded_run(url.as_deref(), runner, at, sink);
+        }
+    }
+
     /// A path argument: a constant, `os.path.expanduser(const)`, `Path.home() / const`…
     fn path_value(&self, node: Node) -> Option<String> {
         self.guarded(|| self.path_value_inner(node))
@@ -583,7 +670,11 @@ impl Py<'_> {
         match node.kind() {
             "call" => {
                 let function = self.qualified(node.child_by_field_name("function")?)?;
-                let first = node.child_by_field_name("arguments")?.named_child(0)?;
+                let first = node.child_by_field_name("arguments")?.named_child(0);
+                if matches!(function.as_str(), "pathlib.Path.home" | "Path.home") {
+                    return Some("~".into());
+                }
+                let first = first?;
                 match function.as_str() {
                     "os.path.expanduser" | "pathlib.Path" | "Path" | "os.path.expandvars" => {
                         self.literal(first)
@@ -600,16 +691,18 @@ impl Py<'_> {
                     _ => None,
                 }
             }
+            "parenthesized_expression" => self.path_value(node.named_child(0)?),
             "binary_operator" => {
                 let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
                 if op != "/" {
                     return None;
                 }
+                // `Path.home() / ".ssh" / "id_rsa"`: the left side is a path value itself.
                 let left = node.child_by_field_name("left")?;
-                let left = if self.text(left).contains("home()") {
-                    "~".to_owned()
-                } else {
-                    self.path_value(left)?
+                let left = match self.path_value(left) {
+                    Some(left) => left,
+                    None if self.text(left).contains("home()") => "~".to_owned(),
+                    None => return None,
                 };
                 Some(format!(
                     "{left}/{}",

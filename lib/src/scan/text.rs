@@ -94,6 +94,67 @@ pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
     }
 }
 
+/// Mining pool connections anywhere in a text file: `stratum+tcp://…` addresses, and hosts of
+/// well-known pools given with a port (`pool.supportxmr.com:443`). Pool websites and APIs
+/// (HTTPS without a port) are not connections a miner makes.
+pub(crate) fn scan_mining_pools(text: &str, sink: &mut Sink) {
+    let bytes = text.as_bytes();
+    if let Some(at) = memchr::memmem::find(bytes, b"stratum") {
+        let lower = text[at..].to_ascii_lowercase();
+        for (rel, _) in lower.match_indices("stratum") {
+            let rest = &lower[rel..];
+            let scheme_end = rest.find("://");
+            if scheme_end.is_some_and(|e| e <= "stratum2+tcp".len() + 1 && rest[..e].contains('+'))
+            {
+                let address: String = rest
+                    .chars()
+                    .take_while(|c| {
+                        !c.is_whitespace() && !matches!(c, '"' | '\'' | '`' | ')' | '<')
+                    })
+                    .collect();
+                sink.emit(
+                    rules::MINING_POOL,
+                    at + rel,
+                    format!("connects to the mining pool {address}"),
+                    Some(address),
+                );
+            }
+        }
+    }
+    // Pool hosts with a port: `host:port`, the form every miner's `-o`/`url` takes.
+    let mut from = 0;
+    while let Some(rel) = memchr::memchr(b':', &bytes[from..]) {
+        let colon = from + rel;
+        from = colon + 1;
+        if !bytes.get(colon + 1).is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        let start = bytes[..colon]
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')))
+            .map_or(0, |p| p + 1);
+        let host = &text[start..colon];
+        if host.contains('.')
+            && let Some(pool) = knowledge::mining_pool(host)
+        {
+            // `stratum+tcp://host:port` was reported above.
+            let already = text[..start].ends_with("://")
+                && text[..start]
+                    .rsplit(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+                    .next()
+                    .is_some_and(|scheme| scheme.to_ascii_lowercase().starts_with("stratum"));
+            if !already {
+                sink.emit(
+                    rules::MINING_POOL,
+                    start,
+                    format!("connects to {host}, a {pool} mining pool"),
+                    Some(host.to_owned()),
+                );
+            }
+        }
+    }
+}
+
 fn is_zero_width(code: u32) -> bool {
     matches!(code, 0x200B..=0x200D | 0x2060..=0x2064 | 0xFEFF | 0x180E | 0x115F | 0x1160 | 0x3164 | 0xFFA0)
 }
@@ -240,6 +301,23 @@ fn looks_like_code(text: &str) -> bool {
     ];
     let lower = text.to_ascii_lowercase();
     MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// A base64 string of any length decoded to text, for strings code hands to a decoder
+/// (`atob('…')`, `base64.b64decode('…')`): short ones name paths and variables.
+pub(crate) fn decode_base64_text(text: &str) -> Option<String> {
+    if text.len() > MAX_DECODED_BYTES * 4 / 3 + 4 {
+        return None;
+    }
+    let engines = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::URL_SAFE,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+    ];
+    let bytes = engines.iter().find_map(|e| e.decode(text.trim()).ok())?;
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|t| !t.chars().any(|c| c.is_control() && !c.is_whitespace()))
 }
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {

@@ -1,0 +1,2 @@
+wevtutil cl Security
+Clear-EventLog -LogName System
