@@ -236,6 +236,13 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
         .signature
         .clone()
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
+    if args.signature.is_none() && !signature_path.exists() {
+        let failure = crate::verify::unsigned(&args.bundle, &signature_path, &bundle, &limits);
+        return Err(Failure {
+            message: format!("{}\nNothing was published.", failure.message),
+            ..failure
+        });
+    }
     let signature = files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES)?;
     let entry = registry::publish(
         &Publisher {

@@ -97,7 +97,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| beside(&args.bundle, envelope::FILE_SUFFIX));
     let bundle = files::read_limited(&args.bundle, limits.max_bundle_bytes).map_err(failed)?;
     if args.signature.is_none() && !signature_path.exists() {
-        return Err(failed(unsigned(args, &signature_path, &bundle, &limits)));
+        return Err(failed(unsigned(
+            &args.bundle,
+            &signature_path,
+            &bundle,
+            &limits,
+        )));
     }
     let signature =
         files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES).map_err(failed)?;
@@ -151,8 +156,13 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
 
 /// The refusal for a bundle with no signature beside it; a file that is no bundle at all is
 /// said to be that first.
-fn unsigned(args: &VerifyArgs, signature_path: &Path, bundle: &[u8], limits: &Limits) -> Failure {
-    let path = args.bundle.display();
+pub(crate) fn unsigned(
+    bundle_path: &Path,
+    signature_path: &Path,
+    bundle: &[u8],
+    limits: &Limits,
+) -> Failure {
+    let path = bundle_path.display();
     if let Err(err) = skillsig::bundle::read_bytes(bundle, limits) {
         return Failure::refused(
             "bundle-invalid",

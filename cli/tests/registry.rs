@@ -224,6 +224,33 @@ fn a_version_is_published_once_and_a_refusal_changes_nothing() {
 }
 
 #[test]
+fn publishing_a_bundle_without_its_signature_is_a_refusal_that_says_so() {
+    let home = Home::new();
+    let v1 = home.signed("1.0.0", "");
+    home.publish(&v1).success();
+    let before = snapshot(&home.path("reg"));
+    let v2 = home.signed("2.0.0", "");
+    fs::remove_file(home.path(&format!("{v2}.sigstore.json"))).unwrap();
+    let assert = home
+        .cmd()
+        .args([
+            "publish",
+            &v2,
+            "--registry",
+            "reg",
+            "--key",
+            "registry.key",
+            "--json",
+        ])
+        .assert();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(refusal(assert)["code"], "unsigned");
+    assert!(stderr.contains("no signature for"), "{stderr}");
+    assert!(stderr.contains("Nothing was published"), "{stderr}");
+    assert_eq!(snapshot(&home.path("reg")), before);
+}
+
+#[test]
 fn a_tampered_mirror_installs_nothing() {
     let home = Home::new();
     let v1 = home.signed("1.0.0", "");
