@@ -28,6 +28,17 @@ use crate::tree::{FileTree, PathError, Sha256Digest, TreeError, sha256};
 /// File extension of a bundle.
 pub const EXTENSION: &str = "skill";
 
+// Here rather than in `skill`, which sits below this module and does not know bundles.
+impl crate::skill::SkillId {
+    /// The file name `pack` writes: `<namespace>-<name>-<version>.skill`.
+    pub fn bundle_file_name(&self) -> String {
+        format!(
+            "{}-{}-{}.{EXTENSION}",
+            self.namespace, self.name, self.version
+        )
+    }
+}
+
 /// The bytes of a `.skill` file.
 pub fn encode(tree: &FileTree) -> Result<Vec<u8>, PathDoesNotFit> {
     Ok(gzip::encode(&tar::write(tree)?))

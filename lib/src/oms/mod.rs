@@ -59,10 +59,13 @@ use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use files::{FileDigests, hash_folder, pem_certificate};
+pub use files::{FileDigests, hash_folder};
 pub use sign::{OmsSigner, ecdsa_p256_from_pem, sign_folder};
 /// An ECDSA key pair (for OMS key-mode signing).
 pub use sigstore_sign::crypto::KeyPair as EcdsaKeyPair;
+// Kept here too: callers found them under `oms` before they moved below `trust`.
+pub use crate::signing::certificate::pem_certificate;
+pub use crate::signing::keys::model_signing_hint;
 
 use crate::signing::envelope::pae;
 use crate::signing::keys::{KeyId, PublicKey};
@@ -640,11 +643,6 @@ fn verify_signer(
             Err(OmsError::UnknownKey(hint.clone()))
         }
     }
-}
-
-/// `sha256(PEM)` in hex, the key hint `model_signing` writes and checks.
-pub fn model_signing_hint(key: &PublicKey) -> String {
-    hex::encode(crate::tree::sha256(key.to_pem().as_bytes()))
 }
 
 /// Turns verified digests into the statement payload skillsig signs.

@@ -284,6 +284,11 @@ impl SecretKey {
     }
 }
 
+/// `sha256(PEM)` in hex, the key hint OpenSSF `model_signing` writes and checks.
+pub fn model_signing_hint(key: &PublicKey) -> String {
+    hex::encode(sha256(key.to_pem().as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! file, the identity and the declared permissions at once. [`sign_bundle`] refuses a bundle
 //! that does not match its manifest: nobody should sign something that verification rejects.
 
+pub mod certificate;
 pub mod envelope;
 pub mod keyless;
 pub mod keys;

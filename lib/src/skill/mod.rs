@@ -102,17 +102,6 @@ impl SkillId {
             version,
         })
     }
-
-    /// The file name `pack` writes: `<namespace>-<name>-<version>.skill`.
-    pub fn bundle_file_name(&self) -> String {
-        format!(
-            "{}-{}-{}.{}",
-            self.namespace,
-            self.name,
-            self.version,
-            crate::bundle::EXTENSION
-        )
-    }
 }
 
 impl fmt::Display for SkillId {

@@ -141,6 +141,18 @@ pub struct Identity {
     pub subject_regex: Option<String>,
 }
 
+impl CertificateIdentity {
+    /// The identity a trust-root entry describes.
+    pub fn from_trust_root(identity: &Identity) -> Result<Self, regex::Error> {
+        match (&identity.subject, &identity.subject_regex) {
+            (Some(subject), _) => Ok(Self::exact(&identity.issuer, subject)),
+            (None, Some(pattern)) => Self::regex(&identity.issuer, pattern),
+            // The trust root's own checks refuse this; match nothing rather than everything.
+            (None, None) => Self::regex(&identity.issuer, "[^\\s\\S]"),
+        }
+    }
+}
+
 /// A key that must no longer be trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -381,7 +393,7 @@ impl TrustRootFile {
 
     /// Pins a CA root certificate for a publisher.
     pub fn add_ca(&mut self, publisher: &str, ca: PinnedCa) -> Result<(), TrustError> {
-        crate::oms::pem_certificate(&ca.certificate)
+        crate::signing::certificate::pem_certificate(&ca.certificate)
             .map_err(|e| TrustError::Edit(format!("not a CA certificate: {e}")))?;
         let entry = self.publisher_mut(publisher)?;
         if entry.cas.iter().any(|c| c.certificate == ca.certificate) {
@@ -710,7 +722,7 @@ impl TrustRoot {
         self.all_keys()
             .into_iter()
             .filter(|(_, key)| {
-                key.id().as_str() == hint || crate::oms::model_signing_hint(key) == hint
+                key.id().as_str() == hint || crate::signing::keys::model_signing_hint(key) == hint
             })
             .collect()
     }
@@ -784,7 +796,7 @@ fn check_structure(
             check_identity(&publisher.id, identity)?;
         }
         for ca in &publisher.cas {
-            crate::oms::pem_certificate(&ca.certificate).map_err(|e| {
+            crate::signing::certificate::pem_certificate(&ca.certificate).map_err(|e| {
                 TrustError::Invalid(format!("publisher {:?}: a pinned CA: {e}", publisher.id))
             })?;
             if let Some(pattern) = &ca.subject_regex {
@@ -891,6 +903,40 @@ fn check_update(previous: &TrustRootFile, new: &TrustRootFile) -> Result<(), Tru
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_root_entries_become_identities() {
+        const GITHUB: &str = "https://token.actions.githubusercontent.com";
+        let exact = Identity {
+            issuer: GITHUB.into(),
+            subject: Some("a@example.com".into()),
+            subject_regex: None,
+        };
+        assert!(
+            CertificateIdentity::from_trust_root(&exact)
+                .unwrap()
+                .matches(GITHUB, "a@example.com")
+        );
+        let pattern = Identity {
+            issuer: GITHUB.into(),
+            subject: None,
+            subject_regex: Some("^.*@example\\.com$".into()),
+        };
+        let id = CertificateIdentity::from_trust_root(&pattern).unwrap();
+        assert!(id.matches(GITHUB, "b@example.com"));
+        assert!(!id.matches(GITHUB, "b@example.com.evil"));
+        let neither = Identity {
+            issuer: GITHUB.into(),
+            subject: None,
+            subject_regex: None,
+        };
+        assert!(
+            !CertificateIdentity::from_trust_root(&neither)
+                .unwrap()
+                .matches(GITHUB, "")
+        );
+        assert!(CertificateIdentity::regex(GITHUB, "(").is_err());
+    }
 
     fn now() -> Timestamp {
         "2026-11-24T00:00:00Z".parse().unwrap()
