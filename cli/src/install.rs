@@ -10,10 +10,10 @@ use skillsig::install::lock::{LockError, LockFile, LockedSkill};
 use skillsig::install::{self, InstallError, audit, fetch};
 use skillsig::scan::Severity;
 
+use crate::args::load_policy;
 use crate::failure::{Failure, print_json};
 use crate::keyless::{CertificateArgs, Signers, load_sigstore_root};
 use crate::trust::load_trust_root;
-use crate::verify::load_policy;
 use skillsig::verify::Authority;
 
 const INSTALL_EXIT_CODES: &str = "\

@@ -9,11 +9,10 @@ use skillsig::oms::{self, OmsSigner, OmsTrust, VerifiedOms};
 use skillsig::scan::{self, ScanOptions, SkillReport};
 use skillsig::signing::keyless::TokenSources;
 
+use crate::args::{SignArgs, VerifyArgs, load_policy, policy_refusal};
 use crate::failure::{Failure, print_json};
 use crate::files;
 use crate::keyless::{Signers, SigningFiles, interactive};
-use crate::sign::SignArgs;
-use crate::verify::{VerifyArgs, load_policy, policy_refusal};
 
 /// The namespace a Skill folder claims in its `skillsig.toml`, if it has one.
 fn claimed_namespace(dir: &Path) -> Option<String> {
