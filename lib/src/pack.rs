@@ -36,6 +36,7 @@ pub struct Written {
 
 /// Why packing failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PackError {
     /// The folder cannot be read, or holds files it must not ship.
     #[error("{0}")]
@@ -54,6 +55,18 @@ pub enum PackError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl PackError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PackError::Source(e) => e.code(),
+            PackError::Skill(e) => e.code(),
+            PackError::PathDoesNotFit(..) => "path-does-not-fit",
+            PackError::Output { .. } => "io",
+        }
+    }
 }
 
 impl Packed {

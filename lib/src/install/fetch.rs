@@ -33,6 +33,7 @@ pub struct Fetched {
 
 /// Why a bundle could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FetchError {
     /// Plain http to a host that is not loopback.
     #[error("{0}: plain http is allowed only to loopback addresses; use https")]
@@ -94,6 +95,24 @@ pub enum FetchError {
         /// What failed.
         message: String,
     },
+}
+
+impl FetchError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FetchError::InsecureUrl(..) => "fetch-insecure-url",
+            FetchError::BadUrl(..) => "fetch-bad-url",
+            FetchError::Downgrade(..) => "fetch-downgrade",
+            FetchError::Redirect { refused, .. } => refused.code(),
+            FetchError::TooManyRedirects(..) => "fetch-too-many-redirects",
+            FetchError::Http { .. } => "fetch-http",
+            FetchError::Status { .. } => "fetch-status",
+            FetchError::ContentType { .. } => "fetch-content-type",
+            FetchError::TooLarge { .. } => "fetch-too-large",
+            FetchError::File { .. } => "fetch-file",
+        }
+    }
 }
 
 fn timeout() -> Duration {

@@ -146,6 +146,7 @@ pub struct ScanSummary {
 
 /// Why a Skill was not installed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InstallError {
     /// The signature does not verify.
     #[error("verification failed: {0}")]
@@ -184,6 +185,22 @@ pub enum InstallError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl InstallError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InstallError::Verify(e) => e.code(),
+            InstallError::Registry(e) => e.code(),
+            InstallError::Unsigned => "unsigned",
+            InstallError::Bundle(..) => "bundle-invalid",
+            InstallError::Policy(..) => "policy",
+            InstallError::TargetNotAFolder(..) => "target-not-a-folder",
+            InstallError::TargetIsSymlink(..) => "target-is-symlink",
+            InstallError::Io { .. } => "io",
+        }
+    }
 }
 
 /// Verifies (unless unsigned installs are allowed and there is no signature), holds the

@@ -90,6 +90,7 @@ pub const MAX_SIGNATURE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Why an OMS signature was refused. Each check has its own variant and [`OmsError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OmsError {
     /// The signature file is not a Sigstore bundle v0.3 with a DSSE envelope.
     #[error("the signature file is not a Sigstore bundle v0.3 with a DSSE envelope: {0}")]

@@ -88,6 +88,7 @@ pub const MAX_TIMESTAMP_BYTES: u64 = 64 * 1024;
 
 /// Why a registry operation failed. Each variant has a stable [`RegistryError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistryError {
     /// Reading from or writing to the storage failed.
     #[error("{0}")]

@@ -21,6 +21,7 @@ pub struct AcceptedUpload {
 
 /// Why an upload is refused.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum UploadRejection {
     /// The signature, trust root, namespace or files do not verify.
     #[error("{0}")]

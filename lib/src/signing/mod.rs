@@ -17,6 +17,7 @@ use keys::SecretKey;
 
 /// Why a bundle was not signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignError {
     /// The bundle cannot be read.
     #[error("the bundle is refused: {0}")]
@@ -30,6 +31,18 @@ pub enum SignError {
     /// Keyless signing failed.
     #[error("{0}")]
     Keyless(#[from] keyless::KeylessError),
+}
+
+impl SignError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignError::Bundle(e) => e.code(),
+            SignError::Manifest(e) => e.code(),
+            SignError::Content(e) => e.code(),
+            SignError::Keyless(e) => e.code(),
+        }
+    }
 }
 
 /// Checks the bundle against its manifest and returns the signature file (a Sigstore bundle

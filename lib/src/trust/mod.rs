@@ -208,6 +208,7 @@ pub struct RootSignature {
 
 /// Why a trust root was refused or could not be edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TrustError {
     /// The file is larger than [`MAX_TRUST_ROOT_BYTES`].
     #[error("the trust root is larger than {MAX_TRUST_ROOT_BYTES} bytes")]
@@ -293,6 +294,27 @@ pub enum TrustError {
     /// An edit would break a rule; the message says which.
     #[error("{0}")]
     Edit(String),
+}
+
+impl TrustError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TrustError::TooLarge => "trust-root-too-large",
+            TrustError::Parse(..) => "trust-root-parse",
+            TrustError::Type(..) => "trust-root-type",
+            TrustError::Invalid(..) => "trust-root-invalid",
+            TrustError::Expired { .. } => "trust-root-expired",
+            TrustError::Threshold { .. } => "trust-root-threshold",
+            TrustError::Rollback { .. } => "trust-root-rollback",
+            TrustError::Conflict { .. } => "trust-root-conflict",
+            TrustError::Renamed { .. } => "trust-root-renamed",
+            TrustError::NotSignedByPrevious { .. } => "trust-root-not-signed-by-previous",
+            TrustError::Key(..) => "trust-root-key",
+            TrustError::NoPublisher(..) => "trust-root-no-publisher",
+            TrustError::Edit(..) => "trust-root-edit",
+        }
+    }
 }
 
 /// A trust root that passed every check of [`TrustRoot::load`].

@@ -95,6 +95,7 @@ impl std::fmt::Display for SignedBy {
 
 /// Why verification failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The signature file cannot be read.
     #[error("signature file: {0}")]
