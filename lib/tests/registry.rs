@@ -445,7 +445,7 @@ fn check_upload_runs_in_memory_on_shared_state_with_coded_rejections() {
                     registry::check_upload(&bundle, &signature, &world.root, &world.policy, now())
                         .unwrap();
                 assert_eq!(
-                    accepted.skill.manifest().id().to_string(),
+                    accepted.skill().manifest().id().to_string(),
                     "example/weather-report@1.0.0"
                 );
             });

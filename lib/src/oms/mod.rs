@@ -44,9 +44,9 @@
 //!     now,
 //!     &Limits::DEFAULT,
 //! )?;
-//! assert_eq!(verified.publisher, "example-inc");
-//! assert!(matches!(verified.trust, OmsTrust::Key(_)));
-//! assert!(!verified.transparency_log);
+//! assert_eq!(verified.publisher(), "example-inc");
+//! assert!(matches!(verified.trust(), OmsTrust::Key(_)));
+//! assert!(!verified.transparency_log());
 //! # Ok(())
 //! # }
 //! ```
@@ -514,22 +514,58 @@ pub enum OmsTrust {
     Sigstore(CertificateSigner),
 }
 
-/// A Skill folder whose OMS signature verified.
+/// A Skill folder whose OMS signature verified. Only [`verify_folder`] builds one:
+///
+/// ```compile_fail,E0451
+/// fn forge(statement: skillsig::oms::Statement, files: skillsig::oms::FileDigests,
+///          scan_input: skillsig::scan::ScanInput, trust: skillsig::oms::OmsTrust) {
+///     let _ = skillsig::oms::VerifiedOms {
+///         statement, files, scan_input, publisher: "nvidia".into(), trust,
+///         transparency_log: false,
+///     };
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct VerifiedOms {
+    statement: Statement,
+    files: FileDigests,
+    scan_input: crate::scan::ScanInput,
+    publisher: String,
+    trust: OmsTrust,
+    transparency_log: bool,
+}
+
+impl VerifiedOms {
     /// The verified statement.
-    pub statement: Statement,
+    pub fn statement(&self) -> &Statement {
+        &self.statement
+    }
+
     /// The file digests recomputed from the folder.
-    pub files: FileDigests,
+    pub fn files(&self) -> &FileDigests {
+        &self.files
+    }
+
     /// The bytes that were hashed and verified, plus the files the signature leaves out (its
     /// `ignore_paths`), for the scanner: what is scanned is what was verified, read once.
-    pub scan_input: crate::scan::ScanInput,
+    pub fn scan_input(&self) -> &crate::scan::ScanInput {
+        &self.scan_input
+    }
+
     /// The trust-root publisher that signed (for ad-hoc identities, the identity).
-    pub publisher: String,
+    pub fn publisher(&self) -> &str {
+        &self.publisher
+    }
+
     /// What vouched for the signer.
-    pub trust: OmsTrust,
+    pub fn trust(&self) -> &OmsTrust {
+        &self.trust
+    }
+
     /// Whether the signature was checked against a transparency log.
-    pub transparency_log: bool,
+    pub fn transparency_log(&self) -> bool {
+        self.transparency_log
+    }
 }
 
 /// Verifies the OMS signature `signature_bytes` of the Skill folder `dir`. `namespace` is the
