@@ -219,9 +219,9 @@ pub enum TrustError {
     /// `_type` names another kind of document.
     #[error("`_type` is {0:?}, not {TRUST_ROOT_TYPE:?}")]
     Type(String),
-    /// A field breaks a rule (bad namespace, duplicate id, unparsable key).
+    /// A field breaks a rule (bad namespace, duplicate id, key id not matching its key).
     #[error("the trust root is invalid: {0}")]
-    Invalid(String),
+    Invalid(Problem),
     /// The root's `expires` is in the past.
     #[error("the trust root expired at {expires}; get a current one from its maintainer")]
     Expired {
@@ -291,9 +291,9 @@ pub enum TrustError {
     /// An edit names a publisher the root does not have.
     #[error("no publisher {0:?} in the trust root")]
     NoPublisher(String),
-    /// An edit would break a rule; the message says which.
+    /// An edit would break a rule.
     #[error("{0}")]
-    Edit(String),
+    Edit(EditProblem),
 }
 
 impl TrustError {
@@ -313,6 +313,247 @@ impl TrustError {
             TrustError::Key(..) => "trust-root-key",
             TrustError::NoPublisher(..) => "trust-root-no-publisher",
             TrustError::Edit(..) => "trust-root-edit",
+        }
+    }
+}
+
+/// Which rule a trust root's content breaks ([`TrustError::Invalid`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The trust root's name is not a spec name.
+    #[error("name {name:?} must be lowercase letters, digits and single hyphens")]
+    Name {
+        /// The name found.
+        name: String,
+    },
+    /// Signatures without root keys to check them against.
+    #[error("it carries signatures but lists no root keys")]
+    SignaturesWithoutRootKeys,
+    /// A key id is not the id of the key listed with it.
+    #[error("{role} {keyid} does not match its public key (its id is {actual})")]
+    KeyIdMismatch {
+        /// `key`, `root key` or `registry key`.
+        role: String,
+        /// The id listed.
+        keyid: KeyId,
+        /// The id of the key listed.
+        actual: KeyId,
+    },
+    /// A publisher id is not a spec name.
+    #[error("publisher id {id:?} must be lowercase letters, digits and single hyphens")]
+    PublisherId {
+        /// The id found.
+        id: String,
+    },
+    /// A namespace pattern is neither a namespace nor a prefix ending in `*`.
+    #[error(
+        "namespace pattern {pattern:?} must be a namespace (`acme`) or a prefix ending in `*` (`acme-*`)"
+    )]
+    NamespacePattern {
+        /// The pattern found.
+        pattern: String,
+    },
+    /// Two publishers share an id.
+    #[error("publisher {publisher:?} is listed twice")]
+    DuplicatePublisher {
+        /// The id.
+        publisher: String,
+    },
+    /// A publisher may sign no namespace.
+    #[error("publisher {publisher:?} has no namespace")]
+    NoNamespace {
+        /// The publisher.
+        publisher: String,
+    },
+    /// A key's window ends before it starts.
+    #[error("key {keyid} has not_before after not_after")]
+    KeyWindow {
+        /// The key.
+        keyid: KeyId,
+    },
+    /// One key is listed under two publishers.
+    #[error("key {keyid} belongs to two publishers")]
+    KeyInTwoPublishers {
+        /// The key.
+        keyid: KeyId,
+    },
+    /// A keyless identity is malformed.
+    #[error("publisher {publisher:?}: identity {problem}")]
+    Identity {
+        /// The publisher listing it.
+        publisher: String,
+        /// What is wrong with it.
+        problem: IdentityProblem,
+    },
+    /// A pinned CA is not a certificate.
+    #[error("publisher {publisher:?}: a pinned CA: {why}")]
+    PinnedCa {
+        /// The publisher pinning it.
+        publisher: String,
+        /// Why the PEM is not a certificate.
+        why: String,
+    },
+    /// A pinned CA's subject pattern does not compile.
+    #[error("publisher {publisher:?}: subject_regex does not compile: {why}")]
+    CaSubjectRegex {
+        /// The publisher pinning the CA.
+        publisher: String,
+        /// The regular-expression error.
+        why: String,
+    },
+    /// A role's threshold cannot be met, or is zero.
+    #[error("{role} threshold {threshold} is not between 1 and the {keys} {role} key(s)")]
+    RoleThreshold {
+        /// `root` or `registry`.
+        role: &'static str,
+        /// The threshold found.
+        threshold: u32,
+        /// How many keys the role lists.
+        keys: usize,
+    },
+    /// A role lists one key twice.
+    #[error("{role} key {keyid} is listed twice")]
+    DuplicateRoleKey {
+        /// `root` or `registry`.
+        role: &'static str,
+        /// The key.
+        keyid: KeyId,
+    },
+}
+
+impl Problem {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Name { .. } => "name",
+            Problem::SignaturesWithoutRootKeys => "signatures-without-root-keys",
+            Problem::KeyIdMismatch { .. } => "key-id-mismatch",
+            Problem::PublisherId { .. } => "publisher-id",
+            Problem::NamespacePattern { .. } => "namespace-pattern",
+            Problem::DuplicatePublisher { .. } => "duplicate-publisher",
+            Problem::NoNamespace { .. } => "no-namespace",
+            Problem::KeyWindow { .. } => "key-window",
+            Problem::KeyInTwoPublishers { .. } => "key-in-two-publishers",
+            Problem::Identity { problem, .. } => problem.code(),
+            Problem::PinnedCa { .. } => "pinned-ca",
+            Problem::CaSubjectRegex { .. } => "ca-subject-regex",
+            Problem::RoleThreshold { .. } => "role-threshold",
+            Problem::DuplicateRoleKey { .. } => "duplicate-role-key",
+        }
+    }
+}
+
+/// What is wrong with a publisher's keyless identity.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityProblem {
+    /// No OIDC issuer.
+    #[error("has no issuer")]
+    NoIssuer,
+    /// The subject pattern does not compile.
+    #[error("subject_regex does not compile: {0}")]
+    SubjectRegex(String),
+    /// The subject pattern is not anchored.
+    #[error("subject_regex must be anchored with ^ and $")]
+    NotAnchored,
+    /// Both or neither of `subject` and `subject_regex`.
+    #[error("needs exactly one of subject and subject_regex")]
+    NotExactlyOne,
+}
+
+impl IdentityProblem {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityProblem::NoIssuer => "identity-no-issuer",
+            IdentityProblem::SubjectRegex(_) => "identity-subject-regex",
+            IdentityProblem::NotAnchored => "identity-not-anchored",
+            IdentityProblem::NotExactlyOne => "identity-not-exactly-one",
+        }
+    }
+}
+
+/// Why an edit of a trust root file was refused ([`TrustError::Edit`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditProblem {
+    /// The publisher id is taken.
+    #[error("publisher {id:?} already exists")]
+    PublisherExists {
+        /// The id.
+        id: String,
+    },
+    /// A new publisher needs a namespace.
+    #[error("a publisher needs at least one --namespace")]
+    NoNamespaces,
+    /// The CA to pin is not a certificate.
+    #[error("not a CA certificate: {why}")]
+    NotACertificate {
+        /// Why.
+        why: String,
+    },
+    /// The publisher already pins this CA.
+    #[error("publisher {publisher:?} already pins this CA")]
+    CaPinned {
+        /// The publisher.
+        publisher: String,
+    },
+    /// The publisher already has this identity.
+    #[error("publisher {publisher:?} already has this identity")]
+    IdentityListed {
+        /// The publisher.
+        publisher: String,
+    },
+    /// The key is already in the trust root.
+    #[error("key {keyid} is already in the trust root")]
+    KeyListed {
+        /// The key.
+        keyid: KeyId,
+    },
+    /// The key is already revoked.
+    #[error("key {keyid} is already revoked")]
+    AlreadyRevoked {
+        /// The key.
+        keyid: KeyId,
+    },
+    /// A revocation without a reason.
+    #[error("a revocation needs a reason")]
+    NoReason,
+    /// The role already lists the key.
+    #[error("{role} key {keyid} is already listed")]
+    RoleKeyListed {
+        /// `root` or `registry`.
+        role: &'static str,
+        /// The key.
+        keyid: KeyId,
+    },
+    /// The threshold cannot be met, or is zero.
+    #[error("threshold {threshold} is not between 1 and the {keys} {role} key(s)")]
+    Threshold {
+        /// `root` or `registry`.
+        role: &'static str,
+        /// The threshold asked for.
+        threshold: u32,
+        /// How many keys the role lists.
+        keys: usize,
+    },
+}
+
+impl EditProblem {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EditProblem::PublisherExists { .. } => "publisher-exists",
+            EditProblem::NoNamespaces => "no-namespaces",
+            EditProblem::NotACertificate { .. } => "not-a-certificate",
+            EditProblem::CaPinned { .. } => "ca-pinned",
+            EditProblem::IdentityListed { .. } => "identity-listed",
+            EditProblem::KeyListed { .. } => "key-listed",
+            EditProblem::AlreadyRevoked { .. } => "already-revoked",
+            EditProblem::NoReason => "no-reason",
+            EditProblem::RoleKeyListed { .. } => "role-key-listed",
+            EditProblem::Threshold { .. } => "threshold",
         }
     }
 }
@@ -384,13 +625,13 @@ impl TrustRootFile {
     /// Adds a publisher.
     pub fn add_publisher(&mut self, id: &str, namespaces: &[String]) -> Result<(), TrustError> {
         if self.signed.publishers.iter().any(|p| p.id == id) {
-            return Err(TrustError::Edit(format!("publisher {id:?} already exists")));
+            return Err(TrustError::Edit(EditProblem::PublisherExists {
+                id: id.into(),
+            }));
         }
         check_publisher_id(id)?;
         if namespaces.is_empty() {
-            return Err(TrustError::Edit(
-                "a publisher needs at least one --namespace".into(),
-            ));
+            return Err(TrustError::Edit(EditProblem::NoNamespaces));
         }
         for ns in namespaces {
             check_namespace_pattern(ns)?;
@@ -416,12 +657,12 @@ impl TrustRootFile {
     /// Pins a CA root certificate for a publisher.
     pub fn add_ca(&mut self, publisher: &str, ca: PinnedCa) -> Result<(), TrustError> {
         crate::signing::certificate::pem_certificate(&ca.certificate)
-            .map_err(|e| TrustError::Edit(format!("not a CA certificate: {e}")))?;
+            .map_err(|why| TrustError::Edit(EditProblem::NotACertificate { why }))?;
         let entry = self.publisher_mut(publisher)?;
         if entry.cas.iter().any(|c| c.certificate == ca.certificate) {
-            return Err(TrustError::Edit(format!(
-                "publisher {publisher:?} already pins this CA"
-            )));
+            return Err(TrustError::Edit(EditProblem::CaPinned {
+                publisher: publisher.into(),
+            }));
         }
         entry.cas.push(ca);
         Ok(())
@@ -429,12 +670,12 @@ impl TrustRootFile {
 
     /// Adds a keyless (Sigstore certificate) identity to a publisher.
     pub fn add_identity(&mut self, publisher: &str, identity: Identity) -> Result<(), TrustError> {
-        check_identity(publisher, &identity).map_err(|e| TrustError::Edit(e.to_string()))?;
+        check_identity(publisher, &identity)?;
         let entry = self.publisher_mut(publisher)?;
         if entry.identities.contains(&identity) {
-            return Err(TrustError::Edit(format!(
-                "publisher {publisher:?} already has this identity"
-            )));
+            return Err(TrustError::Edit(EditProblem::IdentityListed {
+                publisher: publisher.into(),
+            }));
         }
         entry.identities.push(identity);
         Ok(())
@@ -455,10 +696,9 @@ impl TrustRootFile {
             .flat_map(|p| &p.keys)
             .any(|k| &k.keyid == key.id())
         {
-            return Err(TrustError::Edit(format!(
-                "key {} is already in the trust root",
-                key.id()
-            )));
+            return Err(TrustError::Edit(EditProblem::KeyListed {
+                keyid: key.id().clone(),
+            }));
         }
         let entry = self.publisher_mut(publisher)?;
         entry.keys.push(PublisherKey {
@@ -478,10 +718,12 @@ impl TrustRootFile {
         time: Timestamp,
     ) -> Result<(), TrustError> {
         if self.signed.revoked.iter().any(|r| &r.keyid == keyid) {
-            return Err(TrustError::Edit(format!("key {keyid} is already revoked")));
+            return Err(TrustError::Edit(EditProblem::AlreadyRevoked {
+                keyid: keyid.clone(),
+            }));
         }
         if reason.trim().is_empty() {
-            return Err(TrustError::Edit("a revocation needs a reason".into()));
+            return Err(TrustError::Edit(EditProblem::NoReason));
         }
         self.signed.revoked.push(Revocation {
             keyid: keyid.clone(),
@@ -546,7 +788,7 @@ impl TrustRootFile {
 /// Adds `key` to a role (created with threshold 1 when absent) and sets the threshold.
 fn add_role_key(
     role: &mut Option<RootRole>,
-    what: &str,
+    what: &'static str,
     key: &PublicKey,
     threshold: Option<u32>,
 ) -> Result<(), TrustError> {
@@ -555,10 +797,10 @@ fn add_role_key(
         threshold: 1,
     });
     if role.keys.iter().any(|k| &k.keyid == key.id()) {
-        return Err(TrustError::Edit(format!(
-            "{what} key {} is already listed",
-            key.id()
-        )));
+        return Err(TrustError::Edit(EditProblem::RoleKeyListed {
+            role: what,
+            keyid: key.id().clone(),
+        }));
     }
     role.keys.push(RootKey {
         keyid: key.id().clone(),
@@ -568,11 +810,11 @@ fn add_role_key(
         role.threshold = threshold;
     }
     if role.threshold == 0 || role.threshold as usize > role.keys.len() {
-        return Err(TrustError::Edit(format!(
-            "threshold {} is not between 1 and the {} {what} key(s)",
-            role.threshold,
-            role.keys.len()
-        )));
+        return Err(TrustError::Edit(EditProblem::Threshold {
+            role: what,
+            threshold: role.threshold,
+            keys: role.keys.len(),
+        }));
     }
     Ok(())
 }
@@ -580,10 +822,11 @@ fn add_role_key(
 fn checked_key(keyid: &KeyId, pem: &str, what: &str) -> Result<PublicKey, TrustError> {
     let public = PublicKey::from_pem(pem)?;
     if public.id() != keyid {
-        return Err(TrustError::Invalid(format!(
-            "{what} {keyid} does not match its public key (its id is {})",
-            public.id()
-        )));
+        return Err(TrustError::Invalid(Problem::KeyIdMismatch {
+            role: what.into(),
+            keyid: keyid.clone(),
+            actual: public.id().clone(),
+        }));
     }
     Ok(public)
 }
@@ -592,9 +835,7 @@ fn check_publisher_id(id: &str) -> Result<(), TrustError> {
     if is_spec_name(id) {
         Ok(())
     } else {
-        Err(TrustError::Invalid(format!(
-            "publisher id {id:?} must be lowercase letters, digits and single hyphens"
-        )))
+        Err(TrustError::Invalid(Problem::PublisherId { id: id.into() }))
     }
 }
 
@@ -612,9 +853,9 @@ fn check_namespace_pattern(pattern: &str) -> Result<(), TrustError> {
     if ok {
         Ok(())
     } else {
-        Err(TrustError::Invalid(format!(
-            "namespace pattern {pattern:?} must be a namespace (`acme`) or a prefix ending in `*` (`acme-*`)"
-        )))
+        Err(TrustError::Invalid(Problem::NamespacePattern {
+            pattern: pattern.into(),
+        }))
     }
 }
 
@@ -659,10 +900,9 @@ impl TrustRoot {
             return Err(TrustError::Type(body.root_type.clone()));
         }
         if !is_spec_name(&body.name) {
-            return Err(TrustError::Invalid(format!(
-                "name {:?} must be lowercase letters, digits and single hyphens",
-                body.name
-            )));
+            return Err(TrustError::Invalid(Problem::Name {
+                name: body.name.clone(),
+            }));
         }
         let keys = check_structure(body)?;
         match &body.root {
@@ -676,9 +916,7 @@ impl TrustRoot {
                 }
             }
             None if !file.signatures.is_empty() => {
-                return Err(TrustError::Invalid(
-                    "it carries signatures but lists no root keys".into(),
-                ));
+                return Err(TrustError::Invalid(Problem::SignaturesWithoutRootKeys));
             }
             None => {}
         }
@@ -783,16 +1021,14 @@ fn check_structure(
     for (p, publisher) in body.publishers.iter().enumerate() {
         check_publisher_id(&publisher.id)?;
         if !ids.insert(&publisher.id) {
-            return Err(TrustError::Invalid(format!(
-                "publisher {:?} is listed twice",
-                publisher.id
-            )));
+            return Err(TrustError::Invalid(Problem::DuplicatePublisher {
+                publisher: publisher.id.clone(),
+            }));
         }
         if publisher.namespaces.is_empty() {
-            return Err(TrustError::Invalid(format!(
-                "publisher {:?} has no namespace",
-                publisher.id
-            )));
+            return Err(TrustError::Invalid(Problem::NoNamespace {
+                publisher: publisher.id.clone(),
+            }));
         }
         for ns in &publisher.namespaces {
             check_namespace_pattern(ns)?;
@@ -802,31 +1038,32 @@ fn check_structure(
             if let (Some(from), Some(to)) = (key.not_before, key.not_after)
                 && from >= to
             {
-                return Err(TrustError::Invalid(format!(
-                    "key {} has not_before after not_after",
-                    key.keyid
-                )));
+                return Err(TrustError::Invalid(Problem::KeyWindow {
+                    keyid: key.keyid.clone(),
+                }));
             }
             if keys.insert(key.keyid.clone(), (p, k, public)).is_some() {
-                return Err(TrustError::Invalid(format!(
-                    "key {} belongs to two publishers",
-                    key.keyid
-                )));
+                return Err(TrustError::Invalid(Problem::KeyInTwoPublishers {
+                    keyid: key.keyid.clone(),
+                }));
             }
         }
         for identity in &publisher.identities {
             check_identity(&publisher.id, identity)?;
         }
         for ca in &publisher.cas {
-            crate::signing::certificate::pem_certificate(&ca.certificate).map_err(|e| {
-                TrustError::Invalid(format!("publisher {:?}: a pinned CA: {e}", publisher.id))
+            crate::signing::certificate::pem_certificate(&ca.certificate).map_err(|why| {
+                TrustError::Invalid(Problem::PinnedCa {
+                    publisher: publisher.id.clone(),
+                    why,
+                })
             })?;
             if let Some(pattern) = &ca.subject_regex {
                 CertificateIdentity::regex("", pattern).map_err(|e| {
-                    TrustError::Invalid(format!(
-                        "publisher {:?}: subject_regex does not compile: {e}",
-                        publisher.id
-                    ))
+                    TrustError::Invalid(Problem::CaSubjectRegex {
+                        publisher: publisher.id.clone(),
+                        why: e.to_string(),
+                    })
                 })?;
             }
         }
@@ -834,20 +1071,20 @@ fn check_structure(
     for (what, role) in [("root", &body.root), ("registry", &body.registry)] {
         let Some(role) = role else { continue };
         if role.threshold == 0 || role.threshold as usize > role.keys.len() {
-            return Err(TrustError::Invalid(format!(
-                "{what} threshold {} is not between 1 and the {} {what} key(s)",
-                role.threshold,
-                role.keys.len()
-            )));
+            return Err(TrustError::Invalid(Problem::RoleThreshold {
+                role: what,
+                threshold: role.threshold,
+                keys: role.keys.len(),
+            }));
         }
         let mut seen = BTreeSet::new();
         for key in &role.keys {
             checked_key(&key.keyid, &key.public_key, &format!("{what} key"))?;
             if !seen.insert(&key.keyid) {
-                return Err(TrustError::Invalid(format!(
-                    "{what} key {} is listed twice",
-                    key.keyid
-                )));
+                return Err(TrustError::Invalid(Problem::DuplicateRoleKey {
+                    role: what,
+                    keyid: key.keyid.clone(),
+                }));
             }
         }
     }
@@ -855,24 +1092,25 @@ fn check_structure(
 }
 
 fn check_identity(publisher: &str, identity: &Identity) -> Result<(), TrustError> {
-    let bad = |why: &str| {
-        Err(TrustError::Invalid(format!(
-            "publisher {publisher:?}: identity {why}"
-        )))
+    let bad = |problem: IdentityProblem| {
+        Err(TrustError::Invalid(Problem::Identity {
+            publisher: publisher.into(),
+            problem,
+        }))
     };
     if identity.issuer.is_empty() {
-        return bad("has no issuer");
+        return bad(IdentityProblem::NoIssuer);
     }
     match (&identity.subject, &identity.subject_regex) {
         (Some(_), None) => Ok(()),
         (None, Some(regex)) if regex.starts_with('^') && regex.ends_with('$') => {
             match CertificateIdentity::from_trust_root(identity) {
                 Ok(_) => Ok(()),
-                Err(e) => bad(&format!("subject_regex does not compile: {e}")),
+                Err(e) => bad(IdentityProblem::SubjectRegex(e.to_string())),
             }
         }
-        (None, Some(_)) => bad("subject_regex must be anchored with ^ and $"),
-        _ => bad("needs exactly one of subject and subject_regex"),
+        (None, Some(_)) => bad(IdentityProblem::NotAnchored),
+        _ => bad(IdentityProblem::NotExactlyOne),
     }
 }
 
@@ -1008,9 +1246,10 @@ mod tests {
     fn tampered_key_ids_and_bad_structure_are_refused() {
         let (mut file, _) = with_publisher();
         file.signed.publishers[0].keys[0].keyid = KeyId::parse(&"a".repeat(64)).unwrap();
-        assert!(
-            matches!(load(&file, None), Err(TrustError::Invalid(m)) if m.contains("does not match"))
-        );
+        assert!(matches!(
+            load(&file, None),
+            Err(TrustError::Invalid(Problem::KeyIdMismatch { .. }))
+        ));
         let (mut file, _) = with_publisher();
         file.signed.publishers[0].namespaces = vec!["*".into()];
         assert!(matches!(load(&file, None), Err(TrustError::Invalid(_))));
@@ -1133,6 +1372,12 @@ mod tests {
             subject: None,
             subject_regex: Some("https://github.com/acme/.*".into()),
         });
-        assert!(matches!(load(&file, None), Err(TrustError::Invalid(m)) if m.contains("anchored")));
+        assert!(matches!(
+            load(&file, None),
+            Err(TrustError::Invalid(Problem::Identity {
+                problem: IdentityProblem::NotAnchored,
+                ..
+            }))
+        ));
     }
 }
