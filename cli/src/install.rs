@@ -196,7 +196,7 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
             format!("{}: {err}\nNothing was installed.", args.source),
         ),
         _ => Failure::refused(
-            "refused",
+            err.code(),
             format!("{}: {err}\nNothing was installed.", args.source),
         ),
     })?;
