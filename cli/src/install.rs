@@ -264,18 +264,6 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
             return Err(Failure::refused("declined", "not installed: you declined"));
         }
     }
-    if let Some((_, found)) = &locked {
-        let digest = format!("sha256:{}", hex::encode(manifest.tree_digest()));
-        if digest != found.tree_digest {
-            return Err(Failure::refused(
-                "hash-mismatch",
-                format!(
-                    "{}: the registry's index says tree {}, the verified bundle has {digest}\nNothing was installed.",
-                    args.source, found.tree_digest
-                ),
-            ));
-        }
-    }
     let write_failure = |e: InstallError| match e {
         InstallError::TargetNotAFolder(_) => Failure::error("target-not-a-folder", e.to_string()),
         InstallError::TargetIsSymlink(_) => Failure::error("target-is-symlink", e.to_string()),

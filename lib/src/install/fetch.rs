@@ -25,10 +25,19 @@ pub struct Fetched {
     pub signature: Option<Vec<u8>>,
     /// Where it came from (a path or URL), for the receipt.
     pub origin: String,
-    /// The Skill a registry's index promised these bytes are ([`crate::registry::Resolved`]);
-    /// [`super::approve`] refuses a verified manifest that names any other. `None` for a
-    /// bundle fetched by path or URL, which promises nothing beyond its own manifest.
-    pub expected: Option<crate::skill::SkillId>,
+    /// What a registry's index promised these bytes are ([`crate::registry::Resolved`]);
+    /// [`super::approve`] refuses a verified bundle that is anything else. `None` for a bundle
+    /// fetched by path or URL, which promises nothing beyond its own manifest.
+    pub expected: Option<Promised>,
+}
+
+/// What a registry's index entry promised a bundle is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promised {
+    /// The Skill: the namespace and name asked for, at the entry's version.
+    pub skill: crate::skill::SkillId,
+    /// The entry's tree digest, `sha256:<hex>` (what `skillsig.lock` records).
+    pub tree_digest: String,
 }
 
 /// Why a bundle could not be fetched.

@@ -240,7 +240,8 @@ pub fn approve(
         None => return Err(InstallError::Unsigned),
     };
     if let Some(promised) = &fetched.expected {
-        crate::registry::check_index_identity(promised, manifest.id())?;
+        crate::registry::check_index_identity(&promised.skill, manifest.id())?;
+        crate::registry::check_index_tree(&promised.tree_digest, &manifest.tree_digest())?;
     }
     // A Skill that declares a denied permission is refused before its code is looked at.
     let mut violations = policy.check_declared(manifest.permissions());
