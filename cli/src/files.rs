@@ -45,9 +45,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
         skillsig::fsutil::ReadLimitedError::TooLarge(_) => {
             Failure::refused("too-large", format!("{}: {err}", path.display()))
         }
-        skillsig::fsutil::ReadLimitedError::Io(_) => {
-            Failure::error("io", format!("{}: {err}", path.display()))
-        }
+        _ => Failure::error(err.code(), format!("{}: {err}", path.display())),
     })
 }
 

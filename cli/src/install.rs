@@ -10,10 +10,10 @@ use skillsig::install::lock::{LockError, LockFile, LockedSkill};
 use skillsig::install::{self, InstallError, audit, fetch};
 use skillsig::scan::Severity;
 
+use crate::args::load_policy;
 use crate::failure::{Failure, print_json};
 use crate::keyless::{CertificateArgs, Signers, load_sigstore_root};
 use crate::trust::load_trust_root;
-use crate::verify::load_policy;
 use skillsig::verify::Authority;
 
 const INSTALL_EXIT_CODES: &str = "\
@@ -196,7 +196,7 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
             format!("{}: {err}\nNothing was installed.", args.source),
         ),
         _ => Failure::refused(
-            "refused",
+            err.code(),
             format!("{}: {err}\nNothing was installed.", args.source),
         ),
     })?;
@@ -262,18 +262,6 @@ pub fn run(args: &InstallArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::error("io", e.to_string()))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             return Err(Failure::refused("declined", "not installed: you declined"));
-        }
-    }
-    if let Some((_, found)) = &locked {
-        let digest = format!("sha256:{}", hex::encode(manifest.tree_digest()));
-        if digest != found.tree_digest {
-            return Err(Failure::refused(
-                "hash-mismatch",
-                format!(
-                    "{}: the registry's index says tree {}, the verified bundle has {digest}\nNothing was installed.",
-                    args.source, found.tree_digest
-                ),
-            ));
         }
     }
     let write_failure = |e: InstallError| match e {

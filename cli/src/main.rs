@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module and returns `Result<(), Failure>`; this file parses
 //! arguments and turns a failure into its message and exit code.
 
+mod args;
 mod conformance;
 mod failure;
 mod files;

@@ -9,11 +9,10 @@ use skillsig::oms::{self, OmsSigner, OmsTrust, VerifiedOms};
 use skillsig::scan::{self, ScanOptions, SkillReport};
 use skillsig::signing::keyless::TokenSources;
 
+use crate::args::{SignArgs, VerifyArgs, load_policy, policy_refusal};
 use crate::failure::{Failure, print_json};
 use crate::files;
 use crate::keyless::{Signers, SigningFiles, interactive};
-use crate::sign::SignArgs;
-use crate::verify::{VerifyArgs, load_policy, policy_refusal};
 
 /// The namespace a Skill folder claims in its `skillsig.toml`, if it has one.
 fn claimed_namespace(dir: &Path) -> Option<String> {
@@ -69,14 +68,14 @@ pub fn verify_folder(args: &VerifyArgs) -> Result<(), Failure> {
         failed(failure)
     })?;
     let report = scan::scan(
-        &verified.scan_input,
+        verified.scan_input(),
         &ScanOptions {
             fail_on: policy.block_at,
             manifest_permissions: None,
         },
     );
     let root_version = authority.root().map_or(0, |r| r.version());
-    let mut violations = policy.check_signer(&verified.publisher, root_version);
+    let mut violations = policy.check_signer(verified.publisher(), root_version);
     violations.extend(policy.check_undeclared_skill(&report));
     violations.extend(policy.check_scan(&report));
     if !violations.is_empty() {
@@ -120,12 +119,12 @@ fn result_json(verified: &VerifiedOms, report: &SkillReport) -> Value {
     json!({
         "verified": true,
         "format": "oms",
-        "skill": verified.statement.subject[0].name,
-        "publisher": verified.publisher,
-        "signer": trust_json(&verified.trust),
-        "transparency_log": verified.transparency_log,
-        "files": verified.files.len(),
-        "subject_digest": format!("sha256:{}", verified.statement.subject[0].digest.sha256),
+        "skill": verified.statement().subject[0].name,
+        "publisher": verified.publisher(),
+        "signer": trust_json(verified.trust()),
+        "transparency_log": verified.transparency_log(),
+        "files": verified.files().len(),
+        "subject_digest": format!("sha256:{}", verified.statement().subject[0].digest.sha256),
         "permissions_declared": report.declaration != scan::DeclarationSource::None,
         "undeclared": undeclared(report),
         "scan": {"verdict": report.verdict, "counts": report.counts},
@@ -137,8 +136,8 @@ fn print_human(dir: &Path, verified: &VerifiedOms, report: &SkillReport) {
         "Verified {} (OpenSSF model-signing signature)",
         dir.display()
     );
-    println!("  publisher   {}", verified.publisher);
-    match &verified.trust {
+    println!("  publisher   {}", verified.publisher());
+    match verified.trust() {
         OmsTrust::Certificate {
             subject,
             root_sha256,
@@ -151,7 +150,7 @@ fn print_human(dir: &Path, verified: &VerifiedOms, report: &SkillReport) {
     }
     println!(
         "  log         {}",
-        if verified.transparency_log {
+        if verified.transparency_log() {
             "Sigstore transparency log entry verified"
         } else {
             "no transparency log: nobody can audit when or how often this signer signed"
@@ -159,8 +158,8 @@ fn print_human(dir: &Path, verified: &VerifiedOms, report: &SkillReport) {
     );
     println!(
         "  files       {} match the signature (subject sha256:{})",
-        verified.files.len(),
-        verified.statement.subject[0].digest.sha256
+        verified.files().len(),
+        verified.statement().subject[0].digest.sha256
     );
     let undeclared = undeclared(report);
     if report.declaration == scan::DeclarationSource::None {

@@ -199,6 +199,7 @@ fn failure(dir: &Path, err: PackError) -> Failure {
             "skill-invalid",
             format!("cannot pack {}: {err}", dir.display()),
         ),
+        _ => Failure::refused(err.code(), format!("cannot pack {}: {err}", dir.display())),
     }
 }
 

@@ -14,11 +14,11 @@ use skillsig::trust::TrustRoot;
 use skillsig::trust::state::TrustState;
 use skillsig::{Limits, skill::SkillId};
 
+use crate::args::beside;
+use crate::args::load_policy;
 use crate::failure::{Failure, print_json};
 use crate::files;
-use crate::sign::beside;
 use crate::trust::load_trust_root;
-use crate::verify::load_policy;
 
 /// Create or serve a registry folder.
 #[derive(Args)]

@@ -1,8 +1,5 @@
 //! `skillsig sign`: sign a bundle's manifest with an ed25519 key, or keyless with Sigstore.
 
-use std::path::{Path, PathBuf};
-
-use clap::Args;
 use serde_json::json;
 use skillsig::Limits;
 use skillsig::manifest::{self, MAX_MANIFEST_BYTES, Manifest};
@@ -13,78 +10,8 @@ use crate::failure::{Failure, print_json};
 use crate::files;
 use crate::keyless::{SigningFiles, interactive};
 
-/// Sign a bundle: checks that the bundle matches its manifest, then writes
-/// `<bundle>.sigstore.json`, a Sigstore bundle v0.3 holding a DSSE envelope over the manifest.
-/// Without `<bundle>.manifest.json` beside it (or --manifest), the manifest is recomputed from
-/// the bundle's own files, so the `.skill` file alone can be signed. What the code uses but
-/// skillsig.toml does not declare is printed as a warning (--strict refuses).
-///
-/// With --key, an ed25519 key signs; its passphrase comes from SKILLSIG_PASSWORD, or is asked
-/// for when stdin is a terminal.
-///
-/// With --keyless, Sigstore signs with your OIDC identity: the identity token comes from
-/// --identity-token, else GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN, which a job
-/// gets with `permissions: id-token: write`), else SIGSTORE_ID_TOKEN, else a browser login when
-/// stdin is a terminal. Fulcio certifies an ephemeral key for that identity, the signature is
-/// logged in Rekor, and the resulting bundle is verified against the Sigstore trusted root
-/// before it is written. The services come from a Sigstore signing config: the public-good one
-/// built in, or --signing-config. Consumers then trust the identity the command prints, with
-/// `skillsig trust add-publisher … --identity … --issuer …`.
-#[derive(Args)]
-#[command(after_help = crate::EXIT_CODES)]
-pub struct SignArgs {
-    /// The `.skill` file; with --format oms, the Skill folder.
-    pub bundle: PathBuf,
-    /// What to write: a skillsig signature over the manifest (with permissions), or an OpenSSF
-    /// model-signing signature over a Skill folder (`DIR/skill.oms.sig`, which the
-    /// `model_signing` tools verify; it carries no permissions).
-    #[arg(long, value_enum, default_value_t = SignatureFormat::Skillsig)]
-    pub format: SignatureFormat,
-    /// The private key (PKCS#8 PEM from `skillsig keygen`; for --format oms also an ECDSA
-    /// P-256 PKCS#8 key, the kind `model_signing` verifies).
-    #[arg(long, required_unless_present = "keyless", conflicts_with = "keyless")]
-    pub key: Option<PathBuf>,
-    /// Sign with a Sigstore certificate for your OIDC identity instead of a key.
-    #[arg(long)]
-    pub keyless: bool,
-    /// The OIDC identity token for --keyless [default: from the environment; see above].
-    #[arg(long, value_name = "TOKEN", requires = "keyless")]
-    pub identity_token: Option<String>,
-    /// A Sigstore signing config naming Fulcio, Rekor and the OIDC provider
-    /// [default: the public-good services].
-    #[arg(long, value_name = "FILE", requires = "keyless")]
-    pub signing_config: Option<PathBuf>,
-    /// The Sigstore trusted root the new signature is checked against
-    /// [default: the public-good root].
-    #[arg(long, value_name = "FILE", requires = "keyless")]
-    pub sigstore_trusted_root: Option<PathBuf>,
-    /// The manifest [default: BUNDLE.manifest.json if it exists, else recomputed from the
-    /// bundle].
-    #[arg(long)]
-    pub manifest: Option<PathBuf>,
-    /// Refuse to sign when the code uses what skillsig.toml does not declare.
-    #[arg(long)]
-    pub strict: bool,
-    /// Where to write the signature [default: BUNDLE.sigstore.json].
-    #[arg(long, short = 'o')]
-    pub output: Option<PathBuf>,
-    /// Print the result as JSON on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// The signature formats `sign` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum SignatureFormat {
-    Skillsig,
-    Oms,
-}
-
-pub fn beside(bundle: &Path, suffix: &str) -> PathBuf {
-    let mut name = bundle.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
+pub use crate::args::SignArgs;
+use crate::args::{SignatureFormat, beside};
 
 pub fn run(args: &SignArgs) -> Result<(), Failure> {
     if args.format == SignatureFormat::Oms {

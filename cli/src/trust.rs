@@ -170,9 +170,9 @@ pub fn load_trust_root(given: Option<&Path>, now: Timestamp) -> Result<TrustRoot
         .load_root(&path, &bytes, now)
         .map_err(|err| match err {
             LoadError::Trust(err) => {
-                Failure::refused("trust-root", format!("{}: {err}", path.display()))
+                Failure::refused(err.code(), format!("{}: {err}", path.display()))
             }
-            LoadError::State(err) => Failure::error("state", err.to_string()),
+            _ => Failure::error("state", err.to_string()),
         })
 }
 
@@ -319,7 +319,7 @@ fn read_public_key(path: &Path) -> Result<PublicKey, Failure> {
 fn read_file(path: &Path) -> Result<TrustRootFile, Failure> {
     let bytes = files::read_limited(path, MAX_TRUST_ROOT_BYTES)?;
     TrustRootFile::from_json(&bytes)
-        .map_err(|e| Failure::refused("trust-root", format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::refused(e.code(), format!("{}: {e}", path.display())))
 }
 
 /// Applies one change as a new version and writes the file atomically.
@@ -396,7 +396,7 @@ fn sign(path: &Path, key_path: &Path) -> Result<(), Failure> {
 fn show(path: &Path, now: Timestamp, as_json: bool) -> Result<(), Failure> {
     let bytes = files::read_limited(path, MAX_TRUST_ROOT_BYTES)?;
     let file = TrustRootFile::from_json(&bytes)
-        .map_err(|e| Failure::refused("trust-root", format!("{}: {e}", path.display())))?;
+        .map_err(|e| Failure::refused(e.code(), format!("{}: {e}", path.display())))?;
     let status = TrustRoot::load(&bytes, now, None)
         .err()
         .map(|e| e.to_string());

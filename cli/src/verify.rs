@@ -1,89 +1,19 @@
 //! `skillsig verify`: check a signed bundle against the trust root and show what it asks for.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::Args;
 use serde_json::{Value, json};
 use skillsig::Limits;
-use skillsig::policy::{self, Policy};
 use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
 use skillsig::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES};
 use skillsig::verify::{self, SignedBy, VerifiedSkill, VerifyError};
 
 use crate::failure::{Failure, print_json};
 use crate::files;
-use crate::keyless::{CertificateArgs, Signers};
-use crate::sign::beside;
+use crate::keyless::Signers;
 
-const VERIFY_EXIT_CODES: &str = "\
-Exit codes:
-  0  verified
-  1  refused: no signature, not a bundle, or a check failed (the message names it)
-  2  usage, configuration or I/O error (a missing trust root, an unreadable file)";
-
-/// Verify a signed bundle against the trust root, then show the publisher, the key or
-/// certificate identity, and the permissions the Skill asks for.
-///
-/// Checks, in order, stopping at the first failure: the trust root (signatures, expiry, no
-/// rollback); the signature file parses; the signing key is in the trust root; the signature
-/// verifies; the key is not revoked and is within its validity window; its publisher may sign
-/// the namespace. A keyless signature (made with `sign --keyless`) is checked offline against
-/// the Sigstore trusted root instead (certificate chain, SCT, signature, Rekor inclusion proof
-/// and signed checkpoint, log time inside the certificate's validity), and its certificate
-/// identity must be a publisher's identity in the trust root, which may sign the namespace —
-/// or, for ad-hoc checks without a trust root, the identity given with
-/// --certificate-identity[-regexp] and --certificate-oidc-issuer.
-///
-/// A Skill *folder* with an OpenSSF model-signing signature (`skill.oms.sig`, as NVIDIA ships)
-/// is verified by the OMS rules instead: every file's digest, nothing extra or missing, the
-/// subject digest, the signature; the signer must chain to a CA a publisher pins (`trust
-/// add-ca`), be a publisher key, or a Sigstore identity. Such a signature declares no
-/// permissions: the scan's capabilities are reported as undeclared, and the policy's
-/// `require_declared_permissions` decides. Then: every file matches the manifest (no extra, missing or changed file, no
-/// exec-bit change) and the tree digest recomputes; the bundle's own name, version and
-/// permissions equal the manifest's. Then the install policy: the publisher and trust root
-/// version, the permissions the Skill declares (deny and allow lists), and a scan of the
-/// verified files (findings at the policy's `block_at` or above, or in its `rules.deny`, refuse).
-/// Nothing is extracted or written, except that the trust root's version is remembered for
-/// rollback protection.
-#[derive(Args)]
-#[command(after_help = VERIFY_EXIT_CODES)]
-pub struct VerifyArgs {
-    /// The `.skill` file, or a Skill folder signed with OpenSSF model-signing (`skill.oms.sig`).
-    pub bundle: PathBuf,
-    /// The signature file [default: BUNDLE.sigstore.json; for a folder, DIR/skill.oms.sig].
-    #[arg(long)]
-    pub signature: Option<PathBuf>,
-    /// The trust root [default: $SKILLSIG_TRUST_ROOT, else trust.json in the config folder].
-    #[arg(long = "trust-root", value_name = "FILE")]
-    pub trust_root: Option<PathBuf>,
-    /// The install policy [default: $SKILLSIG_POLICY, else policy.toml in the config folder,
-    /// else the built-in default: signature required, findings at high or above block].
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-    #[command(flatten)]
-    pub certificate: CertificateArgs,
-    /// Print the result as JSON on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Reads the policy: the given file, else the default file if it exists, else the default.
-pub fn load_policy(given: Option<&std::path::Path>) -> Result<(Policy, Option<PathBuf>), Failure> {
-    let path = match given {
-        Some(path) => Some(path.to_owned()),
-        None => policy::default_path().filter(|p| p.exists()),
-    };
-    let Some(path) = path else {
-        return Ok((Policy::default(), None));
-    };
-    let bytes = files::read_limited(&path, 1024 * 1024)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::error("policy", format!("{}: not UTF-8 text", path.display())))?;
-    let policy = Policy::from_toml(&text)
-        .map_err(|e| Failure::error("policy", format!("{}: {e}", path.display())))?;
-    Ok((policy, Some(path)))
-}
+pub use crate::args::VerifyArgs;
+use crate::args::{beside, load_policy, policy_refusal};
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     if args.bundle.is_dir() {
@@ -195,17 +125,6 @@ fn stale_signature_hint(args: &VerifyArgs, signature_path: &Path) -> String {
 }
 
 /// A verified Skill the install policy refuses: every violation, in text and in JSON.
-pub fn policy_refusal(what: &str, violations: &[policy::Violation]) -> Failure {
-    let list: Vec<String> = violations
-        .iter()
-        .map(|v| format!("[{}] {}", v.code, v.message))
-        .collect();
-    Failure::refused("policy", format!("{what}:\n{}", list.join("\n"))).with_json(
-        "violations",
-        serde_json::to_value(violations).expect("violations serialize"),
-    )
-}
-
 fn result_json(verified: &VerifiedSkill, report: &SkillReport) -> Value {
     let manifest = verified.manifest();
     let id = manifest.id();

@@ -430,6 +430,23 @@ fn installs_from_a_file_and_refuses_unsigned_ones_by_default() {
         .stderr(predicate::str::contains("UNSIGNED"));
 }
 
+/// Issue 17: the JSON names the cause of a refused install, not a generic "refused".
+#[test]
+fn a_refused_install_names_its_cause_in_the_json() {
+    let world = World::new();
+    let dest = world.path("skills");
+    fs::copy(world.path("v2.skill"), world.path("unsigned.skill")).unwrap();
+    let output = world
+        .cmd()
+        .args(["install", "unsigned.skill", "--yes", "--json", "--dest"])
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(error_code(&output), "unsigned");
+    assert!(!dest.exists(), "nothing is installed");
+}
+
 #[test]
 fn audit_finds_edits_additions_revoked_signers_missing_receipts_and_shadowing() {
     let world = World::new();

@@ -62,12 +62,12 @@ async fn upload(
             jiff::Timestamp::now(),
         )
         .map(|accepted| {
-            let manifest = accepted.skill.manifest();
+            let manifest = accepted.skill().manifest();
             json!({
                 "accepted": manifest.id().to_string(),
-                "publisher": accepted.skill.publisher(),
+                "publisher": accepted.skill().publisher(),
                 "permissions": manifest.permissions(),
-                "scan": {"verdict": accepted.report.verdict, "counts": accepted.report.counts},
+                "scan": {"verdict": accepted.report().verdict, "counts": accepted.report().counts},
             })
         })
     })

@@ -7,6 +7,7 @@ use std::path::Path;
 
 /// Why a bounded read failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadLimitedError {
     /// Reading failed.
     #[error("{0}")]
@@ -14,6 +15,16 @@ pub enum ReadLimitedError {
     /// The file is larger than the limit; reading stopped there.
     #[error("larger than the limit of {0} bytes")]
     TooLarge(u64),
+}
+
+impl ReadLimitedError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadLimitedError::Io(..) => "io",
+            ReadLimitedError::TooLarge(..) => "too-large",
+        }
+    }
 }
 
 /// Reads a whole file, refusing it as soon as it is larger than `limit` bytes.

@@ -70,8 +70,8 @@
 //!     &Policy::default(),
 //!     now,
 //! )?;
-//! assert_eq!(accepted.skill.publisher(), "example-inc");
-//! assert_eq!(accepted.report.verdict, skillsig::scan::Verdict::Pass);
+//! assert_eq!(accepted.skill().publisher(), "example-inc");
+//! assert_eq!(accepted.report().verdict, skillsig::scan::Verdict::Pass);
 //!
 //! // Any changed byte is refused, with a stable code.
 //! let mut tampered = packed.bundle.clone();

@@ -107,6 +107,7 @@ pub fn undeclared(tree: &FileTree, declared: &Permissions) -> Undeclared {
 
 /// Why packing failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PackError {
     /// The folder cannot be read, or holds files it must not ship.
     #[error("{0}")]
@@ -125,6 +126,18 @@ pub enum PackError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl PackError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PackError::Source(e) => e.code(),
+            PackError::Skill(e) => e.code(),
+            PackError::PathDoesNotFit(..) => "path-does-not-fit",
+            PackError::Output { .. } => "io",
+        }
+    }
 }
 
 impl Packed {

@@ -98,9 +98,9 @@ fn nvidia_skills_verify_against_the_published_root() {
     for entry in fs::read_dir(vectors.join("nvidia-skills")).unwrap() {
         let dir = entry.unwrap().path();
         let verified = verify(&dir, &nvidia).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        assert_eq!(verified.publisher, "nvidia");
-        assert!(!verified.transparency_log);
-        match &verified.trust {
+        assert_eq!(verified.publisher(), "nvidia");
+        assert!(!verified.transparency_log());
+        match verified.trust() {
             OmsTrust::Certificate { subject, .. } => assert_eq!(
                 subject,
                 "C=US,O=NVIDIA Corporation,CN=NVIDIA Agent Skills Signing 001"
@@ -108,8 +108,8 @@ fn nvidia_skills_verify_against_the_published_root() {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            verified.files.len(),
-            verified.statement.predicate.resources.len()
+            verified.files().len(),
+            verified.statement().predicate.resources.len()
         );
         count += 1;
     }
@@ -282,7 +282,7 @@ fn files_are_in_path_component_order_as_model_signing_lists_them() {
     fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
     let verified = verify(&dir, &root(None, &[key.public()])).unwrap();
     let names: Vec<&str> = verified
-        .statement
+        .statement()
         .predicate
         .resources
         .iter()
@@ -306,10 +306,10 @@ fn skillsig_oms_signatures_verify_with_trust_root_keys() {
         let text = oms::sign_folder(&dir, &signer, &Limits::DEFAULT).unwrap();
         fs::write(dir.join(SIGNATURE_FILE), &text).unwrap();
         let verified = verify(&dir, &trusted).unwrap();
-        assert!(matches!(verified.trust, OmsTrust::Key(_)));
-        assert_eq!(verified.files.len(), 4);
+        assert!(matches!(verified.trust(), OmsTrust::Key(_)));
+        assert_eq!(verified.files().len(), 4);
         // The signature file itself is not a signed resource.
-        assert!(!verified.files.contains_key(SIGNATURE_FILE));
+        assert!(!verified.files().contains_key(SIGNATURE_FILE));
         // An untrusted key is refused.
         let stranger = root(None, &[SecretKey::generate().unwrap().public()]);
         assert_eq!(verify(&dir, &stranger).unwrap_err().code(), "unknown-key");
@@ -432,14 +432,14 @@ fn the_scanner_gets_the_verified_bytes_and_the_files_the_signature_leaves_out() 
     let verified = verify(&dir, &root(None, &[key.public()])).unwrap();
 
     let scanned: Vec<&str> = verified
-        .scan_input
+        .scan_input()
         .files
         .iter()
         .map(|f| f.path.as_str())
         .collect();
-    for path in verified.files.keys() {
+    for path in verified.files().keys() {
         let file = verified
-            .scan_input
+            .scan_input()
             .files
             .iter()
             .find(|f| &f.path == path)
@@ -449,9 +449,9 @@ fn the_scanner_gets_the_verified_bytes_and_the_files_the_signature_leaves_out() 
     assert!(scanned.contains(&".github/setup.sh"), "{scanned:?}");
     assert!(!scanned.contains(&".git/config"), "{scanned:?}");
     assert!(!scanned.contains(&SIGNATURE_FILE), "{scanned:?}");
-    assert_eq!(scanned.len(), verified.files.len() + 1);
+    assert_eq!(scanned.len(), verified.files().len() + 1);
 
-    let report = skillsig::scan::scan(&verified.scan_input, &Default::default());
+    let report = skillsig::scan::scan(verified.scan_input(), &Default::default());
     assert_eq!(report.verdict, skillsig::scan::Verdict::Block);
     assert!(
         report

@@ -445,7 +445,7 @@ fn check_upload_runs_in_memory_on_shared_state_with_coded_rejections() {
                     registry::check_upload(&bundle, &signature, &world.root, &world.policy, now())
                         .unwrap();
                 assert_eq!(
-                    accepted.skill.manifest().id().to_string(),
+                    accepted.skill().manifest().id().to_string(),
                     "example/weather-report@1.0.0"
                 );
             });
@@ -600,6 +600,36 @@ fn an_index_entry_naming_another_skills_or_an_older_versions_bundle_is_refused()
             "{requirement}: {err}"
         );
     }
+}
+
+/// Issue 17: the tree digest an index entry promises (and `skillsig.lock` records) is held to
+/// the verified bundle by the library, not only by the CLI.
+#[test]
+fn an_index_entry_promising_another_tree_is_refused_by_the_library() {
+    let world = World::new();
+    let v1 = world.publish("1.0.0").unwrap();
+    let forged = IndexEntry {
+        tree_digest: format!("sha256:{}", "0".repeat(64)),
+        ..v1.clone()
+    };
+    forge_index(
+        &world.path(""),
+        &world.registry_key,
+        "example",
+        "weather-report",
+        &[forged],
+    );
+    let resolved = world.resolve("=1.0.0").unwrap();
+    let err = approve(&world, resolved).unwrap_err();
+    assert!(
+        matches!(&err, InstallError::Registry(e) if e.code() == "hash-mismatch"),
+        "{err}"
+    );
+    assert!(matches!(
+        &err,
+        InstallError::Registry(skillsig::registry::RegistryError::TreeMismatch { promised, .. })
+            if promised == &format!("sha256:{}", "0".repeat(64))
+    ));
 }
 
 #[test]

@@ -27,6 +27,7 @@ pub const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
 /// Why a gzip stream was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GzipError {
     /// Not gzip.
     #[error("not a gzip file (bad magic bytes)")]
@@ -64,6 +65,25 @@ pub enum GzipError {
     /// Bytes after the member.
     #[error("{0} bytes of trailing data follow the gzip member")]
     TrailingData(usize),
+}
+
+impl GzipError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            GzipError::BadMagic => "gzip-bad-magic",
+            GzipError::BadMethod(..) => "gzip-bad-method",
+            GzipError::NotCanonicalHeader => "gzip-not-canonical-header",
+            GzipError::BadHeader => "gzip-bad-header",
+            GzipError::Corrupt => "gzip-corrupt",
+            GzipError::Truncated => "gzip-truncated",
+            GzipError::CrcMismatch => "gzip-crc-mismatch",
+            GzipError::LengthMismatch => "gzip-length-mismatch",
+            GzipError::SecondMember => "gzip-second-member",
+            GzipError::NonZeroPadding => "gzip-non-zero-padding",
+            GzipError::TrailingData(..) => "gzip-trailing-data",
+        }
+    }
 }
 
 /// Compresses `data` into a single gzip member with a fixed header (no mtime, no file name).

@@ -28,6 +28,17 @@ use crate::tree::{FileTree, PathError, Sha256Digest, TreeError, sha256};
 /// File extension of a bundle.
 pub const EXTENSION: &str = "skill";
 
+// Here rather than in `skill`, which sits below this module and does not know bundles.
+impl crate::skill::SkillId {
+    /// The file name `pack` writes: `<namespace>-<name>-<version>.skill`.
+    pub fn bundle_file_name(&self) -> String {
+        format!(
+            "{}-{}-{}.{EXTENSION}",
+            self.namespace, self.name, self.version
+        )
+    }
+}
+
 /// The bytes of a `.skill` file.
 pub fn encode(tree: &FileTree) -> Result<Vec<u8>, PathDoesNotFit> {
     Ok(gzip::encode(&tar::write(tree)?))
@@ -47,6 +58,7 @@ pub struct Bundle {
 
 /// Why a bundle was refused. Errors about one entry name it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The archive is larger than the reader's limit.
     #[error("the bundle is larger than the limit of {limit} bytes")]
@@ -134,6 +146,30 @@ pub enum ReadError {
     /// `SKILL.md` is missing or unreadable.
     #[error("{0}")]
     SkillMd(#[from] crate::skill::SkillMdError),
+}
+
+impl ReadError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::TooLarge { .. } => "bundle-too-large",
+            ReadError::Io(..) => "io",
+            ReadError::Gzip(e) => e.code(),
+            ReadError::BadChecksum { .. } => "bundle-bad-checksum",
+            ReadError::NotUstar { .. } => "bundle-not-ustar",
+            ReadError::BadNumber { .. } => "bundle-bad-number",
+            ReadError::Path { source, .. } => source.code(),
+            ReadError::Tree(e) => e.code(),
+            ReadError::DirectoryWithData { .. } => "bundle-directory-with-data",
+            ReadError::Pax { .. } => "bundle-pax",
+            ReadError::UnsupportedEntry { .. } => "bundle-unsupported-entry",
+            ReadError::Truncated { .. } => "bundle-truncated",
+            ReadError::NoEndMarker => "bundle-no-end-marker",
+            ReadError::DataAfterEnd => "bundle-data-after-end",
+            ReadError::TooManyEntries { .. } => "bundle-too-many-entries",
+            ReadError::SkillMd(e) => e.code(),
+        }
+    }
 }
 
 /// Reads a bundle from `reader`, refusing it as soon as it passes `limits.max_bundle_bytes`.

@@ -89,6 +89,7 @@ impl fmt::Display for Problem {
 
 /// Why a folder could not be read as a Skill.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SourceError {
     /// A file or folder cannot be read.
     #[error("{}: {source}", path.display())]
@@ -116,6 +117,19 @@ pub enum SourceError {
     /// The files exceed a limit.
     #[error(transparent)]
     Limit(TreeError),
+}
+
+impl SourceError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceError::Io { .. } => "io",
+            SourceError::NotAFolder(..) => "source-not-a-folder",
+            SourceError::IgnoreFile { .. } => "source-ignore-file",
+            SourceError::Refused { .. } => "source-refused",
+            SourceError::Limit(e) => e.code(),
+        }
+    }
 }
 
 struct Candidate {

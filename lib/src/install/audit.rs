@@ -206,18 +206,18 @@ pub fn audit_skill(
             (Some(signature), Some(authority)) => {
                 match verify::verify_signature(signature, authority, now) {
                     Ok(signed) => {
-                        if stored.manifest.as_deref() != Some(signed.manifest_bytes.as_slice()) {
+                        if stored.manifest.as_deref() != Some(signed.manifest_bytes()) {
                             problems.push(
                                 "signature-mismatch",
                                 format!("{RECEIPT_DIR}/{MANIFEST_FILE} is not the manifest {RECEIPT_DIR}/{SIGNATURE_FILE} signs: the files are checked against the signed one; reinstall the Skill"),
                             );
                         }
                         problems.violations(policy.check_signer(
-                            &signed.publisher,
+                            signed.publisher(),
                             authority.root().map_or(0, TrustRoot::version),
                         ));
-                        skill = signed.manifest.id().to_string();
-                        Some(signed.manifest)
+                        skill = signed.manifest().id().to_string();
+                        Some(signed.into_manifest())
                     }
                     Err(err) => {
                         problems.push(

@@ -25,14 +25,24 @@ pub struct Fetched {
     pub signature: Option<Vec<u8>>,
     /// Where it came from (a path or URL), for the receipt.
     pub origin: String,
-    /// The Skill a registry's index promised these bytes are ([`crate::registry::Resolved`]);
-    /// [`super::approve`] refuses a verified manifest that names any other. `None` for a
-    /// bundle fetched by path or URL, which promises nothing beyond its own manifest.
-    pub expected: Option<crate::skill::SkillId>,
+    /// What a registry's index promised these bytes are ([`crate::registry::Resolved`]);
+    /// [`super::approve`] refuses a verified bundle that is anything else. `None` for a bundle
+    /// fetched by path or URL, which promises nothing beyond its own manifest.
+    pub expected: Option<Promised>,
+}
+
+/// What a registry's index entry promised a bundle is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promised {
+    /// The Skill: the namespace and name asked for, at the entry's version.
+    pub skill: crate::skill::SkillId,
+    /// The entry's tree digest, `sha256:<hex>` (what `skillsig.lock` records).
+    pub tree_digest: String,
 }
 
 /// Why a bundle could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FetchError {
     /// Plain http to a host that is not loopback.
     #[error("{0}: plain http is allowed only to loopback addresses; use https")]
@@ -94,6 +104,24 @@ pub enum FetchError {
         /// What failed.
         message: String,
     },
+}
+
+impl FetchError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FetchError::InsecureUrl(..) => "fetch-insecure-url",
+            FetchError::BadUrl(..) => "fetch-bad-url",
+            FetchError::Downgrade(..) => "fetch-downgrade",
+            FetchError::Redirect { refused, .. } => refused.code(),
+            FetchError::TooManyRedirects(..) => "fetch-too-many-redirects",
+            FetchError::Http { .. } => "fetch-http",
+            FetchError::Status { .. } => "fetch-status",
+            FetchError::ContentType { .. } => "fetch-content-type",
+            FetchError::TooLarge { .. } => "fetch-too-large",
+            FetchError::File { .. } => "fetch-file",
+        }
+    }
 }
 
 fn timeout() -> Duration {

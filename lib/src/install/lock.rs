@@ -38,6 +38,7 @@ pub struct LockedSkill {
 
 /// Why the lock file refuses an install.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LockError {
     /// The lock file cannot be read or written.
     #[error("{path}: {why}")]
@@ -62,6 +63,17 @@ pub enum LockError {
         /// What the registry gives.
         found: String,
     },
+}
+
+impl LockError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LockError::File { .. } => "lock-file-invalid",
+            LockError::NotLocked(..) => "lock-not-locked",
+            LockError::Drift { .. } => "lock-drift",
+        }
+    }
 }
 
 impl LockFile {

@@ -146,6 +146,7 @@ pub struct ScanSummary {
 
 /// Why a Skill was not installed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InstallError {
     /// The signature does not verify.
     #[error("verification failed: {0}")]
@@ -186,6 +187,22 @@ pub enum InstallError {
     },
 }
 
+impl InstallError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InstallError::Verify(e) => e.code(),
+            InstallError::Registry(e) => e.code(),
+            InstallError::Unsigned => "unsigned",
+            InstallError::Bundle(..) => "bundle-invalid",
+            InstallError::Policy(..) => "policy",
+            InstallError::TargetNotAFolder(..) => "target-not-a-folder",
+            InstallError::TargetIsSymlink(..) => "target-is-symlink",
+            InstallError::Io { .. } => "io",
+        }
+    }
+}
+
 /// Verifies (unless unsigned installs are allowed and there is no signature), holds the
 /// manifest to the Skill a registry's index promised (when `fetched` came from one), scans and
 /// applies the policy. Every policy violation is reported at once.
@@ -223,7 +240,8 @@ pub fn approve(
         None => return Err(InstallError::Unsigned),
     };
     if let Some(promised) = &fetched.expected {
-        crate::registry::check_index_identity(promised, manifest.id())?;
+        crate::registry::check_index_identity(&promised.skill, manifest.id())?;
+        crate::registry::check_index_tree(&promised.tree_digest, &manifest.tree_digest())?;
     }
     // A Skill that declares a denied permission is refused before its code is looked at.
     let mut violations = policy.check_declared(manifest.permissions());

@@ -126,6 +126,7 @@ pub struct Tool {
 
 /// Why a manifest is not well-formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ManifestError {
     /// The file is larger than [`MAX_MANIFEST_BYTES`].
     #[error("the manifest is larger than {MAX_MANIFEST_BYTES} bytes")]
@@ -178,8 +179,30 @@ pub enum ManifestError {
     BundleDigest,
 }
 
+impl ManifestError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ManifestError::TooLarge => "manifest-too-large",
+            ManifestError::Json(..) => "manifest-json",
+            ManifestError::StatementType(..) => "manifest-statement-type",
+            ManifestError::PredicateType(..) => "manifest-predicate-type",
+            ManifestError::SubjectCount => "manifest-subject-count",
+            ManifestError::SubjectName { .. } => "manifest-subject-name",
+            ManifestError::SubjectDigest => "manifest-subject-digest",
+            ManifestError::TreeDigestMismatch => "manifest-tree-digest-mismatch",
+            ManifestError::Version(..) => "manifest-version",
+            ManifestError::File { .. } => "manifest-file",
+            ManifestError::Order(..) => "manifest-order",
+            ManifestError::Permission(..) => "manifest-permission",
+            ManifestError::BundleDigest => "manifest-bundle-digest",
+        }
+    }
+}
+
 /// One way a bundle's files differ from its manifest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FileMismatch {
     /// A file the manifest does not list.
     #[error("{0}: in the bundle but not in the manifest")]
@@ -195,8 +218,21 @@ pub enum FileMismatch {
     ExecBit(String),
 }
 
+impl FileMismatch {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileMismatch::Extra(..) => "file-extra",
+            FileMismatch::Missing(..) => "file-missing",
+            FileMismatch::Changed(..) => "file-changed",
+            FileMismatch::ExecBit(..) => "file-exec-bit",
+        }
+    }
+}
+
 /// Why a bundle's content is not what its manifest says.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ContentMismatch {
     /// Files differ; every difference is listed.
     #[error("the bundle's files do not match the manifest:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -218,6 +254,19 @@ pub enum ContentMismatch {
     /// The bundle's own files are not a readable Skill.
     #[error("the bundle's own files cannot be read as a Skill: {0}")]
     Skill(#[from] crate::skill::SkillError),
+}
+
+impl ContentMismatch {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ContentMismatch::Files(..) => "files-mismatch",
+            ContentMismatch::Identity { .. } => "identity-mismatch",
+            ContentMismatch::Permissions => "permissions-mismatch",
+            ContentMismatch::Field(..) => "manifest-mismatch",
+            ContentMismatch::Skill(..) => "skill-invalid",
+        }
+    }
 }
 
 /// A well-formed manifest: structure, paths and digests checked, nothing about who wrote it.

@@ -15,6 +15,7 @@ use x509_cert::der::{Decode, Encode};
 use super::{OmsError, Serialization};
 use crate::Limits;
 use crate::scan::{ScanFile, ScanInput};
+use crate::signing::certificate::pem_certificate;
 use crate::sigstore::identity::CertificateIdentity;
 use crate::trust::{Publisher, TrustRoot};
 
@@ -323,26 +324,6 @@ pub(super) fn trusted_chain<'a>(
         reasons.push("the trust root pins no CA".into());
     }
     Err(OmsError::UntrustedChain(reasons.join("; ")))
-}
-
-/// The DER of a `-----BEGIN CERTIFICATE-----` PEM.
-pub fn pem_certificate(pem: &str) -> Result<Vec<u8>, String> {
-    use base64::Engine as _;
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| *l != "-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .take_while(|l| *l != "-----END CERTIFICATE-----")
-        .collect();
-    if body.is_empty() {
-        return Err("no CERTIFICATE block".into());
-    }
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| e.to_string())?;
-    Certificate::from_der(&der).map_err(|e| e.to_string())?;
-    Ok(der)
 }
 
 #[cfg(test)]

@@ -44,9 +44,9 @@
 //!     now,
 //!     &Limits::DEFAULT,
 //! )?;
-//! assert_eq!(verified.publisher, "example-inc");
-//! assert!(matches!(verified.trust, OmsTrust::Key(_)));
-//! assert!(!verified.transparency_log);
+//! assert_eq!(verified.publisher(), "example-inc");
+//! assert!(matches!(verified.trust(), OmsTrust::Key(_)));
+//! assert!(!verified.transparency_log());
 //! # Ok(())
 //! # }
 //! ```
@@ -59,10 +59,13 @@ use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use files::{FileDigests, hash_folder, pem_certificate};
+pub use files::{FileDigests, hash_folder};
 pub use sign::{OmsSigner, ecdsa_p256_from_pem, sign_folder};
 /// An ECDSA key pair (for OMS key-mode signing).
 pub use sigstore_sign::crypto::KeyPair as EcdsaKeyPair;
+// Kept here too: callers found them under `oms` before they moved below `trust`.
+pub use crate::signing::certificate::pem_certificate;
+pub use crate::signing::keys::model_signing_hint;
 
 use crate::signing::envelope::pae;
 use crate::signing::keys::{KeyId, PublicKey};
@@ -87,6 +90,7 @@ pub const MAX_SIGNATURE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Why an OMS signature was refused. Each check has its own variant and [`OmsError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OmsError {
     /// The signature file is not a Sigstore bundle v0.3 with a DSSE envelope.
     #[error("the signature file is not a Sigstore bundle v0.3 with a DSSE envelope: {0}")]
@@ -510,22 +514,58 @@ pub enum OmsTrust {
     Sigstore(CertificateSigner),
 }
 
-/// A Skill folder whose OMS signature verified.
+/// A Skill folder whose OMS signature verified. Only [`verify_folder`] builds one:
+///
+/// ```compile_fail,E0451
+/// fn forge(statement: skillsig::oms::Statement, files: skillsig::oms::FileDigests,
+///          scan_input: skillsig::scan::ScanInput, trust: skillsig::oms::OmsTrust) {
+///     let _ = skillsig::oms::VerifiedOms {
+///         statement, files, scan_input, publisher: "nvidia".into(), trust,
+///         transparency_log: false,
+///     };
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct VerifiedOms {
+    statement: Statement,
+    files: FileDigests,
+    scan_input: crate::scan::ScanInput,
+    publisher: String,
+    trust: OmsTrust,
+    transparency_log: bool,
+}
+
+impl VerifiedOms {
     /// The verified statement.
-    pub statement: Statement,
+    pub fn statement(&self) -> &Statement {
+        &self.statement
+    }
+
     /// The file digests recomputed from the folder.
-    pub files: FileDigests,
+    pub fn files(&self) -> &FileDigests {
+        &self.files
+    }
+
     /// The bytes that were hashed and verified, plus the files the signature leaves out (its
     /// `ignore_paths`), for the scanner: what is scanned is what was verified, read once.
-    pub scan_input: crate::scan::ScanInput,
+    pub fn scan_input(&self) -> &crate::scan::ScanInput {
+        &self.scan_input
+    }
+
     /// The trust-root publisher that signed (for ad-hoc identities, the identity).
-    pub publisher: String,
+    pub fn publisher(&self) -> &str {
+        &self.publisher
+    }
+
     /// What vouched for the signer.
-    pub trust: OmsTrust,
+    pub fn trust(&self) -> &OmsTrust {
+        &self.trust
+    }
+
     /// Whether the signature was checked against a transparency log.
-    pub transparency_log: bool,
+    pub fn transparency_log(&self) -> bool {
+        self.transparency_log
+    }
 }
 
 /// Verifies the OMS signature `signature_bytes` of the Skill folder `dir`. `namespace` is the
@@ -640,11 +680,6 @@ fn verify_signer(
             Err(OmsError::UnknownKey(hint.clone()))
         }
     }
-}
-
-/// `sha256(PEM)` in hex, the key hint `model_signing` writes and checks.
-pub fn model_signing_hint(key: &PublicKey) -> String {
-    hex::encode(crate::tree::sha256(key.to_pem().as_bytes()))
 }
 
 /// Turns verified digests into the statement payload skillsig signs.

@@ -118,8 +118,24 @@ impl Resolved {
             bundle: self.bundle,
             signature: Some(self.signature),
             origin,
-            expected: Some(self.skill),
+            expected: Some(crate::install::fetch::Promised {
+                skill: self.skill,
+                tree_digest: self.entry.tree_digest,
+            }),
         }
+    }
+}
+
+/// Refuses a verified tree other than the one the index entry promised (`sha256:<hex>`).
+pub fn check_index_tree(promised: &str, verified: &[u8; 32]) -> Result<(), RegistryError> {
+    let found = format!("sha256:{}", hex::encode(verified));
+    if promised == found {
+        Ok(())
+    } else {
+        Err(RegistryError::TreeMismatch {
+            promised: promised.to_owned(),
+            found,
+        })
     }
 }
 

@@ -65,7 +65,7 @@ mod publish;
 mod store;
 mod upload;
 
-pub use client::{Client, ClientState, Resolved, check_index_identity};
+pub use client::{Client, ClientState, Resolved, check_index_identity, check_index_tree};
 pub use http::{HttpStore, open};
 pub use metadata::{
     Bin, FileMeta, IndexEntry, ScanSummary, SignedMetadata, Signer, Snapshot, TimestampBody,
@@ -88,6 +88,7 @@ pub const MAX_TIMESTAMP_BYTES: u64 = 64 * 1024;
 
 /// Why a registry operation failed. Each variant has a stable [`RegistryError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistryError {
     /// Reading from or writing to the storage failed.
     #[error("{0}")]
@@ -176,6 +177,15 @@ pub enum RegistryError {
         /// `namespace/name@version` of the verified manifest.
         found: String,
     },
+    /// The verified bundle's files are not the tree the index entry (and so `skillsig.lock`)
+    /// records.
+    #[error("the registry's index says tree {promised}, the verified bundle has {found}")]
+    TreeMismatch {
+        /// `sha256:<hex>` from the index entry.
+        promised: String,
+        /// `sha256:<hex>` of the verified manifest.
+        found: String,
+    },
 }
 
 impl RegistryError {
@@ -196,6 +206,7 @@ impl RegistryError {
             RegistryError::Refused(_) => "upload-refused",
             RegistryError::Busy => "busy",
             RegistryError::IndexMismatch { .. } => "index-mismatch",
+            RegistryError::TreeMismatch { .. } => "hash-mismatch",
         }
     }
 }

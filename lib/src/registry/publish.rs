@@ -197,7 +197,7 @@ pub fn publish(
     check_threshold(role, &publisher.keys)?;
     let accepted = super::check_upload(bundle, signature, publisher.root, publisher.policy, now)
         .map_err(|e| RegistryError::Refused(format!("[{}] {e}", e.code())))?;
-    let (verified, report) = (&accepted.skill, &accepted.report);
+    let (verified, report) = (accepted.skill(), accepted.report());
     let manifest = verified.manifest();
     let id = manifest.id();
     let (namespace, name, version) = (&id.namespace, &id.name, &id.version);

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// No such file.
     #[error("{path}: not found")]
@@ -33,6 +34,18 @@ pub enum StoreError {
     /// A path that is not relative, clean and inside the registry.
     #[error("{0:?} is not a relative path inside the registry")]
     BadPath(String),
+}
+
+impl StoreError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "store-not-found",
+            StoreError::Io { .. } => "io",
+            StoreError::TooLarge { .. } => "store-too-large",
+            StoreError::BadPath(..) => "store-bad-path",
+        }
+    }
 }
 
 /// A registry's files.

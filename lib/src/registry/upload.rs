@@ -10,17 +10,35 @@ use crate::scan::{self, ScanInput, ScanOptions, SkillReport};
 use crate::trust::TrustRoot;
 use crate::verify::{self, Authority, VerifiedSkill, VerifyError};
 
-/// An upload that may be published: verified, and passing the registry's policy.
+/// An upload that may be published: verified, and passing the registry's policy. Only
+/// [`check_upload`] builds one:
+///
+/// ```compile_fail,E0451
+/// fn forge(skill: skillsig::verify::VerifiedSkill, report: skillsig::scan::SkillReport) {
+///     let _ = skillsig::registry::AcceptedUpload { skill, report };
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct AcceptedUpload {
+    skill: VerifiedSkill,
+    report: SkillReport,
+}
+
+impl AcceptedUpload {
     /// The verified Skill: manifest, signer and files.
-    pub skill: VerifiedSkill,
+    pub fn skill(&self) -> &VerifiedSkill {
+        &self.skill
+    }
+
     /// The scan under the registry's policy.
-    pub report: SkillReport,
+    pub fn report(&self) -> &SkillReport {
+        &self.report
+    }
 }
 
 /// Why an upload is refused.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum UploadRejection {
     /// The signature, trust root, namespace or files do not verify.
     #[error("{0}")]

@@ -104,6 +104,7 @@ pub struct DsseSignature {
 
 /// Why a signature file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EnvelopeError {
     /// The file is larger than [`MAX_SIGNATURE_FILE_BYTES`].
     #[error("the signature file is larger than {MAX_SIGNATURE_FILE_BYTES} bytes")]
@@ -142,6 +143,23 @@ pub enum EnvelopeError {
         /// The bundle's key hint.
         hint: String,
     },
+}
+
+impl EnvelopeError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnvelopeError::TooLarge => "signature-file-too-large",
+            EnvelopeError::NotABundle(..) => "signature-file-not-a-bundle",
+            EnvelopeError::MediaType(..) => "signature-file-media-type",
+            EnvelopeError::NoEnvelope => "signature-file-no-envelope",
+            EnvelopeError::PayloadType { .. } => "signature-file-payload-type",
+            EnvelopeError::SignatureCount(..) => "signature-file-signature-count",
+            EnvelopeError::Base64(..) => "signature-file-base64",
+            EnvelopeError::NoKeyHint => "signature-file-no-key-hint",
+            EnvelopeError::KeyIdMismatch { .. } => "signature-file-key-id-mismatch",
+        }
+    }
 }
 
 /// A parsed signature file whose signature has *not* been checked.

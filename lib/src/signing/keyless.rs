@@ -30,6 +30,7 @@ const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
 
 /// Why keyless signing failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeylessError {
     /// No identity token from any source.
     #[error(
@@ -67,6 +68,23 @@ pub enum KeylessError {
     /// The bundle the services produced does not verify; nothing is written.
     #[error("the Sigstore bundle Fulcio and Rekor produced does not verify: {0}")]
     Unverifiable(String),
+}
+
+impl KeylessError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeylessError::NoToken => "keyless-no-token",
+            KeylessError::GithubToken(..) => "keyless-github-token",
+            KeylessError::BadToken(..) => "keyless-bad-token",
+            KeylessError::ExpiredToken(..) => "keyless-expired-token",
+            KeylessError::Browser(..) => "keyless-browser",
+            KeylessError::SigningConfig(..) => "keyless-signing-config",
+            KeylessError::InsecureEndpoint { .. } => "keyless-insecure-endpoint",
+            KeylessError::Sign(..) => "keyless-sign",
+            KeylessError::Unverifiable(..) => "keyless-unverifiable",
+        }
+    }
 }
 
 /// Where the identity token comes from, in the order tried.

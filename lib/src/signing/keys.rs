@@ -58,6 +58,7 @@ impl fmt::Display for KeyId {
 
 /// Why a key could not be made, read or written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// The key is encrypted and no passphrase was given.
     #[error("the private key is encrypted: set SKILLSIG_PASSWORD or enter the passphrase")]
@@ -82,6 +83,21 @@ pub enum KeyError {
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
+}
+
+impl KeyError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyError::PassphraseNeeded => "key-passphrase-needed",
+            KeyError::Decrypt => "key-decrypt",
+            KeyError::BadPrivateKey(..) => "key-bad-private-key",
+            KeyError::BadPublicKey(..) => "key-bad-public-key",
+            KeyError::BadKeyId(..) => "key-bad-key-id",
+            KeyError::Encode(..) => "key-encode",
+            KeyError::Random(..) => "key-random",
+        }
+    }
 }
 
 /// A public key (ed25519, or ECDSA P-256/P-384) and its id.
@@ -282,6 +298,11 @@ impl SecretKey {
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.key.sign(message).to_bytes()
     }
+}
+
+/// `sha256(PEM)` in hex, the key hint OpenSSF `model_signing` writes and checks.
+pub fn model_signing_hint(key: &PublicKey) -> String {
+    hex::encode(sha256(key.to_pem().as_bytes()))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! file, the identity and the declared permissions at once. [`sign_bundle`] refuses a bundle
 //! that does not match its manifest: nobody should sign something that verification rejects.
 
+pub mod certificate;
 pub mod envelope;
 pub mod keyless;
 pub mod keys;
@@ -16,6 +17,7 @@ use keys::SecretKey;
 
 /// Why a bundle was not signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignError {
     /// The bundle cannot be read.
     #[error("the bundle is refused: {0}")]
@@ -29,6 +31,18 @@ pub enum SignError {
     /// Keyless signing failed.
     #[error("{0}")]
     Keyless(#[from] keyless::KeylessError),
+}
+
+impl SignError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignError::Bundle(e) => e.code(),
+            SignError::Manifest(e) => e.code(),
+            SignError::Content(e) => e.code(),
+            SignError::Keyless(e) => e.code(),
+        }
+    }
 }
 
 /// The manifest of a bundle, recomputed from its own files (what `pack` wrote beside it), so

@@ -6,10 +6,11 @@
 //! A regular expression always has to match the *whole* subject. cosign matches anywhere in
 //! the string, so a pattern written for one repository also accepts a look-alike such as
 //! `https://github.com/evil/x?https://github.com/acme/skills/`; skillsig does not.
+//!
+//! The identity a trust-root entry describes is built in [`crate::trust`], which sits above
+//! this module ([`CertificateIdentity::from_trust_root`]).
 
 use regex::Regex;
-
-use crate::trust::Identity;
 
 /// How the certificate's subject (its SAN: an email or a URI) must look.
 #[derive(Debug, Clone)]
@@ -45,16 +46,6 @@ impl CertificateIdentity {
             issuer: issuer.into(),
             subject: SubjectMatch::Regex(anchored),
         })
-    }
-
-    /// The identity a trust-root entry describes.
-    pub fn from_trust_root(identity: &Identity) -> Result<Self, regex::Error> {
-        match (&identity.subject, &identity.subject_regex) {
-            (Some(subject), _) => Ok(Self::exact(&identity.issuer, subject)),
-            (None, Some(pattern)) => Self::regex(&identity.issuer, pattern),
-            // The trust root's own checks refuse this; match nothing rather than everything.
-            (None, None) => Self::regex(&identity.issuer, "[^\\s\\S]"),
-        }
     }
 
     /// Whether a certificate for `subject` from `issuer` is this identity.
@@ -118,38 +109,5 @@ mod tests {
         ));
         let prefix = CertificateIdentity::regex(GITHUB, "acme").unwrap();
         assert!(!prefix.matches(GITHUB, "https://github.com/acme/skills"));
-    }
-
-    #[test]
-    fn trust_root_entries_become_identities() {
-        let exact = Identity {
-            issuer: GITHUB.into(),
-            subject: Some("a@example.com".into()),
-            subject_regex: None,
-        };
-        assert!(
-            CertificateIdentity::from_trust_root(&exact)
-                .unwrap()
-                .matches(GITHUB, "a@example.com")
-        );
-        let pattern = Identity {
-            issuer: GITHUB.into(),
-            subject: None,
-            subject_regex: Some("^.*@example\\.com$".into()),
-        };
-        let id = CertificateIdentity::from_trust_root(&pattern).unwrap();
-        assert!(id.matches(GITHUB, "b@example.com"));
-        assert!(!id.matches(GITHUB, "b@example.com.evil"));
-        let neither = Identity {
-            issuer: GITHUB.into(),
-            subject: None,
-            subject_regex: None,
-        };
-        assert!(
-            !CertificateIdentity::from_trust_root(&neither)
-                .unwrap()
-                .matches(GITHUB, "")
-        );
-        assert!(CertificateIdentity::regex(GITHUB, "(").is_err());
     }
 }

@@ -42,6 +42,7 @@ pub enum Signer {
 
 /// Why a Sigstore bundle was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SigstoreError {
     /// The bundle cannot be parsed.
     #[error("the Sigstore bundle cannot be read: {0}")]
@@ -55,6 +56,18 @@ pub enum SigstoreError {
     /// The bundle does not verify (the message says which check failed).
     #[error("verification failed: {0}")]
     Verify(String),
+}
+
+impl SigstoreError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SigstoreError::Bundle(..) => "sigstore-bundle",
+            SigstoreError::TrustedRoot(..) => "sigstore-trusted-root",
+            SigstoreError::Key(..) => "sigstore-key",
+            SigstoreError::Verify(..) => "sigstore-verify",
+        }
+    }
 }
 
 /// The Sigstore trusted root: `json` when given, else the public-good root shipped in the binary.

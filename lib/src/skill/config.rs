@@ -30,6 +30,7 @@ pub struct Config {
 
 /// Why `skillsig.toml` could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// Not valid TOML of the expected shape.
     #[error("{CONFIG_FILE}{}: {message}", place(*line, *column))]
@@ -49,6 +50,16 @@ pub enum ConfigError {
         /// What is wrong with it.
         source: InvalidPermission,
     },
+}
+
+impl ConfigError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::Syntax { .. } => "config-syntax",
+            ConfigError::Permission { .. } => "config-permission",
+        }
+    }
 }
 
 fn place(line: Option<usize>, column: Option<usize>) -> String {

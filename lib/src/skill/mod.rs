@@ -25,6 +25,7 @@ pub const SKILL_MD: &str = "SKILL.md";
 
 /// Why a tree has no usable `SKILL.md`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SkillMdError {
     /// No `SKILL.md` in the Skill.
     #[error("there is no SKILL.md at the root of the Skill")]
@@ -43,6 +44,17 @@ pub enum SkillMdError {
         /// The limit in bytes.
         limit: u64,
     },
+}
+
+impl SkillMdError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SkillMdError::Missing => "skill-md-missing",
+            SkillMdError::NotAtRoot { .. } => "skill-md-not-at-root",
+            SkillMdError::TooLarge { .. } => "skill-md-too-large",
+        }
+    }
 }
 
 /// Finds the root `SKILL.md` (any letter case: some tools write `skill.md`). The tree's
@@ -102,17 +114,6 @@ impl SkillId {
             version,
         })
     }
-
-    /// The file name `pack` writes: `<namespace>-<name>-<version>.skill`.
-    pub fn bundle_file_name(&self) -> String {
-        format!(
-            "{}-{}-{}.{}",
-            self.namespace,
-            self.name,
-            self.version,
-            crate::bundle::EXTENSION
-        )
-    }
 }
 
 impl fmt::Display for SkillId {
@@ -139,6 +140,7 @@ pub struct SkillInfo {
 
 /// Why a Skill's identity or declarations cannot be determined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SkillError {
     /// `SKILL.md` cannot be read.
     #[error(transparent)]
@@ -181,6 +183,22 @@ pub enum SkillError {
         /// Why it is not semver.
         reason: String,
     },
+}
+
+impl SkillError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SkillError::SkillMd(e) => e.code(),
+            SkillError::Config(e) => e.code(),
+            SkillError::NoNamespace => "skill-no-namespace",
+            SkillError::BadNamespace(..) => "skill-bad-namespace",
+            SkillError::NoName => "skill-no-name",
+            SkillError::BadName(..) => "skill-bad-name",
+            SkillError::NoVersion => "skill-no-version",
+            SkillError::BadVersion { .. } => "skill-bad-version",
+        }
+    }
 }
 
 impl SkillInfo {

@@ -54,6 +54,7 @@ pub struct FileTree {
 
 /// Why a set of files cannot form a Skill tree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TreeError {
     /// A path breaks a path rule.
     #[error("{path}: {source}")]
@@ -107,6 +108,21 @@ pub enum TreeError {
         /// The limit.
         limit: u64,
     },
+}
+
+impl TreeError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TreeError::Path { source, .. } => source.code(),
+            TreeError::Duplicate { .. } => "tree-duplicate",
+            TreeError::Collision { .. } => "tree-collision",
+            TreeError::FileFolderConflict { .. } => "tree-file-folder-conflict",
+            TreeError::TooManyFiles { .. } => "tree-too-many-files",
+            TreeError::FileTooLarge { .. } => "tree-file-too-large",
+            TreeError::TotalTooLarge { .. } => "tree-total-too-large",
+        }
+    }
 }
 
 impl TreeError {

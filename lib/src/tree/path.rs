@@ -24,6 +24,7 @@ pub struct SkillPath(String);
 
 /// Why a path was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PathError {
     /// Not UTF-8.
     #[error("the path is not valid UTF-8")]
@@ -95,6 +96,31 @@ pub enum PathError {
         /// The limit.
         limit: usize,
     },
+}
+
+impl PathError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PathError::InvalidUtf8 => "path-invalid-utf8",
+            PathError::Empty => "path-empty",
+            PathError::Absolute => "path-absolute",
+            PathError::ParentComponent => "path-parent-component",
+            PathError::NotClean(..) => "path-not-clean",
+            PathError::Backslash => "path-backslash",
+            PathError::ForbiddenChar(..) => "path-forbidden-char",
+            PathError::ControlChar(..) => "path-control-char",
+            PathError::InvisibleChar(..) => "path-invisible-char",
+            PathError::ReservedName(..) => "path-reserved-name",
+            PathError::Reserved(..) => "path-reserved",
+            PathError::TrailingDotOrSpace(..) => "path-trailing-dot-or-space",
+            PathError::ShortNameLookalike(..) => "path-short-name-lookalike",
+            PathError::NotNfc => "path-not-nfc",
+            PathError::TooLong { .. } => "path-too-long",
+            PathError::ComponentTooLong { .. } => "path-component-too-long",
+            PathError::TooDeep { .. } => "path-too-deep",
+        }
+    }
 }
 
 impl SkillPath {

@@ -38,6 +38,7 @@ pub struct TrustState {
 
 /// Why the state could not be read or written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StateError {
     /// The state folder cannot be read or written.
     #[error("{}: {source}", path.display())]
@@ -69,8 +70,21 @@ pub enum StateError {
     NoDir,
 }
 
+impl StateError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StateError::Io { .. } => "trust-state-io",
+            StateError::Damaged { .. } => "trust-state-damaged",
+            StateError::Location { .. } => "trust-state-location",
+            StateError::NoDir => "trust-state-no-dir",
+        }
+    }
+}
+
 /// Why [`TrustState::load_root`] failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The trust root is refused.
     #[error(transparent)]
@@ -78,6 +92,16 @@ pub enum LoadError {
     /// The remembered state cannot be used.
     #[error(transparent)]
     State(#[from] StateError),
+}
+
+impl LoadError {
+    /// A stable machine-readable code (kebab-case), for programs and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoadError::Trust(e) => e.code(),
+            LoadError::State(e) => e.code(),
+        }
+    }
 }
 
 impl TrustState {

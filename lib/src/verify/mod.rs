@@ -95,6 +95,7 @@ impl std::fmt::Display for SignedBy {
 
 /// Why verification failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The signature file cannot be read.
     #[error("signature file: {0}")]
@@ -247,17 +248,49 @@ impl VerifiedSkill {
 }
 
 /// A manifest whose signature verified against an authority: who signed it, with what.
-/// Checking that files match it is separate ([`verify`] does both).
+/// Checking that files match it is separate ([`verify`] does both). Only the checks in this
+/// module build one: the fields are private.
+///
+/// ```compile_fail,E0451
+/// fn forge(manifest: skillsig::manifest::Manifest, signed_by: skillsig::verify::SignedBy) {
+///     let _ = skillsig::verify::SignedManifest {
+///         manifest, manifest_bytes: Vec::new(), publisher: "anyone".into(), signed_by,
+///     };
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SignedManifest {
+    manifest: Manifest,
+    manifest_bytes: Vec<u8>,
+    publisher: String,
+    signed_by: SignedBy,
+}
+
+impl SignedManifest {
     /// The manifest, well-formed and signed.
-    pub manifest: Manifest,
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
     /// The exact manifest bytes that were signed.
-    pub manifest_bytes: Vec<u8>,
+    pub fn manifest_bytes(&self) -> &[u8] {
+        &self.manifest_bytes
+    }
+
     /// The trust-root publisher that signed (for ad hoc identities, the identity).
-    pub publisher: String,
+    pub fn publisher(&self) -> &str {
+        &self.publisher
+    }
+
     /// The key or certificate that made the signature.
-    pub signed_by: SignedBy,
+    pub fn signed_by(&self) -> &SignedBy {
+        &self.signed_by
+    }
+
+    /// The manifest, giving up the rest.
+    pub fn into_manifest(self) -> Manifest {
+        self.manifest
+    }
 }
 
 /// Checks a signature file against `authority` at `now`. With a key: the signature verifies,
@@ -300,7 +333,7 @@ pub fn verify_signature(
 
 /// A trust-root key that made a valid signature may still not count: it is revoked, or
 /// `now` is outside its validity window.
-pub fn check_key_standing(
+pub(crate) fn check_key_standing(
     root: &TrustRoot,
     key_id: &KeyId,
     entry: &crate::trust::PublisherKey,
