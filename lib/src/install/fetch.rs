@@ -1,9 +1,9 @@
 //! Getting a bundle and its signature: from a file, or over HTTPS (plain HTTP only to loopback
 //! addresses, for local mirrors and tests) with timeouts and a size cap enforced while reading.
 //!
-//! One transport rule, [`check_url`], applies to the first URL and to every redirect hop: https
+//! One transport rule, `check_url`, applies to the first URL and to every redirect hop: https
 //! anywhere, plain http only to loopback, and never from https down to plain http. Every HTTP
-//! read (bundles, signatures, a registry served over HTTP) goes through [`get`] and its client.
+//! read (bundles, signatures, a registry served over HTTP) goes through `get` and its client.
 
 use std::io::Read;
 use std::path::Path;
