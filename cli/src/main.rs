@@ -4,6 +4,7 @@
 //! arguments and turns a failure into its message and exit code.
 
 mod args;
+mod completions;
 mod conformance;
 mod failure;
 mod files;
@@ -61,6 +62,8 @@ enum Command {
     Yank(registry::YankArgs),
     Info(registry::InfoArgs),
     Search(registry::SearchArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,8 @@ fn main() -> ExitCode {
         Command::Yank(args) => (registry::yank(args), false),
         Command::Info(args) => (registry::info(args), args.json),
         Command::Search(args) => (registry::search(args), args.json),
+        Command::Completions(args) => (completions::completions(args), false),
+        Command::Man(args) => (completions::man(args), false),
         Command::Trust(args) => (
             trust::run(args),
             matches!(args.command, trust::TrustCommand::Show { json: true }),

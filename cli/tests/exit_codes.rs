@@ -144,6 +144,10 @@ fn every_command_exits_as_the_table_in_docs_cli_md_says() {
         ("search", UsageConfigOrIo, [&["search", "weather"][..], &["--registry", "missing-reg"]].concat()),
         ("yank", Ok, [&["yank", "example/weather-report@1.0.0", "--key", "registry.key", "--reason", "test"][..], &reg].concat()),
         ("yank", UsageConfigOrIo, [&["yank", "example/weather-report@1.0.0", "--key", "missing.key", "--reason", "test"][..], &reg].concat()),
+        ("completions", Ok, vec!["completions", "bash"]),
+        ("completions", UsageConfigOrIo, vec!["completions", "tcsh"]),
+        ("man", Ok, vec!["man"]),
+        ("man", UsageConfigOrIo, vec!["man", "--unknown"]),
         ("verify-bundle", Refused, vec!["verify-bundle", "--bundle", &sig, "--key", "publisher.pub", "notes.skill"]),
         ("verify-bundle", UsageConfigOrIo, vec!["verify-bundle", "--bundle", "missing.json", "--key", "publisher.pub", "notes.skill"]),
         ("sign-bundle", UsageConfigOrIo, vec!["sign-bundle", "notes.skill"]), // no --bundle
