@@ -306,16 +306,7 @@ impl<T: Serialize + DeserializeOwned> SignedMetadata<T> {
             if public.id() != &key.keyid {
                 continue;
             }
-            let signed = metadata
-                .signatures
-                .iter()
-                .filter(|s| s.keyid == key.keyid)
-                .any(|s| {
-                    STANDARD
-                        .decode(&s.sig)
-                        .is_ok_and(|sig| public.verify(&message, &sig))
-                });
-            if signed {
+            if RootSignature::any_by(&metadata.signatures, &key.keyid, &public, &message) {
                 valid.insert(&key.keyid);
             }
         }

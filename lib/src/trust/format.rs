@@ -167,6 +167,24 @@ pub struct RootSignature {
     pub sig: String,
 }
 
+impl RootSignature {
+    /// Whether one of `signatures` made by `public` (under its id `keyid`) verifies `message`:
+    /// the one test behind every threshold count over root-key signatures.
+    pub fn any_by(
+        signatures: &[RootSignature],
+        keyid: &KeyId,
+        public: &crate::signing::keys::PublicKey,
+        message: &[u8],
+    ) -> bool {
+        use base64::Engine as _;
+        signatures.iter().filter(|s| &s.keyid == keyid).any(|s| {
+            base64::engine::general_purpose::STANDARD
+                .decode(&s.sig)
+                .is_ok_and(|sig| public.verify(message, &sig))
+        })
+    }
+}
+
 impl TrustRootFile {
     /// A new, unsigned trust root with no publisher.
     pub fn new(name: &str, expires: Timestamp) -> TrustRootFile {

@@ -4,12 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 
 use super::format::{
-    Identity, Publisher, PublisherKey, Revocation, RootRole, TrustRootBody, TrustRootFile,
+    Identity, Publisher, PublisherKey, Revocation, RootRole, RootSignature, TrustRootBody,
+    TrustRootFile,
 };
 use super::{IdentityProblem, Problem, TRUST_ROOT_TYPE, TrustError};
 use crate::signing::keys::{KeyId, PublicKey};
@@ -52,16 +51,7 @@ impl TrustRootFile {
         let mut valid = BTreeSet::new();
         for key in &role.keys {
             let public = checked_key(&key.keyid, &key.public_key, "root key")?;
-            let signed = self
-                .signatures
-                .iter()
-                .filter(|s| s.keyid == key.keyid)
-                .any(|s| {
-                    STANDARD
-                        .decode(&s.sig)
-                        .is_ok_and(|sig| public.verify(&message, &sig))
-                });
-            if signed {
+            if RootSignature::any_by(&self.signatures, &key.keyid, &public, &message) {
                 valid.insert(key.keyid.clone());
             }
         }
