@@ -580,7 +580,19 @@ fn conclude(read: Read, judge: &Judge) -> Decision {
     if let Some(declared) = judged.declared() {
         violations.extend(policy.check_declared(declared));
     }
-    violations.extend(policy.check_undeclared_skill(&judged.report));
+    // The trust root, the user's file, may accept a publisher's undeclared Skills; nothing in
+    // the Skill can.
+    let publisher = judged.signer.publisher();
+    let accepts_undeclared = publisher.is_some_and(|id| {
+        judge.authority.and_then(|a| a.root()).is_some_and(|root| {
+            root.publishers()
+                .iter()
+                .any(|p| p.id == id && p.accept_undeclared)
+        })
+    });
+    if !accepts_undeclared {
+        violations.extend(policy.check_undeclared_skill(&judged.report, publisher));
+    }
     violations.extend(policy.check_scan(&judged.report));
     let unsigned_refused =
         matches!(judged.signer, Signer::Unsigned) && !policy.unsigned_allowed(judge.allow_unsigned);
