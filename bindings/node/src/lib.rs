@@ -59,7 +59,10 @@ impl TypeName for Json {
 }
 
 impl ToNapiValue for Json {
-    unsafe fn to_napi_value(env: napi::sys::napi_env, value: Self) -> napi::Result<napi::sys::napi_value> {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        value: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
         // SAFETY: called by napi with the env of the current call, as `Value`'s own impl is.
         unsafe { Value::to_napi_value(env, value.0) }
     }
@@ -78,7 +81,9 @@ impl Task for Call {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Json> {
-        output.map(Json).map_err(|failure| to_js_error(&env, failure))
+        output
+            .map(Json)
+            .map_err(|failure| to_js_error(&env, failure))
     }
 }
 
@@ -122,9 +127,9 @@ fn source<'a>(text: &'a Option<String>, path: &'a Option<String>) -> Option<Sour
 fn timestamp(now: &Option<String>) -> Result<jiff::Timestamp, Failure> {
     match now {
         None => Ok(jiff::Timestamp::now()),
-        Some(text) => text
-            .parse()
-            .map_err(|e| Failure::error("usage", format!("now {text:?}: not an RFC 3339 time: {e}"))),
+        Some(text) => text.parse().map_err(|e| {
+            Failure::error("usage", format!("now {text:?}: not an RFC 3339 time: {e}"))
+        }),
     }
 }
 
@@ -149,7 +154,11 @@ impl Verifier {
     #[napi(constructor)]
     pub fn new(env: Env, options: VerifierOptions) -> napi::Result<Verifier> {
         let loaded = shared::guard(|| {
-            let now = options.now.as_ref().map(|_| timestamp(&options.now)).transpose()?;
+            let now = options
+                .now
+                .as_ref()
+                .map(|_| timestamp(&options.now))
+                .transpose()?;
             let inner = shared::Verifier::load(
                 source(&options.trust_root, &options.trust_root_path),
                 source(&options.policy, &options.policy_path),
@@ -171,10 +180,18 @@ impl Verifier {
         bundle: Buffer,
         signature: Either<Buffer, String>,
     ) -> AsyncTask<Call> {
-        let (inner, bundle, signature, now) =
-            (self.inner.clone(), bundle.to_vec(), bytes(signature), self.now);
+        let (inner, bundle, signature, now) = (
+            self.inner.clone(),
+            bundle.to_vec(),
+            bytes(signature),
+            self.now,
+        );
         Call::new(move || {
-            inner.check_upload(&bundle, &signature, now.unwrap_or_else(jiff::Timestamp::now))
+            inner.check_upload(
+                &bundle,
+                &signature,
+                now.unwrap_or_else(jiff::Timestamp::now),
+            )
         })
     }
 
@@ -242,7 +259,10 @@ fn scan_now(subject: ScanSubject, fail_on: Option<String>) -> Result<Value, Fail
     match subject {
         Either::A(bundle) => shared::scan_bundle(&bundle, fail_on.as_deref()),
         Either::B(files) => shared::scan_files(
-            files.into_iter().map(|(path, data)| (path, bytes(data))).collect(),
+            files
+                .into_iter()
+                .map(|(path, data)| (path, bytes(data)))
+                .collect(),
             fail_on.as_deref(),
         ),
     }
@@ -261,7 +281,10 @@ pub fn scan(
     let subject: Either<Vec<u8>, Vec<(String, Vec<u8>)>> = match subject {
         Either::A(bundle) => Either::A(bundle.to_vec()),
         Either::B(files) => Either::B(
-            files.into_iter().map(|(path, data)| (path, bytes(data))).collect(),
+            files
+                .into_iter()
+                .map(|(path, data)| (path, bytes(data)))
+                .collect(),
         ),
     };
     Call::new(move || match subject {

@@ -39,7 +39,10 @@ fn to_py_error(py: Python<'_>, failure: Failure) -> PyErr {
 }
 
 /// Runs `work` with the GIL released (other Python threads run meanwhile).
-fn call(py: Python<'_>, work: impl FnOnce() -> Result<Value, Failure> + Send) -> PyResult<Py<PyAny>> {
+fn call(
+    py: Python<'_>,
+    work: impl FnOnce() -> Result<Value, Failure> + Send,
+) -> PyResult<Py<PyAny>> {
     let result = py.detach(|| shared::guard(work));
     match result {
         Ok(value) => to_python(py, &value),
@@ -55,7 +58,12 @@ fn to_python(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
         Value::Number(n) => match (n.as_i64(), n.as_u64()) {
             (Some(i), _) => i.into_pyobject(py)?.into_any().unbind(),
             (None, Some(u)) => u.into_pyobject(py)?.into_any().unbind(),
-            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any().unbind(),
+            _ => n
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
         },
         Value::String(s) => s.into_pyobject(py)?.into_any().unbind(),
         Value::Array(items) => {
@@ -86,9 +94,9 @@ fn source<'a>(text: &'a Option<String>, path: &'a Option<PathBuf>) -> Option<Sou
 fn timestamp(now: &Option<String>) -> Result<jiff::Timestamp, Failure> {
     match now {
         None => Ok(jiff::Timestamp::now()),
-        Some(text) => text
-            .parse()
-            .map_err(|e| Failure::error("usage", format!("now {text:?}: not an RFC 3339 time: {e}"))),
+        Some(text) => text.parse().map_err(|e| {
+            Failure::error("usage", format!("now {text:?}: not an RFC 3339 time: {e}"))
+        }),
     }
 }
 

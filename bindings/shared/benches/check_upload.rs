@@ -33,11 +33,14 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("check_upload of the example Skill");
     group.throughput(Throughput::Elements(1));
     group.bench_function("registry::check_upload (Rust)", |b| {
-        b.iter(|| skillsig::registry::check_upload(&bundle, &signature, &root, &policy, now).unwrap())
+        b.iter(|| {
+            skillsig::registry::check_upload(&bundle, &signature, &root, &policy, now).unwrap()
+        })
     });
-    group.bench_function("skillsig_bindings::Verifier::check_upload (JSON result)", |b| {
-        b.iter(|| verifier.check_upload(&bundle, &signature, now).unwrap())
-    });
+    group.bench_function(
+        "skillsig_bindings::Verifier::check_upload (JSON result)",
+        |b| b.iter(|| verifier.check_upload(&bundle, &signature, now).unwrap()),
+    );
     group.finish();
 }
 

@@ -190,7 +190,8 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<Value, Failure> {
         guard(|| {
-            let accepted = registry::check_upload(bundle, signature, &self.root, &self.policy, now)?;
+            let accepted =
+                registry::check_upload(bundle, signature, &self.root, &self.policy, now)?;
             let skill = accepted.skill();
             let manifest = skill.manifest();
             Ok(json!({
@@ -293,4 +294,71 @@ fn skill_json(manifest: &Manifest) -> Value {
 /// One Skill's scan as in the CLI's JSON report (`registry-schema/scan-report.schema.json`).
 pub fn report_json(report: &SkillReport) -> Value {
     serde_json::to_value(report).unwrap_or_else(|e| json!({"error": e.to_string()}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_failure() {
+        let failure = guard(|| -> Result<(), Failure> { panic!("boom") }).unwrap_err();
+        assert_eq!(
+            (failure.code.as_str(), failure.exit),
+            ("internal", EXIT_ERROR)
+        );
+        assert!(failure.message.contains("boom"), "{}", failure.message);
+    }
+
+    #[test]
+    fn loading_errors_have_the_cli_codes_and_exits() {
+        let now = Timestamp::now();
+        let missing = Path::new("/nonexistent/skillsig/trust.json");
+        let cases = [
+            (
+                load_trust_root(None, now).unwrap_err(),
+                "no-trust-root",
+                EXIT_ERROR,
+            ),
+            (
+                load_trust_root(Some(Source::Path(missing)), now).unwrap_err(),
+                "io",
+                EXIT_ERROR,
+            ),
+            (
+                load_trust_root(Some(Source::Text("{")), now).unwrap_err(),
+                "trust-root-parse",
+                EXIT_REFUSED,
+            ),
+            (
+                load_policy(Some(Source::Path(missing))).unwrap_err(),
+                "policy",
+                EXIT_ERROR,
+            ),
+            (
+                load_policy(Some(Source::Text("block_at = 3"))).unwrap_err(),
+                "policy",
+                EXIT_ERROR,
+            ),
+            (
+                scan_options(Some("severe")).unwrap_err(),
+                "usage",
+                EXIT_ERROR,
+            ),
+            (
+                scan_bundle(b"not a bundle", None).unwrap_err(),
+                "bundle-invalid",
+                EXIT_REFUSED,
+            ),
+            (inspect(b"").unwrap_err(), "bundle-invalid", EXIT_REFUSED),
+        ];
+        for (failure, code, exit) in cases {
+            assert_eq!(
+                (failure.code.as_str(), failure.exit),
+                (code, exit),
+                "{failure}"
+            );
+        }
+        assert!(load_policy(None).is_ok());
+    }
 }
