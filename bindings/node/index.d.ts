@@ -85,6 +85,35 @@ export interface Inspection {
   diagnostics: Array<{ level: string; code: string; file: string; line?: number; column?: number; message: string }>
 }
 
+/** What `verifyBundle` and `verifyOmsFolder` accepted (`skillsig verify --json`, with the whole scan). */
+export interface Verified {
+  /** false only for an unsigned Skill accepted with `allowUnsigned` and a policy that allows it. */
+  verified: boolean
+  format: 'skillsig' | 'oms' | 'unsigned'
+  /** The trust-root publisher that signed (null when unsigned). */
+  publisher: string | null
+  signer:
+    | { kind: 'key'; key_id: string }
+    | { kind: 'certificate'; identity: string; issuer: string }
+    | { kind: 'ca'; subject: string; root_sha256: string }
+    | { kind: 'unsigned' }
+  /** The full identity for bundles; `{ id }` (the signed subject's name) for OMS folders. */
+  skill?: Partial<SkillIdentity> & { id: string }
+  tree_digest?: string
+  /** Files covered: a number for both kinds. */
+  files?: number
+  permissions?: Permissions
+  permissions_described?: string[]
+  trust_root?: { name: string; version: number }
+  transparency_log?: boolean
+  subject_digest?: string
+  /** Capabilities the code uses that nothing declares. */
+  undeclared: string[]
+  /** The author's skillsig-ignore comments the decision did not honour. */
+  ignored_suppressions: Array<{ rule: string; file: string; line: number; reason: string }>
+  scan: SkillReport
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -105,6 +134,13 @@ export declare class Verifier {
    * rejects with a `SkillsigError` whose `code` names the check that refused it.
    */
   checkUpload(bundle: Buffer, signature: Buffer | string): Promise<AcceptedUpload>
+  /**
+   * `decision::decide` over a bundle and its signature (`null`: unsigned, accepted only with
+   * `allowUnsigned` and a policy that allows it), off the JavaScript thread.
+   */
+  verifyBundle(bundle: Buffer, signature?: Buffer | string | undefined | null, allowUnsigned?: boolean | undefined | null): Promise<Verified>
+  /** `verifyBundle` on the calling thread. */
+  verifyBundleSync(bundle: Buffer, signature?: Buffer | string | undefined | null, allowUnsigned?: boolean | undefined | null): Verified
   /** `checkUpload` on the calling thread. */
   checkUploadSync(bundle: Buffer, signature: Buffer | string): AcceptedUpload
 }
@@ -152,4 +188,44 @@ export interface VerifierOptions {
   policyPath?: string
   /** The time to check expiry against, RFC 3339 (default: now). */
   now?: string
+}
+
+/**
+ * `decision::decide` over a bundle and its signature (`null`: unsigned, accepted only with
+ * `allowUnsigned` and a policy that allows it), off the JavaScript thread: resolves with what
+ * was verified, rejects with a `SkillsigError` (`code` as `skillsig verify --json` prints it).
+ */
+export declare function verifyBundle(bundle: Buffer, signature: Buffer | string | undefined | null, options: VerifyOptions): Promise<Verified>
+
+/** `verifyBundle` on the calling thread. */
+export declare function verifyBundleSync(bundle: Buffer, signature: Buffer | string | undefined | null, options: VerifyOptions): Verified
+
+/**
+ * `decision::decide` over a Skill folder signed with OpenSSF model-signing (`skill.oms.sig`,
+ * or `signaturePath`), off the JavaScript thread.
+ */
+export declare function verifyOmsFolder(path: string, options: VerifyOptions): Promise<Verified>
+
+/** `verifyOmsFolder` on the calling thread. */
+export declare function verifyOmsFolderSync(path: string, options: VerifyOptions): Verified
+
+/**
+ * Options of `verifyBundle` and `verifyOmsFolder`: the trust root and policy as for a
+ * `Verifier`, and what only these calls take.
+ */
+export interface VerifyOptions {
+  /** The trust root's JSON text. */
+  trustRoot?: string
+  /** A trust root file to read. */
+  trustRootPath?: string
+  /** A policy's TOML text (docs/policy.md); none is the default policy. */
+  policy?: string
+  /** A policy file to read. */
+  policyPath?: string
+  /** The time to check expiry against, RFC 3339 (default: now). */
+  now?: string
+  /** Accept an unsigned Skill when the policy's `allow_unsigned` also says so. */
+  allowUnsigned?: boolean
+  /** `verifyOmsFolder`: the signature file (default: `skill.oms.sig` in the folder). */
+  signaturePath?: string
 }

@@ -842,3 +842,7 @@ module.exports.inspect = nativeBinding.inspect
 module.exports.inspectSync = nativeBinding.inspectSync
 module.exports.scan = nativeBinding.scan
 module.exports.scanSync = nativeBinding.scanSync
+module.exports.verifyBundle = nativeBinding.verifyBundle
+module.exports.verifyBundleSync = nativeBinding.verifyBundleSync
+module.exports.verifyOmsFolder = nativeBinding.verifyOmsFolder
+module.exports.verifyOmsFolderSync = nativeBinding.verifyOmsFolderSync

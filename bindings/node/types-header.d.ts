@@ -84,3 +84,32 @@ export interface Inspection {
   openclaw: Record<string, unknown> | null
   diagnostics: Array<{ level: string; code: string; file: string; line?: number; column?: number; message: string }>
 }
+
+/** What `verifyBundle` and `verifyOmsFolder` accepted (`skillsig verify --json`, with the whole scan). */
+export interface Verified {
+  /** false only for an unsigned Skill accepted with `allowUnsigned` and a policy that allows it. */
+  verified: boolean
+  format: 'skillsig' | 'oms' | 'unsigned'
+  /** The trust-root publisher that signed (null when unsigned). */
+  publisher: string | null
+  signer:
+    | { kind: 'key'; key_id: string }
+    | { kind: 'certificate'; identity: string; issuer: string }
+    | { kind: 'ca'; subject: string; root_sha256: string }
+    | { kind: 'unsigned' }
+  /** The full identity for bundles; `{ id }` (the signed subject's name) for OMS folders. */
+  skill?: Partial<SkillIdentity> & { id: string }
+  tree_digest?: string
+  /** Files covered: a number for both kinds. */
+  files?: number
+  permissions?: Permissions
+  permissions_described?: string[]
+  trust_root?: { name: string; version: number }
+  transparency_log?: boolean
+  subject_digest?: string
+  /** Capabilities the code uses that nothing declares. */
+  undeclared: string[]
+  /** The author's skillsig-ignore comments the decision did not honour. */
+  ignored_suppressions: Array<{ rule: string; file: string; line: number; reason: string }>
+  scan: SkillReport
+}

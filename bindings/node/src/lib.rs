@@ -108,6 +108,39 @@ pub struct VerifierOptions {
     pub now: Option<String>,
 }
 
+/// Options of `verifyBundle` and `verifyOmsFolder`: the trust root and policy as for a
+/// `Verifier`, and what only these calls take.
+#[napi(object)]
+#[derive(Default)]
+pub struct VerifyOptions {
+    /// The trust root's JSON text.
+    pub trust_root: Option<String>,
+    /// A trust root file to read.
+    pub trust_root_path: Option<String>,
+    /// A policy's TOML text (docs/policy.md); none is the default policy.
+    pub policy: Option<String>,
+    /// A policy file to read.
+    pub policy_path: Option<String>,
+    /// The time to check expiry against, RFC 3339 (default: now).
+    pub now: Option<String>,
+    /// Accept an unsigned Skill when the policy's `allow_unsigned` also says so.
+    pub allow_unsigned: Option<bool>,
+    /// `verifyOmsFolder`: the signature file (default: `skill.oms.sig` in the folder).
+    pub signature_path: Option<String>,
+}
+
+impl VerifyOptions {
+    fn load(&self) -> Result<(shared::Verifier, jiff::Timestamp), Failure> {
+        let now = timestamp(&self.now)?;
+        let verifier = shared::Verifier::load(
+            source(&self.trust_root, &self.trust_root_path),
+            source(&self.policy, &self.policy_path),
+            now,
+        )?;
+        Ok((verifier, now))
+    }
+}
+
 /// Options of `scan`.
 #[napi(object)]
 #[derive(Default)]
@@ -195,6 +228,50 @@ impl Verifier {
         })
     }
 
+    /// `decision::decide` over a bundle and its signature (`null`: unsigned, accepted only with
+    /// `allowUnsigned` and a policy that allows it), off the JavaScript thread.
+    #[napi(ts_return_type = "Promise<Verified>")]
+    pub fn verify_bundle(
+        &self,
+        bundle: Buffer,
+        signature: Option<Either<Buffer, String>>,
+        allow_unsigned: Option<bool>,
+    ) -> AsyncTask<Call> {
+        let (inner, bundle, signature, now) = (
+            self.inner.clone(),
+            bundle.to_vec(),
+            signature.map(bytes),
+            self.now,
+        );
+        Call::new(move || {
+            inner.verify_bundle(
+                &bundle,
+                signature.as_deref(),
+                allow_unsigned.unwrap_or(false),
+                now.unwrap_or_else(jiff::Timestamp::now),
+            )
+        })
+    }
+
+    /// `verifyBundle` on the calling thread.
+    #[napi(ts_return_type = "Verified")]
+    pub fn verify_bundle_sync(
+        &self,
+        env: Env,
+        bundle: Buffer,
+        signature: Option<Either<Buffer, String>>,
+        allow_unsigned: Option<bool>,
+    ) -> napi::Result<Value> {
+        now_or_throw(&env, || {
+            self.inner.verify_bundle(
+                &bundle,
+                signature.map(bytes).as_deref(),
+                allow_unsigned.unwrap_or(false),
+                self.now.unwrap_or_else(jiff::Timestamp::now),
+            )
+        })
+    }
+
     /// `checkUpload` on the calling thread.
     #[napi(ts_return_type = "AcceptedUpload")]
     pub fn check_upload_sync(
@@ -250,6 +327,70 @@ pub fn check_upload_sync(
         )?
         .check_upload(&bundle, &bytes(signature), now)
     })
+}
+
+/// `decision::decide` over a bundle and its signature (`null`: unsigned, accepted only with
+/// `allowUnsigned` and a policy that allows it), off the JavaScript thread: resolves with what
+/// was verified, rejects with a `SkillsigError` (`code` as `skillsig verify --json` prints it).
+#[napi(ts_return_type = "Promise<Verified>")]
+pub fn verify_bundle(
+    bundle: Buffer,
+    signature: Option<Either<Buffer, String>>,
+    options: VerifyOptions,
+) -> AsyncTask<Call> {
+    let (bundle, signature) = (bundle.to_vec(), signature.map(bytes));
+    Call::new(move || {
+        let (verifier, now) = options.load()?;
+        let allow_unsigned = options.allow_unsigned.unwrap_or(false);
+        verifier.verify_bundle(&bundle, signature.as_deref(), allow_unsigned, now)
+    })
+}
+
+/// `verifyBundle` on the calling thread.
+#[napi(ts_return_type = "Verified")]
+pub fn verify_bundle_sync(
+    env: Env,
+    bundle: Buffer,
+    signature: Option<Either<Buffer, String>>,
+    options: VerifyOptions,
+) -> napi::Result<Value> {
+    now_or_throw(&env, || {
+        let (verifier, now) = options.load()?;
+        let allow_unsigned = options.allow_unsigned.unwrap_or(false);
+        verifier.verify_bundle(
+            &bundle,
+            signature.map(bytes).as_deref(),
+            allow_unsigned,
+            now,
+        )
+    })
+}
+
+/// `decision::decide` over a Skill folder signed with OpenSSF model-signing (`skill.oms.sig`,
+/// or `signaturePath`), off the JavaScript thread.
+#[napi(ts_return_type = "Promise<Verified>")]
+pub fn verify_oms_folder(path: String, options: VerifyOptions) -> AsyncTask<Call> {
+    Call::new(move || verify_oms_folder_now(&path, &options))
+}
+
+/// `verifyOmsFolder` on the calling thread.
+#[napi(ts_return_type = "Verified")]
+pub fn verify_oms_folder_sync(
+    env: Env,
+    path: String,
+    options: VerifyOptions,
+) -> napi::Result<Value> {
+    now_or_throw(&env, || verify_oms_folder_now(&path, &options))
+}
+
+fn verify_oms_folder_now(path: &str, options: &VerifyOptions) -> Result<Value, Failure> {
+    let (verifier, now) = options.load()?;
+    verifier.verify_oms_folder(
+        Path::new(path),
+        options.signature_path.as_deref().map(Path::new),
+        options.allow_unsigned.unwrap_or(false),
+        now,
+    )
 }
 
 /// Files in memory (path → content), or a `.skill` bundle.

@@ -152,6 +152,45 @@ impl Verifier {
         loaded.map_err(|failure| to_py_error(py, failure))
     }
 
+    /// `decision::decide` over a bundle and its signature (`None`: unsigned).
+    #[pyo3(signature = (bundle, signature, *, allow_unsigned=false))]
+    fn verify_bundle(
+        &self,
+        py: Python<'_>,
+        bundle: PyBackedBytes,
+        signature: Option<Data>,
+        allow_unsigned: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let signature = signature.map(Data::into_bytes);
+        call(py, || {
+            self.inner.verify_bundle(
+                &bundle,
+                signature.as_deref(),
+                allow_unsigned,
+                self.now.unwrap_or_else(jiff::Timestamp::now),
+            )
+        })
+    }
+
+    /// `decision::decide` over a Skill folder signed with OpenSSF model-signing.
+    #[pyo3(signature = (path, *, signature_path=None, allow_unsigned=false))]
+    fn verify_oms_folder(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        signature_path: Option<PathBuf>,
+        allow_unsigned: bool,
+    ) -> PyResult<Py<PyAny>> {
+        call(py, || {
+            self.inner.verify_oms_folder(
+                &path,
+                signature_path.as_deref(),
+                allow_unsigned,
+                self.now.unwrap_or_else(jiff::Timestamp::now),
+            )
+        })
+    }
+
     /// `registry::check_upload`: the accepted upload as a dict, or `SkillsigError`.
     fn check_upload(
         &self,
@@ -168,6 +207,61 @@ impl Verifier {
             )
         })
     }
+}
+
+/// `decision::decide` over a bundle and its signature (`None`: unsigned, accepted only with
+/// `allow_unsigned` and a policy that allows it).
+#[pyfunction]
+#[pyo3(signature = (bundle, signature, *, trust_root=None, trust_root_path=None, policy=None, policy_path=None, now=None, allow_unsigned=false))]
+#[allow(clippy::too_many_arguments)]
+fn verify_bundle(
+    py: Python<'_>,
+    bundle: PyBackedBytes,
+    signature: Option<Data>,
+    trust_root: Option<String>,
+    trust_root_path: Option<PathBuf>,
+    policy: Option<String>,
+    policy_path: Option<PathBuf>,
+    now: Option<String>,
+    allow_unsigned: bool,
+) -> PyResult<Py<PyAny>> {
+    let signature = signature.map(Data::into_bytes);
+    call(py, || {
+        let now = timestamp(&now)?;
+        shared::Verifier::load(
+            source(&trust_root, &trust_root_path),
+            source(&policy, &policy_path),
+            now,
+        )?
+        .verify_bundle(&bundle, signature.as_deref(), allow_unsigned, now)
+    })
+}
+
+/// `decision::decide` over a Skill folder signed with OpenSSF model-signing (`skill.oms.sig`,
+/// or `signature_path`).
+#[pyfunction]
+#[pyo3(signature = (path, *, signature_path=None, trust_root=None, trust_root_path=None, policy=None, policy_path=None, now=None, allow_unsigned=false))]
+#[allow(clippy::too_many_arguments)]
+fn verify_oms_folder(
+    py: Python<'_>,
+    path: PathBuf,
+    signature_path: Option<PathBuf>,
+    trust_root: Option<String>,
+    trust_root_path: Option<PathBuf>,
+    policy: Option<String>,
+    policy_path: Option<PathBuf>,
+    now: Option<String>,
+    allow_unsigned: bool,
+) -> PyResult<Py<PyAny>> {
+    call(py, || {
+        let now = timestamp(&now)?;
+        shared::Verifier::load(
+            source(&trust_root, &trust_root_path),
+            source(&policy, &policy_path),
+            now,
+        )?
+        .verify_oms_folder(&path, signature_path.as_deref(), allow_unsigned, now)
+    })
 }
 
 /// `registry::check_upload` with a trust root and policy loaded for this one call.
@@ -230,6 +324,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SkillsigError", m.py().get_type::<SkillsigError>())?;
     m.add_class::<Verifier>()?;
     m.add_function(wrap_pyfunction!(check_upload, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_oms_folder, m)?)?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     Ok(())

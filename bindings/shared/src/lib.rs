@@ -3,8 +3,9 @@
 //!
 //! - loading the trust root and the policy from text or from a file ([`Verifier::load`]);
 //! - one function per binding function, each calling the one library function that decides
-//!   ([`Verifier::check_upload`] → `registry::check_upload`, [`scan_bundle`] →
-//!   `scan::scan_bundle`, [`inspect`] → `Manifest::inspect_bundle`, ...);
+//!   ([`Verifier::verify_bundle`] and [`Verifier::verify_oms_folder`] → `decision::decide`,
+//!   [`Verifier::check_upload`] → `registry::check_upload` (itself over `decide`),
+//!   [`scan_bundle`] → `scan::scan_bundle`, [`inspect`] → `Manifest::inspect_bundle`);
 //! - every error as a [`Failure`] with the code the CLI prints with `--json` and its exit
 //!   status (docs/cli.md: 1 refused, 2 error);
 //! - results as JSON values in the shapes of the CLI's `--json` output, which each binding turns
@@ -18,11 +19,14 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use skillsig::Limits;
+use skillsig::decision::{self, Decision, DecisionError, Judge, Judged, Signer, Subject};
 use skillsig::manifest::Manifest;
+use skillsig::oms::{self, OmsTrust};
 use skillsig::policy::Policy;
 use skillsig::registry::{self, UploadRejection};
 use skillsig::scan::{self, ScanFile, ScanInput, ScanOptions, Severity, SkillReport};
 use skillsig::trust::{MAX_TRUST_ROOT_BYTES, TrustRoot};
+use skillsig::verify::{Authority, SignedBy};
 
 /// The Skill, bundle or signature was examined and refused (docs/cli.md).
 pub const EXIT_REFUSED: u8 = 1;
@@ -205,6 +209,172 @@ impl Verifier {
             }))
         })
     }
+}
+
+impl Verifier {
+    /// `decision::decide` over a bundle and its signature file (`None`: unsigned, accepted only
+    /// when `allow_unsigned` and the policy's `allow_unsigned` both say so). The result has the
+    /// shape of `skillsig verify --json`, with the whole scan report.
+    pub fn verify_bundle(
+        &self,
+        bundle: &[u8],
+        signature: Option<&[u8]>,
+        allow_unsigned: bool,
+        now: Timestamp,
+    ) -> Result<Value, Failure> {
+        guard(|| {
+            let authority = Authority::trust_root(&self.root);
+            let judge = self.judge(&authority, allow_unsigned, now);
+            decision_json(decision::decide(
+                &Subject::Bundle { bundle, signature },
+                &judge,
+            ))
+        })
+    }
+
+    /// `decision::decide` over a Skill folder signed with OpenSSF model-signing: its
+    /// `skill.oms.sig`, or the signature file given. No signature file is `io` (exit 2), as in
+    /// `skillsig verify DIR`.
+    pub fn verify_oms_folder(
+        &self,
+        dir: &Path,
+        signature_path: Option<&Path>,
+        allow_unsigned: bool,
+        now: Timestamp,
+    ) -> Result<Value, Failure> {
+        guard(|| {
+            let signature_path = signature_path
+                .map(Path::to_owned)
+                .unwrap_or_else(|| dir.join(oms::SIGNATURE_FILE));
+            if !signature_path.is_file() {
+                return Err(Failure::error(
+                    "io",
+                    format!(
+                        "{}: no {} here (give signaturePath, or verify a .skill bundle)",
+                        signature_path.display(),
+                        oms::SIGNATURE_FILE
+                    ),
+                ));
+            }
+            let signature =
+                skillsig::fsutil::read_limited(&signature_path, oms::MAX_SIGNATURE_BYTES).map_err(
+                    |e| Failure::error(e.code(), format!("{}: {e}", signature_path.display())),
+                )?;
+            let authority = Authority::trust_root(&self.root);
+            let judge = self.judge(&authority, allow_unsigned, now);
+            let subject = Subject::OmsFolder {
+                dir,
+                signature: &signature,
+                signature_path: &signature_path,
+            };
+            decision_json(decision::decide(&subject, &judge))
+        })
+    }
+
+    fn judge<'a>(
+        &'a self,
+        authority: &'a Authority<'a>,
+        allow_unsigned: bool,
+        now: Timestamp,
+    ) -> Judge<'a> {
+        Judge {
+            authority: Some(authority),
+            policy: &self.policy,
+            allow_unsigned,
+            now,
+            limits: &Limits::DEFAULT,
+        }
+    }
+}
+
+/// The decision as a result (accepted) or a [`Failure`] (refused: its code, exit 1, every
+/// violation; not reached: exit 2).
+fn decision_json(decision: Result<Decision, DecisionError>) -> Result<Value, Failure> {
+    match decision {
+        Err(err) => Err(Failure::error(err.code(), err.to_string())),
+        Ok(Decision::Refuse(refused)) => {
+            let skill = refused
+                .judged()
+                .and_then(Judged::manifest)
+                .map(|m| format!("{}: ", m.id()))
+                .unwrap_or_default();
+            let mut failure =
+                Failure::refused(refused.code(), format!("{skill}{}", refused.reason()));
+            failure.violations = refused
+                .violations()
+                .iter()
+                .map(|v| (v.code.to_owned(), v.message.clone()))
+                .collect();
+            if !failure.violations.is_empty() {
+                let list: Vec<String> = failure
+                    .violations
+                    .iter()
+                    .map(|(code, message)| format!("[{code}] {message}"))
+                    .collect();
+                failure.message = format!("{}:\n{}", failure.message, list.join("\n"));
+            }
+            Err(failure)
+        }
+        Ok(Decision::Accept(accepted)) => Ok(judged_json(accepted.judged())),
+    }
+}
+
+/// An accepted Skill in the shape of `skillsig verify --json` (bundle or OMS folder).
+fn judged_json(judged: &Judged) -> Value {
+    let report = judged.report();
+    let mut result = json!({
+        "verified": !matches!(judged.signer(), Signer::Unsigned),
+        "publisher": judged.signer().publisher(),
+        "undeclared": judged.undeclared(),
+        "ignored_suppressions": judged.ignored_suppressions(),
+        "scan": report_json(report),
+    });
+    if let Some(manifest) = judged.manifest() {
+        result["skill"] = skill_json(manifest);
+        result["tree_digest"] = json!(format!("sha256:{}", hex::encode(manifest.tree_digest())));
+        result["files"] = json!(manifest.records().len());
+        result["permissions"] = json!(manifest.permissions());
+        result["permissions_described"] = json!(manifest.permissions().describe());
+    }
+    match judged.signer() {
+        Signer::Skill(verified) => {
+            result["format"] = json!("skillsig");
+            result["signer"] = match verified.signed_by() {
+                SignedBy::Key(key_id) => json!({"kind": "key", "key_id": key_id.to_string()}),
+                SignedBy::Certificate(c) => {
+                    json!({"kind": "certificate", "identity": c.identity, "issuer": c.issuer})
+                }
+            };
+            if let Some((name, version)) = verified.trust_root() {
+                result["trust_root"] = json!({"name": name, "version": version});
+            }
+        }
+        Signer::Oms(verified) => {
+            // A verified statement has exactly one subject; `first` keeps this total anyway.
+            let subject = verified.statement().subject.first();
+            result["format"] = json!("oms");
+            result["skill"] = json!({"id": subject.map(|s| &s.name)});
+            result["signer"] = match verified.trust() {
+                OmsTrust::Certificate {
+                    subject,
+                    root_sha256,
+                } => json!({"kind": "ca", "subject": subject, "root_sha256": root_sha256}),
+                OmsTrust::Key(id) => json!({"kind": "key", "key_id": id.to_string()}),
+                OmsTrust::Sigstore(c) => {
+                    json!({"kind": "certificate", "identity": c.identity, "issuer": c.issuer})
+                }
+            };
+            result["transparency_log"] = json!(verified.transparency_log());
+            result["files"] = json!(verified.files().len());
+            result["subject_digest"] =
+                json!(subject.map(|s| format!("sha256:{}", s.digest.sha256)));
+        }
+        _ => {
+            result["format"] = json!("unsigned");
+            result["signer"] = json!({"kind": "unsigned"});
+        }
+    }
+    result
 }
 
 /// The severity at which findings block (`critical`, `high`, `medium`, `low`, `info`; `high`

@@ -24,10 +24,13 @@ __all__ = [
     "SkillIdentity",
     "SkillReport",
     "SkillsigError",
+    "Verified",
     "Verifier",
     "check_upload",
     "inspect",
     "scan",
+    "verify_bundle",
+    "verify_oms_folder",
 ]
 
 Data = Union[bytes, bytearray, str]
@@ -125,7 +128,34 @@ class Inspection:
     diagnostics: List[Dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Verified:
+    """What the decision accepted (``skillsig verify --json``, with the whole scan).
+
+    ``verified`` is False only for an unsigned Skill accepted with ``allow_unsigned`` and a policy
+    that allows it; ``format`` is ``skillsig``, ``oms`` or ``unsigned``.
+    """
+
+    verified: bool
+    format: str
+    publisher: Optional[str]
+    signer: Dict[str, Any]
+    undeclared: List[str]
+    ignored_suppressions: List[Dict[str, Any]]
+    scan: SkillReport
+    skill: Optional[Dict[str, Any]] = None
+    tree_digest: Optional[str] = None
+    files: Optional[int] = None
+    permissions: Optional[Permissions] = None
+    permissions_described: Optional[List[str]] = None
+    trust_root: Optional[Dict[str, Any]] = None
+    transparency_log: Optional[bool] = None
+    subject_digest: Optional[str] = None
+
+
 _NESTED = {
+    ("Verified", "scan"): SkillReport,
+    ("Verified", "permissions"): Permissions,
     ("SkillReport", "findings"): Finding,
     ("AcceptedUpload", "skill"): SkillIdentity,
     ("AcceptedUpload", "permissions"): Permissions,
@@ -160,6 +190,21 @@ class Verifier:
             now=now,
         )
 
+    def verify_bundle(
+        self, bundle: Union[bytes, bytearray], signature: Optional[Data], *, allow_unsigned: bool = False
+    ) -> Verified:
+        """``decision::decide`` over a bundle and its signature (``None``: unsigned)."""
+        return _build(Verified, self._native.verify_bundle(bundle, signature, allow_unsigned=allow_unsigned))
+
+    def verify_oms_folder(
+        self, path: PathLike, *, signature_path: Optional[PathLike] = None, allow_unsigned: bool = False
+    ) -> Verified:
+        """``decision::decide`` over a folder signed with OpenSSF model-signing (``skill.oms.sig``)."""
+        return _build(
+            Verified,
+            self._native.verify_oms_folder(path, signature_path=signature_path, allow_unsigned=allow_unsigned),
+        )
+
     def check_upload(self, bundle: Union[bytes, bytearray], signature: Data) -> AcceptedUpload:
         """``registry::check_upload``: raises :class:`SkillsigError` naming the check that refused."""
         return _build(AcceptedUpload, self._native.check_upload(bundle, signature))
@@ -186,6 +231,62 @@ def check_upload(
             policy=policy,
             policy_path=policy_path,
             now=now,
+        ),
+    )
+
+
+def verify_bundle(
+    bundle: Union[bytes, bytearray],
+    signature: Optional[Data],
+    *,
+    trust_root: Optional[str] = None,
+    trust_root_path: Optional[PathLike] = None,
+    policy: Optional[str] = None,
+    policy_path: Optional[PathLike] = None,
+    now: Optional[str] = None,
+    allow_unsigned: bool = False,
+) -> Verified:
+    """``decision::decide`` over a bundle and its signature (``None``: unsigned, accepted only
+    with ``allow_unsigned`` and a policy whose ``allow_unsigned`` is true)."""
+    return _build(
+        Verified,
+        _native.verify_bundle(
+            bundle,
+            signature,
+            trust_root=trust_root,
+            trust_root_path=trust_root_path,
+            policy=policy,
+            policy_path=policy_path,
+            now=now,
+            allow_unsigned=allow_unsigned,
+        ),
+    )
+
+
+def verify_oms_folder(
+    path: PathLike,
+    *,
+    signature_path: Optional[PathLike] = None,
+    trust_root: Optional[str] = None,
+    trust_root_path: Optional[PathLike] = None,
+    policy: Optional[str] = None,
+    policy_path: Optional[PathLike] = None,
+    now: Optional[str] = None,
+    allow_unsigned: bool = False,
+) -> Verified:
+    """``decision::decide`` over a Skill folder signed with OpenSSF model-signing
+    (``skill.oms.sig`` in it, or ``signature_path``)."""
+    return _build(
+        Verified,
+        _native.verify_oms_folder(
+            path,
+            signature_path=signature_path,
+            trust_root=trust_root,
+            trust_root_path=trust_root_path,
+            policy=policy,
+            policy_path=policy_path,
+            now=now,
+            allow_unsigned=allow_unsigned,
         ),
     )
 
