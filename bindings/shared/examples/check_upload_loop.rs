@@ -13,7 +13,9 @@ use std::time::Instant;
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: check_upload_loop FIXTURES_DIR [N] (a folder made by bindings/fixtures.sh)");
+        eprintln!(
+            "usage: check_upload_loop FIXTURES_DIR [N] (a folder made by bindings/fixtures.sh)"
+        );
         std::process::exit(2);
     };
     let count: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(2000);
