@@ -18,7 +18,7 @@ if [ ! -x "$tools/venv/bin/check-jsonschema" ] || [ ! -x "$tools/venv/bin/shellc
 fi
 
 workflows=(.github/workflows/*.yml examples/workflows/*.yml)
-scripts=(.ci/run scripts/*.sh action/*.sh)
+scripts=(.ci/run scripts/*.sh action/*.sh bindings/*.sh)
 
 echo "== shellcheck ${scripts[*]}"
 "$tools/venv/bin/shellcheck" "${scripts[@]}"

@@ -36,8 +36,8 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
             format!("{}: {err}", args.bundle.display()),
         )
     };
-    let bundle = bundle::read_bytes(&bytes, &limits).map_err(|e| refused(&e))?;
-    let (manifest, info) = Manifest::for_bundle(&bundle, &limits).map_err(|e| refused(&e))?;
+    let (bundle, manifest, info) =
+        Manifest::inspect_bundle(&bytes, &limits).map_err(|e| refused(&e))?;
     let beside = check_manifest_beside(&args.bundle, &bundle, &limits);
 
     let files: Vec<Value> = manifest

@@ -343,6 +343,17 @@ impl Manifest {
         ))
     }
 
+    /// Reads a bundle's bytes with every archive-safety check and recomputes the manifest it
+    /// describes: what `skillsig inspect` shows. No signature is checked.
+    pub fn inspect_bundle(
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<(Bundle, Manifest, SkillInfo), InspectError> {
+        let bundle = crate::bundle::read_bytes(bytes, limits)?;
+        let (manifest, info) = Manifest::for_bundle(&bundle, limits)?;
+        Ok((bundle, manifest, info))
+    }
+
     /// Parses and checks a manifest: structure, types, sorted unique valid paths, digests in
     /// hex, permissions in normalized form, and a subject digest equal to the tree digest of
     /// the listed files.
@@ -539,6 +550,34 @@ fn file_records(files: &[ManifestFile]) -> Result<Vec<FileRecord>, ManifestError
         });
     }
     Ok(records)
+}
+
+/// Why a bundle cannot be inspected: it is not a safe archive, or its files are not a Skill.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InspectError {
+    /// The archive breaks a reading rule.
+    #[error(transparent)]
+    Read(#[from] crate::bundle::ReadError),
+    /// The files are not a Skill: `SKILL.md` or `skillsig.toml` cannot be read.
+    #[error(transparent)]
+    Skill(#[from] crate::skill::SkillError),
+}
+
+impl InspectError {
+    /// `bundle-invalid`, as `skillsig inspect` prints it; [`InspectError::detail_code`] names
+    /// the broken rule.
+    pub fn code(&self) -> &'static str {
+        "bundle-invalid"
+    }
+
+    /// The inner error's code (`bundle-pax`, `skill-md-missing`, ...).
+    pub fn detail_code(&self) -> &'static str {
+        match self {
+            InspectError::Read(e) => e.code(),
+            InspectError::Skill(e) => e.code(),
+        }
+    }
 }
 
 #[cfg(test)]

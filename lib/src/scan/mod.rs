@@ -385,6 +385,17 @@ impl Default for ScanOptions {
     }
 }
 
+/// Reads a `.skill` bundle's bytes with every archive-safety check and scans its files: what
+/// `skillsig scan BUNDLE` does for one bundle.
+pub fn scan_bundle(
+    bytes: &[u8],
+    options: &ScanOptions,
+    limits: &Limits,
+) -> Result<SkillReport, crate::bundle::ReadError> {
+    let bundle = crate::bundle::read_bytes(bytes, limits)?;
+    Ok(scan(&ScanInput::from_tree(&bundle.tree), options))
+}
+
 /// Scans one Skill.
 ///
 /// ```
