@@ -230,6 +230,57 @@ fn finish(
     }
 }
 
+/// How much smaller than the file before it one write may leave OpenClaw's config: OpenClaw
+/// rejects a write that drops below half of the file's size (and may restore a backup on read),
+/// so a large undo is written in steps that each keep more than this share.
+const KEEP_PER_STEP: f64 = 0.55;
+
+/// `patch` (from a [`Plan`]) split into patches to apply one after the other, so that no
+/// single write shrinks the config below [`KEEP_PER_STEP`] of its size before that write.
+/// Sizes are those of the config written as JSON with two-space indentation, as OpenClaw does.
+pub fn steps(config: &Json, patch: &Json) -> Vec<Json> {
+    let size = |value: &Json| serde_json::to_string_pretty(value).map_or(0, |t| t.len()) as f64;
+    // The per-key parts, and the removal of emptied containers that must come last.
+    let (per_key, tail): (Map<String, Json>, Option<Json>) = match patch.get("skills") {
+        Some(Json::Null) | None => (all_removed(config), Some(patch.clone())),
+        Some(skills) => match skills.get("entries") {
+            Some(Json::Null) => (
+                all_removed(config),
+                Some(json!({"skills": {"entries": null}})),
+            ),
+            Some(Json::Object(entries)) => (entries.clone(), None),
+            _ => return vec![patch.clone()],
+        },
+    };
+    let mut out = Vec::new();
+    let mut current = config.clone();
+    let mut batch_start = size(&current);
+    let mut batch = Map::new();
+    for (key, value) in per_key {
+        let step = json!({"skills": {"entries": {key.clone(): value.clone()}}});
+        let mut next = current.clone();
+        merge_patch(&mut next, &step);
+        if !batch.is_empty() && size(&next) < batch_start * KEEP_PER_STEP {
+            out.push(json!({"skills": {"entries": Json::Object(std::mem::take(&mut batch))}}));
+            batch_start = size(&current);
+        }
+        batch.insert(key, value);
+        current = next;
+    }
+    if !batch.is_empty() {
+        out.push(json!({"skills": {"entries": Json::Object(batch)}}));
+    }
+    out.extend(tail);
+    out
+}
+
+/// A patch removing every entry of `skills.entries`.
+fn all_removed(config: &Json) -> Map<String, Json> {
+    entries(config)
+        .map(|e| e.keys().map(|k| (k.clone(), Json::Null)).collect())
+        .unwrap_or_default()
+}
+
 /// Applies a JSON merge patch (RFC 7386: objects merge, `null` deletes, anything else replaces),
 /// the way `openclaw config patch` does.
 pub fn merge_patch(target: &mut Json, patch: &Json) {
@@ -332,6 +383,37 @@ mod tests {
         );
         assert_eq!(run.changes.len(), 1);
         assert!(run.changes[0].problems[0].contains("/ws/skills/weather"));
+    }
+
+    #[test]
+    fn a_large_undo_is_written_in_steps_openclaw_accepts() {
+        let mut config = json!({"gateway": {"port": 18789}, "meta": {"lastTouchedVersion": "2026.9.6"}});
+        let skills: Vec<Judged> = (0..60)
+            .map(|n| judged(&format!("bundled-skill-{n:02}"), &["unsigned"]))
+            .collect();
+        let run = plan(&skills, &config, &Record::default());
+        merge_patch(&mut config, run.patch.as_ref().unwrap());
+        let undone = undo(&config, &run.record);
+        let parts = steps(&config, undone.patch.as_ref().unwrap());
+        assert!(parts.len() > 1, "one write would drop more than half");
+        let size = |v: &Json| serde_json::to_string_pretty(v).unwrap().len();
+        let mut current = config.clone();
+        for part in &parts {
+            let before = size(&current);
+            merge_patch(&mut current, part);
+            assert!(
+                before < 512 || size(&current) * 2 >= before,
+                "{before} -> {}",
+                size(&current)
+            );
+        }
+        assert_eq!(
+            current,
+            json!({"gateway": {"port": 18789}, "meta": {"lastTouchedVersion": "2026.9.6"}})
+        );
+        // A small patch stays one step.
+        let one = plan(&skills[..1], &json!({}), &Record::default());
+        assert_eq!(steps(&json!({}), one.patch.as_ref().unwrap()).len(), 1);
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct Compiled {
     /// `agents.<agent>` of the exec-approvals file: `security: "allowlist"` and one entry per
     /// declared program, resolved to its absolute path.
     pub exec_approvals: serde_json::Value,
-    /// `agents.list[id=<agent>].sandbox` for the config.
+    /// `agents.entries.<agent>.sandbox` for the config.
     pub sandbox: serde_json::Value,
     /// Per Skill key: the environment variable names it declares (no values).
     pub env: Vec<(String, Vec<String>)>,
@@ -55,7 +55,7 @@ pub struct Compiled {
 }
 
 /// The note every output carries: the controls are not per Skill.
-pub const PER_AGENT_NOTE: &str = "OpenClaw's exec approvals and sandbox apply per agent, not per Skill: every Skill this agent loads gets these settings. Give a risky Skill an agent of its own (agents.list[] with its own workspace and sandbox, and agents.list[].skills listing only that Skill).";
+pub const PER_AGENT_NOTE: &str = "OpenClaw's exec approvals and sandbox apply per agent, not per Skill: every Skill this agent loads gets these settings. Give a risky Skill an agent of its own (agents.entries.<id> with its own workspace and sandbox, and agents.entries.<id>.skills listing only that Skill).";
 
 /// Compiles what `skills` declare into the controls of `agent`. `resolve` finds a program on
 /// the PATH OpenClaw runs with (an absolute path, or `None`).
@@ -195,6 +195,13 @@ pub fn merge_exec_approvals(file: &serde_json::Value, compiled: &Compiled) -> se
     file
 }
 
+/// The config patch (for `openclaw config patch`) that sets the agent's sandbox in
+/// `agents.entries.<agent>.sandbox`: the compiled keys replace the agent's, and its other
+/// sandbox settings and every other agent stay as they are.
+pub fn agent_sandbox_patch(compiled: &Compiled) -> serde_json::Value {
+    json!({"agents": {"entries": {&compiled.agent: {"sandbox": compiled.sandbox}}}})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +321,25 @@ mod tests {
         assert_eq!(merged["agents"]["helper"]["security"], "allowlist");
         let fresh = merge_exec_approvals(&json!(null), &compiled);
         assert_eq!(fresh["version"], 1);
+    }
+
+    #[test]
+    fn the_agent_sandbox_patch_touches_only_that_agent() {
+        let compiled = compile(&[declared("a", &[])], "helper", &places(), on_path);
+        let mut config = json!({"agents": {"entries": {
+            "main": {"sandbox": {"mode": "off"}},
+            "helper": {"workspace": "~/h", "sandbox": {"scope": "agent", "docker": {"image": "img", "network": "bridge", "binds": ["/x:/x:rw"]}}},
+        }}});
+        crate::openclaw::gate::merge_patch(&mut config, &agent_sandbox_patch(&compiled));
+        let entries = &config["agents"]["entries"];
+        assert_eq!(entries["main"], json!({"sandbox": {"mode": "off"}}));
+        let helper = &entries["helper"];
+        assert_eq!(helper["workspace"], "~/h");
+        assert_eq!(helper["sandbox"]["scope"], "agent");
+        assert_eq!(helper["sandbox"]["mode"], "all");
+        assert_eq!(helper["sandbox"]["workspaceAccess"], "none");
+        assert_eq!(helper["sandbox"]["docker"]["image"], "img");
+        assert_eq!(helper["sandbox"]["docker"]["network"], "none");
+        assert_eq!(helper["sandbox"]["docker"]["binds"], json!([]));
     }
 }

@@ -3,7 +3,8 @@
 //! OpenClaw has no hook before it loads a Skill, so the load gate must see every folder it
 //! loads from, in its order: `<workspace>/skills`, `<workspace>/.agents/skills`,
 //! `~/.agents/skills` (only with the default state folder), `<state>/skills`,
-//! `<agent dir>/workshop-skills` for each agent, the bundled Skills, then
+//! `<agent dir>/workshop-skills` for each agent (`agents.entries.<id>.agentDir`, else
+//! `<state>/agents/<id>/agent`), the bundled Skills, then
 //! `skills.load.extraDirs`. A `SKILL.md` up to six levels below a root makes a Skill; its name
 //! is the frontmatter `name` (else the folder's), its config key `metadata.openclaw.skillKey`
 //! (else the name), and of two Skills with one name the one in the higher root is loaded.
@@ -172,11 +173,17 @@ impl Environment {
     }
 }
 
+/// The configured agents: `agents.entries.<id>`, and the older `agents.list[]`.
 fn agents(config: &Json) -> impl Iterator<Item = &Json> {
-    value_at(config, &["agents", "list"])
+    let entries = value_at(config, &["agents", "entries"])
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|m| m.values());
+    let list = value_at(config, &["agents", "list"])
         .and_then(Json::as_array)
         .into_iter()
-        .flatten()
+        .flatten();
+    entries.chain(list)
 }
 
 /// The value at a path of object keys.
@@ -314,7 +321,7 @@ mod tests {
             ..Environment::default()
         };
         let config = json!({"skills": {"load": {"extraDirs": ["~/extra", "/shared/skills", " "]}},
-                            "agents": {"list": [{"id": "work", "workspace": "~/work", "agentDir": "/agents/work"}]}});
+                            "agents": {"entries": {"work": {"workspace": "~/work", "agentDir": "/agents/work"}}}});
         let roots: Vec<(RootKind, PathBuf)> = env
             .roots(&config)
             .into_iter()
