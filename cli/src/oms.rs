@@ -5,20 +5,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use skillsig::Limits;
+use skillsig::decision::{Judge, Judged, Refusal, Signer, Subject, decide};
 use skillsig::oms::{self, OmsSigner, OmsTrust, VerifiedOms};
-use skillsig::scan::{self, ScanOptions, SkillReport};
+use skillsig::scan;
 use skillsig::signing::keyless::TokenSources;
 
 use crate::args::{SignArgs, VerifyArgs, load_policy, policy_refusal};
 use crate::failure::{Failure, print_json};
 use crate::files;
 use crate::keyless::{Signers, SigningFiles, interactive};
-
-/// The namespace a Skill folder claims in its `skillsig.toml`, if it has one.
-fn claimed_namespace(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join(skillsig::skill::CONFIG_FILE)).ok()?;
-    skillsig::skill::declared_namespace(&text)
-}
 
 pub fn verify_folder(args: &VerifyArgs) -> Result<(), Failure> {
     let failed = |f: Failure| f.with_json("verified", Value::Bool(false));
@@ -45,52 +40,51 @@ pub fn verify_folder(args: &VerifyArgs) -> Result<(), Failure> {
     let signers =
         Signers::load(args.trust_root.as_deref(), &args.certificate, now).map_err(failed)?;
     let authority = signers.authority();
-    let namespace = claimed_namespace(dir);
-    let verified = oms::verify_folder(
-        dir,
-        &signature,
-        &signature_path,
-        &authority,
-        namespace.as_deref(),
+    let judge = Judge {
+        authority: Some(&authority),
+        policy: &policy,
+        allow_unsigned: false,
         now,
-        &limits,
-    )
-    .map_err(|err| {
-        let failure = match err {
-            oms::OmsError::Folder(_) => {
-                Failure::error(err.code(), format!("{}: {err}", dir.display()))
+        limits: &limits,
+    };
+    let subject = Subject::OmsFolder {
+        dir,
+        signature: &signature,
+        signature_path: &signature_path,
+    };
+    let decision = decide(&subject, &judge)
+        .map_err(|err| failed(Failure::error(err.code(), err.to_string())))?;
+    let refused = match decision.into_result() {
+        Ok(accepted) => {
+            let judged = accepted.judged();
+            if let Signer::Oms(verified) = judged.signer() {
+                if args.json {
+                    print_json(&result_json(verified, judged));
+                } else {
+                    print_human(dir, verified, judged);
+                }
+                return Ok(());
             }
-            _ => Failure::refused(
-                err.code(),
-                format!("{}: verification failed: {err}", dir.display()),
-            ),
-        };
-        failed(failure)
-    })?;
-    let report = scan::scan(
-        verified.scan_input(),
-        &ScanOptions {
-            fail_on: policy.block_at,
-            manifest_permissions: None,
-        },
-    );
-    let root_version = authority.root().map_or(0, |r| r.version());
-    let mut violations = policy.check_signer(verified.publisher(), root_version);
-    violations.extend(policy.check_undeclared_skill(&report));
-    violations.extend(policy.check_scan(&report));
-    if !violations.is_empty() {
-        let what = format!(
-            "{}: the OMS signature verifies, but the install policy refuses it",
-            dir.display()
-        );
-        return Err(failed(policy_refusal(&what, &violations)));
-    }
-    if args.json {
-        print_json(&result_json(&verified, &report));
-    } else {
-        print_human(dir, &verified, &report);
-    }
-    Ok(())
+            return Err(failed(Failure::refused(
+                "unsigned",
+                format!("{}: not verified by its signature", dir.display()),
+            )));
+        }
+        Err(refused) => refused,
+    };
+    Err(failed(match refused.reason() {
+        Refusal::Policy | Refusal::Unsigned => {
+            let what = format!(
+                "{}: the OMS signature verifies, but the install policy refuses it",
+                dir.display()
+            );
+            policy_refusal(&what, refused.violations())
+        }
+        reason => Failure::refused(
+            refused.code(),
+            format!("{}: verification failed: {reason}", dir.display()),
+        ),
+    }))
 }
 
 fn trust_json(trust: &OmsTrust) -> Value {
@@ -106,16 +100,8 @@ fn trust_json(trust: &OmsTrust) -> Value {
     }
 }
 
-/// Capabilities the code uses that nothing declares: with no declaration, all of them.
-fn undeclared(report: &SkillReport) -> Vec<String> {
-    if report.declaration == scan::DeclarationSource::None {
-        report.capabilities.clone()
-    } else {
-        report.undeclared.clone()
-    }
-}
-
-fn result_json(verified: &VerifiedOms, report: &SkillReport) -> Value {
+fn result_json(verified: &VerifiedOms, judged: &Judged) -> Value {
+    let report = judged.report();
     json!({
         "verified": true,
         "format": "oms",
@@ -126,12 +112,13 @@ fn result_json(verified: &VerifiedOms, report: &SkillReport) -> Value {
         "files": verified.files().len(),
         "subject_digest": format!("sha256:{}", verified.statement().subject[0].digest.sha256),
         "permissions_declared": report.declaration != scan::DeclarationSource::None,
-        "undeclared": undeclared(report),
+        "undeclared": judged.undeclared(),
         "scan": {"verdict": report.verdict, "counts": report.counts},
     })
 }
 
-fn print_human(dir: &Path, verified: &VerifiedOms, report: &SkillReport) {
+fn print_human(dir: &Path, verified: &VerifiedOms, judged: &Judged) {
+    let report = judged.report();
     println!(
         "Verified {} (OpenSSF model-signing signature)",
         dir.display()
@@ -161,7 +148,7 @@ fn print_human(dir: &Path, verified: &VerifiedOms, report: &SkillReport) {
         verified.files().len(),
         verified.statement().subject[0].digest.sha256
     );
-    let undeclared = undeclared(report);
+    let undeclared = judged.undeclared();
     if report.declaration == scan::DeclarationSource::None {
         println!("  permissions none declared (an OMS signature carries none)");
     }

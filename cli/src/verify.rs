@@ -4,9 +4,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use skillsig::Limits;
-use skillsig::scan::{self, ScanInput, ScanOptions, SkillReport};
+use skillsig::decision::{Judge, Refusal, Signer, decide_bundle};
+use skillsig::scan::SkillReport;
 use skillsig::signing::envelope::{self, MAX_SIGNATURE_FILE_BYTES};
-use skillsig::verify::{self, SignedBy, VerifiedSkill, VerifyError};
+use skillsig::verify::{SignedBy, VerifiedSkill, VerifyError};
 
 use crate::failure::{Failure, print_json};
 use crate::files;
@@ -41,47 +42,58 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let signers =
         Signers::load(args.trust_root.as_deref(), &args.certificate, now).map_err(failed)?;
     let authority = signers.authority();
-    let verified =
-        verify::verify(&bundle, &signature, &authority, now, &limits).map_err(|err| {
+    let judge = Judge {
+        authority: Some(&authority),
+        policy: &policy,
+        allow_unsigned: false,
+        now,
+        limits: &limits,
+    };
+    let refused = match decide_bundle(&bundle, Some(&signature), &judge).into_result() {
+        Ok(accepted) => {
+            let judged = accepted.judged();
+            if let Signer::Skill(verified) = judged.signer() {
+                if args.json {
+                    print_json(&result_json(verified, judged.report()));
+                } else {
+                    print_human(verified, judged.report());
+                }
+                return Ok(());
+            }
+            return Err(failed(Failure::refused(
+                "unsigned",
+                format!("{}: not verified by its signature", args.bundle.display()),
+            )));
+        }
+        Err(refused) => refused,
+    };
+    Err(failed(match refused.reason() {
+        Refusal::Verify(err) => {
             let hint = match err {
                 VerifyError::Content(_) => stale_signature_hint(args, &signature_path),
                 _ => String::new(),
             };
-            failed(Failure::refused(
+            Failure::refused(
                 err.code(),
                 format!(
                     "{}: verification failed: {err}{hint}",
                     args.bundle.display()
                 ),
-            ))
-        })?;
-    let report = scan::scan(
-        &ScanInput::from_tree(verified.tree()),
-        &ScanOptions {
-            fail_on: policy.block_at,
-            manifest_permissions: Some(verified.manifest().permissions().clone()),
-        },
-    );
-    let mut violations = policy.check_signer(
-        verified.publisher(),
-        verified.trust_root().map_or(0, |(_, version)| version),
-    );
-    violations.extend(policy.check_declared(verified.manifest().permissions()));
-    violations.extend(policy.check_scan(&report));
-    if !violations.is_empty() {
-        let what = format!(
-            "{}: the signature verifies, but the install policy refuses {}",
-            args.bundle.display(),
-            verified.manifest().id()
-        );
-        return Err(failed(policy_refusal(&what, &violations)));
-    }
-    if args.json {
-        print_json(&result_json(&verified, &report));
-    } else {
-        print_human(&verified, &report);
-    }
-    Ok(())
+            )
+        }
+        _ => {
+            let skill = refused
+                .judged()
+                .and_then(|j| j.manifest())
+                .map(|m| m.id().to_string())
+                .unwrap_or_default();
+            let what = format!(
+                "{}: the signature verifies, but the install policy refuses {skill}",
+                args.bundle.display(),
+            );
+            policy_refusal(&what, refused.violations())
+        }
+    }))
 }
 
 /// The refusal for a bundle with no signature beside it; a file that is no bundle at all is

@@ -12,6 +12,7 @@
 //! | [`permissions`] | the permission vocabulary a Skill declares |
 //! | [`bundle`] | reading a folder, writing and strictly reading `.skill` archives |
 //! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
+//! | [`decision`] | the security decision, written once: verify → scan → policy for every gate |
 //! | [`oms`] | OpenSSF model-signing: verify `skill.oms.sig` on Skill folders, and write it |
 //! | [`openclaw`] | OpenClaw's install-policy protocol, Skill roots and load gate, permissions into its controls |
 //! | [`install`] | fetch → verify → scan → policy → atomic write with a receipt; audit of installed Skills |
@@ -94,6 +95,7 @@
 #![deny(missing_docs)]
 
 pub mod bundle;
+pub mod decision;
 pub mod diagnostic;
 pub mod fsutil;
 pub mod install;

@@ -29,6 +29,7 @@ const LAYERS: &[&[&str]] = &[
     &["verify"],
     &["oms"],
     &["pack"],
+    &["decision"],
     &["install::fetch", "install::lock"],
     &["registry"],
     &["install"],

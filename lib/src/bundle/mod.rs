@@ -19,6 +19,7 @@ pub use secrets::SecretKind;
 pub(crate) use source::is_executable;
 pub use source::{
     IGNORE_FILE, OUTPUT_DIR, Problem, ProblemKind, SourceError, SourceOptions, load_dir,
+    load_dir_as_is,
 };
 pub use tar::{MTIME, PathDoesNotFit};
 

@@ -141,6 +141,31 @@ struct Candidate {
 
 /// Reads the Skill folder `dir` into a tree, or says every reason it cannot be packed.
 pub fn load_dir(dir: &Path, options: &SourceOptions) -> Result<FileTree, SourceError> {
+    load(dir, options, Reading::ForPacking)
+}
+
+/// Reads a folder exactly as it is on disk, to compare it with a signed manifest: no
+/// `.skillsigignore` (a file it names would be hidden from the comparison yet still loaded by
+/// the agent) and no secret check (the signer already chose what ships). Links, special files
+/// and bad paths are refused as when packing; `.git/` and `.skillsig/` at the top are left out.
+pub fn load_dir_as_is(dir: &Path, limits: &Limits) -> Result<FileTree, SourceError> {
+    let options = SourceOptions {
+        limits: *limits,
+        allow_secrets: Vec::new(),
+    };
+    load(dir, &options, Reading::AsIs)
+}
+
+/// What a folder is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Packing: the author's ignore file applies, secrets are refused.
+    ForPacking,
+    /// Comparing with a signed manifest: every file counts.
+    AsIs,
+}
+
+fn load(dir: &Path, options: &SourceOptions, reading: Reading) -> Result<FileTree, SourceError> {
     let meta = fs::metadata(dir).map_err(|source| SourceError::Io {
         path: dir.to_owned(),
         source,
@@ -151,7 +176,7 @@ pub fn load_dir(dir: &Path, options: &SourceOptions) -> Result<FileTree, SourceE
     let limits = &options.limits;
     let mut problems = Vec::new();
     let mut candidates = Vec::new();
-    for entry in walker(dir) {
+    for entry in walker(dir, reading) {
         let entry = entry.map_err(|err| SourceError::IgnoreFile {
             message: err.to_string(),
         })?;
@@ -239,7 +264,10 @@ pub fn load_dir(dir: &Path, options: &SourceOptions) -> Result<FileTree, SourceE
             .allow_secrets
             .iter()
             .any(|a| a.trim_start_matches("./") == path_text);
-        if !allowed && let Some(kind) = secrets::detect(&candidate.path, &data) {
+        if reading == Reading::ForPacking
+            && !allowed
+            && let Some(kind) = secrets::detect(&candidate.path, &data)
+        {
             problems.push(Problem {
                 path: path_text,
                 kind: ProblemKind::Secret(kind),
@@ -269,16 +297,16 @@ pub fn load_dir(dir: &Path, options: &SourceOptions) -> Result<FileTree, SourceE
     }
 }
 
-fn walker(dir: &Path) -> ignore::Walk {
+fn walker(dir: &Path, reading: Reading) -> ignore::Walk {
     let mut builder = ignore::WalkBuilder::new(dir);
-    builder
-        .standard_filters(false)
-        .follow_links(false)
-        .add_custom_ignore_filename(IGNORE_FILE)
-        .filter_entry(|entry| {
-            let name = entry.file_name();
-            !(name == ".git" || (entry.depth() == 1 && name == OUTPUT_DIR))
-        });
+    builder.standard_filters(false).follow_links(false);
+    if reading == Reading::ForPacking {
+        builder.add_custom_ignore_filename(IGNORE_FILE);
+    }
+    builder.filter_entry(|entry| {
+        let name = entry.file_name();
+        !(name == ".git" || (entry.depth() == 1 && name == OUTPUT_DIR))
+    });
     builder.build()
 }
 

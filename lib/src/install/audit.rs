@@ -1,8 +1,9 @@
 //! Auditing installed Skills: are they still what was installed, by a signer still trusted, and
 //! clean under today's rules and policy?
 //!
-//! Nothing in the installed folder is taken on its word. The stored signature is verified again,
-//! with [`verify::verify_signature`], against today's trust root; the files on disk are compared
+//! Nothing in the installed folder is taken on its word. The decision is the one every gate
+//! takes ([`crate::decision::decide`] on the folder): the stored signature is verified again
+//! against today's trust root; the files on disk are compared
 //! with the manifest *that signature covers* (the stored `manifest.json` only has to agree with
 //! it); and today's policy is applied: a receipt that says the Skill was installed unsigned is a
 //! problem unless the policy still accepts unsigned Skills. The folder is walked without
@@ -21,13 +22,13 @@ use sha2::{Digest, Sha256};
 
 use super::{MANIFEST_FILE, RECEIPT_DIR, RECEIPT_FILE, Receipt, SIGNATURE_FILE};
 use crate::bundle::is_executable;
+use crate::decision::{Judge, Judged, Refusal, Signer, Subject, decide};
 use crate::limits::Limits;
-use crate::manifest::Manifest;
-use crate::policy::{Policy, Violation};
-use crate::scan::{self, ScanFile, ScanInput, ScanOptions};
+use crate::manifest::{ContentMismatch, FileMismatch, Manifest, PAYLOAD_TYPE};
+use crate::policy::Policy;
+use crate::signing::envelope::{self, Signed};
 use crate::tree::{Sha256Digest, sha256};
-use crate::trust::TrustRoot;
-use crate::verify::{self, Authority};
+use crate::verify::{Authority, VerifyError};
 
 /// One problem with an installed Skill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,6 +58,7 @@ pub struct Problem {
     /// - `skill-symlink`: the Skill folder itself is a symbolic link, so OpenClaw loads whatever
     ///   it points to;
     /// - `finding`: a scan finding that blocks under today's rules and policy;
+    /// - `unreadable`: the Skill folder could not be read to be judged;
     /// - `shadowed`: a Skill of the same name in a location OpenClaw loads first.
     /// - `stale-staging`: a folder an install killed midway left behind (the next install in
     ///   that location removes it, or puts back a version it had moved aside).
@@ -86,12 +88,6 @@ struct Problems(Vec<Problem>);
 impl Problems {
     fn push(&mut self, code: &'static str, message: String) {
         self.0.push(Problem { code, message });
-    }
-
-    fn violations(&mut self, violations: Vec<Violation>) {
-        for violation in violations {
-            self.push(violation.code, violation.message);
-        }
     }
 }
 
@@ -123,13 +119,6 @@ fn has_skill_md(dir: &Path) -> bool {
     ["SKILL.md", "skill.md"]
         .iter()
         .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
-}
-
-/// Whether today's policy requires a signature of an installed Skill: exactly when `install`
-/// would refuse an unsigned one today (an unsigned install also needed `--allow-unsigned`, so
-/// that flag is taken as given).
-fn signature_required(policy: &Policy) -> bool {
-    !policy.unsigned_allowed(true)
 }
 
 /// Audits one installed Skill folder against the current trust root and policy. Reads only.
@@ -184,14 +173,42 @@ pub fn audit_skill(
         }
         Some(Ok(receipt)) => Some(receipt),
     };
-    // The manifest the files are compared with: the one the signature covers, when it verifies.
-    let mut checked: Option<Manifest> = None;
+    // The decision is the one every gate takes; the receipt and the stored manifest only
+    // explain it (which files changed), they never make a Skill pass.
+    let judge = Judge {
+        authority,
+        policy,
+        allow_unsigned: true,
+        now,
+        limits,
+    };
+    let (reason, violations, judged) = match decide(&Subject::Folder { dir }, &judge) {
+        Ok(decision) => match decision.into_result() {
+            Ok(accepted) => (None, Vec::new(), Some(accepted.into_judged())),
+            Err(refused) => {
+                let (reason, violations, judged) = refused.into_parts();
+                (Some(reason), violations, judged)
+            }
+        },
+        Err(err) => {
+            problems.push(
+                "unreadable",
+                format!(
+                    "the Skill cannot be read to be judged [{}]: {err}",
+                    err.code()
+                ),
+            );
+            (None, Vec::new(), None)
+        }
+    };
+    let stored_manifest = stored
+        .manifest
+        .as_deref()
+        .and_then(|b| Manifest::from_json(b).ok());
+    // The manifest that explains which files changed, when the decision has none of its own.
+    let mut explain_with: Option<&Manifest> = None;
     if let Some(receipt) = &receipt {
         skill = receipt.skill.clone();
-        let stored_manifest = stored
-            .manifest
-            .as_deref()
-            .and_then(|b| Manifest::from_json(b).ok());
         let agrees = stored
             .manifest
             .as_deref()
@@ -202,76 +219,83 @@ pub fn audit_skill(
                 format!("{RECEIPT_DIR}/{MANIFEST_FILE} is missing, damaged, or not the manifest the receipt names; reinstall the Skill"),
             );
         }
-        checked = match (&stored.signature, authority) {
-            (Some(signature), Some(authority)) => {
-                match verify::verify_signature(signature, authority, now) {
-                    Ok(signed) => {
-                        if stored.manifest.as_deref() != Some(signed.manifest_bytes()) {
-                            problems.push(
-                                "signature-mismatch",
-                                format!("{RECEIPT_DIR}/{MANIFEST_FILE} is not the manifest {RECEIPT_DIR}/{SIGNATURE_FILE} signs: the files are checked against the signed one; reinstall the Skill"),
-                            );
+        // Which manifest the signature carries is read without trusting it: whether it
+        // verifies is the decision's to say.
+        let signed_payload = stored.signature.as_deref().and_then(|bytes| {
+            match envelope::parse(bytes, PAYLOAD_TYPE).ok()? {
+                Signed::Key(signed) | Signed::Keyless(signed) => Some(signed.payload),
+            }
+        });
+        if let Some(payload) = &signed_payload
+            && stored.manifest.as_deref() != Some(payload.as_slice())
+        {
+            problems.push(
+                "signature-mismatch",
+                format!("{RECEIPT_DIR}/{MANIFEST_FILE} is not the manifest {RECEIPT_DIR}/{SIGNATURE_FILE} signs: the files are checked against the signed one; reinstall the Skill"),
+            );
+        }
+        if let Some(Signer::Skill(signed)) = judged.as_ref().map(Judged::signer) {
+            skill = signed.manifest().id().to_string();
+        }
+        if stored.signature.is_none() && receipt.signed {
+            problems.push(
+                "receipt-invalid",
+                format!("the receipt says signed, but {RECEIPT_DIR}/{SIGNATURE_FILE} is missing; reinstall the Skill"),
+            );
+        }
+        explain_with = stored_manifest.as_ref();
+        match &reason {
+            Some(Refusal::Verify(VerifyError::Content(ContentMismatch::Files(mismatches)))) => {
+                // The decision compared the files with the signed manifest: say which differ.
+                explain_with = None;
+                for mismatch in mismatches {
+                    let (code, path, what) = match mismatch {
+                        FileMismatch::Extra(path) => ("file-added", path, "added"),
+                        FileMismatch::Missing(path) => ("file-removed", path, "removed"),
+                        FileMismatch::Changed(path) => ("file-changed", path, "changed"),
+                        FileMismatch::ExecBit(path) => {
+                            ("exec-bit-changed", path, "given another exec bit")
                         }
-                        problems.violations(policy.check_signer(
-                            signed.publisher(),
-                            authority.root().map_or(0, TrustRoot::version),
-                        ));
-                        skill = signed.manifest().id().to_string();
-                        Some(signed.into_manifest())
-                    }
-                    Err(err) => {
-                        problems.push(
-                            "signer-not-trusted",
-                            format!("the stored signature does not verify against today's trust root [{}]: {err}", err.code()),
-                        );
-                        stored_manifest
-                    }
+                    };
+                    problems.push(code, format!("{path} was {what} since install"));
                 }
             }
-            (Some(_), None) => {
-                problems.push(
-                    "signer-not-trusted",
-                    "no trust root to check the signer against; pass --trust-root".into(),
-                );
-                stored_manifest
-            }
-            (None, _) => {
-                if receipt.signed {
-                    problems.push(
-                        "receipt-invalid",
-                        format!("the receipt says signed, but {RECEIPT_DIR}/{SIGNATURE_FILE} is missing; reinstall the Skill"),
-                    );
+            Some(Refusal::Verify(err)) => problems.push(
+                "signer-not-trusted",
+                format!("the stored signature does not verify against today's trust root [{}]: {err}", err.code()),
+            ),
+            Some(Refusal::Oms(err)) => problems.push(
+                "signer-not-trusted",
+                format!("the folder's OpenSSF model-signing signature does not verify against today's trust root [{}]: {err}", err.code()),
+            ),
+            Some(Refusal::NoTrustRoot) => problems.push(
+                "signer-not-trusted",
+                "no trust root to check the signer against; pass --trust-root".into(),
+            ),
+            Some(Refusal::Unsigned) => problems.push(
+                "unsigned",
+                "no signature is stored, so nobody vouches for these files, and the policy requires signatures; reinstall the Skill from a signed bundle".into(),
+            ),
+            // Verified (the files are the signed ones), or links and special files the walk
+            // reports itself.
+            _ => {
+                if judged
+                    .as_ref()
+                    .is_some_and(|j| matches!(j.signer(), Signer::Skill(_)))
+                {
+                    explain_with = None;
                 }
-                if signature_required(policy) {
-                    problems.push(
-                        "unsigned",
-                        "no signature is stored, so nobody vouches for these files, and the policy requires signatures; reinstall the Skill from a signed bundle".into(),
-                    );
-                }
-                stored_manifest
             }
-        };
+        }
     }
-    if let Some(manifest) = &checked {
+    if let Some(manifest) = explain_with {
         compare_files(manifest, &on_disk, &mut problems);
-        problems.violations(policy.check_declared(manifest.permissions()));
     }
-    let input = ScanInput {
-        files: on_disk
-            .into_iter()
-            .filter_map(|(path, file)| file.data.map(|data| ScanFile { path, data }))
-            .collect(),
-        skipped: Vec::new(),
-    };
-    let report = scan::scan(
-        &input,
-        &ScanOptions {
-            fail_on: policy.block_at,
-            manifest_permissions: checked.as_ref().map(|m| m.permissions().clone()),
-        },
-    );
-    for violation in policy.check_scan(&report) {
-        problems.push("finding", violation.message);
+    for violation in violations {
+        match violation.code {
+            "finding-blocks" => problems.push("finding", violation.message),
+            code => problems.push(code, violation.message),
+        }
     }
     AuditedSkill {
         path: dir.to_owned(),

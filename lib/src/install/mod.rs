@@ -23,23 +23,20 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::bundle;
+use crate::decision::{Decision, Judge, Judged, Refusal, Signer, decide_bundle};
 use crate::limits::Limits;
 use crate::manifest::Manifest;
 use crate::policy::{Policy, Violation};
-use crate::scan::{self, ScanInput, ScanOptions, SkillReport};
+use crate::scan::{ScanSummary, SkillReport};
 use crate::sigstore::CertificateSigner;
 use crate::tree::{FileTree, sha256};
-use crate::verify::{self, Authority, SignedBy, VerifiedSkill, VerifyError};
+use crate::verify::{Authority, SignedBy, VerifyError};
 
 /// Folder, inside an installed Skill, that holds the receipt, manifest and signature.
 pub const RECEIPT_DIR: &str = crate::tree::RESERVED_ROOT;
 /// The receipt's file name inside [`RECEIPT_DIR`].
 pub const RECEIPT_FILE: &str = "receipt.json";
-/// The signed manifest's file name inside [`RECEIPT_DIR`].
-pub const MANIFEST_FILE: &str = "manifest.json";
-/// The signature's file name inside [`RECEIPT_DIR`].
-pub const SIGNATURE_FILE: &str = "signature.sigstore.json";
+pub use crate::decision::{MANIFEST_FILE, SIGNATURE_FILE};
 
 /// A Skill the checks accepted, ready to write. Only [`approve`] makes one.
 #[derive(Debug, Clone)]
@@ -132,18 +129,6 @@ pub struct TrustRootRef {
     pub version: u64,
 }
 
-/// What the scan found at install time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanSummary {
-    /// `pass` or `block`.
-    pub verdict: String,
-    /// Findings per severity.
-    pub counts: std::collections::BTreeMap<String, usize>,
-    /// The rule-set version.
-    pub rules_version: String,
-}
-
 /// Why a Skill was not installed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -203,9 +188,9 @@ impl InstallError {
     }
 }
 
-/// Verifies (unless unsigned installs are allowed and there is no signature), holds the
-/// manifest to the Skill a registry's index promised (when `fetched` came from one), scans and
-/// applies the policy. Every policy violation is reported at once.
+/// The one decision ([`crate::decision::decide_bundle`]) over fetched bytes, then the Skill a
+/// registry's index promised (when `fetched` came from one) held to the manifest. Every policy
+/// violation is reported at once.
 pub fn approve(
     fetched: &fetch::Fetched,
     authority: &Authority,
@@ -214,57 +199,55 @@ pub fn approve(
     now: Timestamp,
     limits: &Limits,
 ) -> Result<Approved, InstallError> {
-    let (manifest, manifest_bytes, tree, signer): (
-        Manifest,
-        Vec<u8>,
-        FileTree,
-        Option<VerifiedSkill>,
-    ) = match &fetched.signature {
-        Some(signature) => {
-            let verified = verify::verify(&fetched.bundle, signature, authority, now, limits)?;
-            (
-                verified.manifest().clone(),
-                verified.manifest_bytes().to_vec(),
-                verified.tree().clone(),
-                Some(verified),
-            )
-        }
-        None if policy.unsigned_allowed(allow_unsigned_flag) => {
-            let bundle = bundle::read_bytes(&fetched.bundle, limits)
-                .map_err(|e| InstallError::Bundle(e.to_string()))?;
-            let (manifest, _) = Manifest::for_bundle(&bundle, limits)
-                .map_err(|e| InstallError::Bundle(e.to_string()))?;
-            let bytes = manifest.to_canonical_json();
-            (manifest, bytes, bundle.tree, None)
-        }
-        None => return Err(InstallError::Unsigned),
+    let judge = Judge {
+        authority: Some(authority),
+        policy,
+        allow_unsigned: allow_unsigned_flag,
+        now,
+        limits,
     };
-    if let Some(promised) = &fetched.expected {
+    let decision = decide_bundle(&fetched.bundle, fetched.signature.as_deref(), &judge);
+    // A refused verification is said first; then a Skill other than the one the index promised.
+    if let Decision::Refuse(refused) = &decision
+        && let Refusal::Verify(err) = refused.reason()
+    {
+        return Err(match fetched.signature {
+            Some(_) => InstallError::Verify(err.clone()),
+            None => InstallError::Bundle(err.to_string()),
+        });
+    }
+    if let (Some(promised), Some(manifest)) = (
+        &fetched.expected,
+        decision.judged().and_then(Judged::manifest),
+    ) {
         crate::registry::check_index_identity(&promised.skill, manifest.id())?;
         crate::registry::check_index_tree(&promised.tree_digest, &manifest.tree_digest())?;
     }
-    // A Skill that declares a denied permission is refused before its code is looked at.
-    let mut violations = policy.check_declared(manifest.permissions());
-    if let Some(verified) = &signer {
-        violations.extend(policy.check_signer(
-            verified.publisher(),
-            verified.trust_root().map_or(0, |r| r.1),
-        ));
-    }
-    if !violations.is_empty() {
-        return Err(InstallError::Policy(violations));
-    }
-    let report = scan::scan(
-        &ScanInput::from_tree(&tree),
-        &ScanOptions {
-            fail_on: policy.block_at,
-            manifest_permissions: Some(manifest.permissions().clone()),
-        },
-    );
-    let violations = policy.check_scan(&report);
-    if !violations.is_empty() {
-        return Err(InstallError::Policy(violations));
-    }
+    let judged = match decision.into_result() {
+        Ok(accepted) => accepted.into_judged(),
+        Err(refused) => {
+            return Err(match refused.into_parts() {
+                (Refusal::Unsigned, ..) => InstallError::Unsigned,
+                (Refusal::Verify(err), ..) => InstallError::Verify(err),
+                (_, violations, _) => InstallError::Policy(violations),
+            });
+        }
+    };
+    let report = judged.report().clone();
+    let (manifest, manifest_bytes, tree, verified) = match judged.into_parts() {
+        (Signer::Skill(skill), _) => (
+            skill.manifest().clone(),
+            skill.manifest_bytes().to_vec(),
+            skill.tree().clone(),
+            Some(skill),
+        ),
+        (Signer::Unsigned, Some((manifest, tree))) => {
+            let bytes = manifest.to_canonical_json();
+            (manifest, bytes, tree, None)
+        }
+        // A bundle is judged by its skillsig signature or as unsigned files, nothing else.
+        _ => return Err(InstallError::Unsigned),
+    };
     let receipt = Receipt {
         receipt_version: 1,
         skill: manifest.id().to_string(),
@@ -272,28 +255,24 @@ pub fn approve(
         source: fetched.origin.clone(),
         manifest_sha256: hex::encode(sha256(&manifest_bytes)),
         tree_digest: hex::encode(manifest.tree_digest()),
-        signed: signer.is_some(),
-        publisher: signer.as_ref().map(|v| v.publisher().to_owned()),
-        key_id: signer.as_ref().and_then(|v| match v.signed_by() {
+        signed: verified.is_some(),
+        publisher: verified.as_ref().map(|v| v.publisher().to_owned()),
+        key_id: verified.as_ref().and_then(|v| match v.signed_by() {
             SignedBy::Key(id) => Some(id.to_string()),
             SignedBy::Certificate(_) => None,
         }),
-        certificate_identity: signer.as_ref().and_then(|v| match v.signed_by() {
+        certificate_identity: verified.as_ref().and_then(|v| match v.signed_by() {
             SignedBy::Key(_) => None,
             SignedBy::Certificate(c) => Some(c.clone().into()),
         }),
-        trust_root: signer
+        trust_root: verified
             .as_ref()
             .and_then(|v| v.trust_root())
             .map(|(name, version)| TrustRootRef {
                 name: name.to_owned(),
                 version,
             }),
-        scan: ScanSummary {
-            verdict: report.verdict.as_str().into(),
-            counts: report.counts_by_name(),
-            rules_version: scan::report::RULES_VERSION.into(),
-        },
+        scan: ScanSummary::of(&report),
     };
     Ok(Approved {
         manifest,

@@ -94,20 +94,6 @@ pub struct Signer {
     pub issuer: Option<String>,
 }
 
-/// What the registry's scan found at publish time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanSummary {
-    /// `pass` or `block`, under the registry's policy.
-    pub verdict: String,
-    /// Findings per severity.
-    pub counts: BTreeMap<String, usize>,
-    /// The skillsig version that scanned.
-    pub scanner_version: String,
-    /// The rule-set version it used.
-    pub rules_version: String,
-}
-
 /// One published version: a line of `index/<ns>/<name>/….jsonl`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,7 +113,7 @@ pub struct IndexEntry {
     /// The permissions its manifest declares.
     pub permissions: Permissions,
     /// The registry's scan at publish time.
-    pub scan: ScanSummary,
+    pub scan: crate::scan::ScanSummary,
     /// Why the version was yanked, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yanked: Option<String>,

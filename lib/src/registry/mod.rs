@@ -68,8 +68,7 @@ mod upload;
 pub use client::{Client, ClientState, Resolved, check_index_identity, check_index_tree};
 pub use http::{HttpStore, open};
 pub use metadata::{
-    Bin, FileMeta, IndexEntry, ScanSummary, SignedMetadata, Signer, Snapshot, TimestampBody,
-    parse_index,
+    Bin, FileMeta, IndexEntry, SignedMetadata, Signer, Snapshot, TimestampBody, parse_index,
 };
 pub use object::ObjectStoreRegistry;
 pub use publish::{Publisher, init, publish, yank};

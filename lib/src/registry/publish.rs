@@ -4,8 +4,8 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::metadata::{
-    Bin, FileMeta, IndexEntry, SNAPSHOT_TYPE, ScanSummary, SignedMetadata, Signer, Snapshot,
-    TIMESTAMP_TYPE, TimestampBody, parse_index, write_index,
+    Bin, FileMeta, IndexEntry, SNAPSHOT_TYPE, SignedMetadata, Signer, Snapshot, TIMESTAMP_TYPE,
+    TimestampBody, parse_index, write_index,
 };
 use super::store::{Store, StoreError};
 use super::{
@@ -242,12 +242,7 @@ pub fn publish(
         ),
         signer,
         permissions: manifest.permissions().clone(),
-        scan: ScanSummary {
-            verdict: report.verdict.as_str().into(),
-            counts: report.counts_by_name(),
-            scanner_version: env!("CARGO_PKG_VERSION").into(),
-            rules_version: crate::scan::report::RULES_VERSION.into(),
-        },
+        scan: crate::scan::ScanSummary::of(report),
         yanked: None,
         published: now,
     };

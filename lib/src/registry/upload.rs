@@ -5,10 +5,11 @@
 use jiff::Timestamp;
 
 use crate::Limits;
+use crate::decision::{Judge, Refusal, Signer, decide_bundle};
 use crate::policy::{Policy, Violation};
-use crate::scan::{self, ScanInput, ScanOptions, SkillReport};
+use crate::scan::SkillReport;
 use crate::trust::TrustRoot;
-use crate::verify::{self, Authority, VerifiedSkill, VerifyError};
+use crate::verify::{Authority, VerifiedSkill, VerifyError};
 
 /// An upload that may be published: verified, and passing the registry's policy. Only
 /// [`check_upload`] builds one:
@@ -58,7 +59,8 @@ impl UploadRejection {
     }
 }
 
-/// Checks an upload against `root` and `policy` at `now`, in memory.
+/// Checks an upload against `root` and `policy` at `now`, in memory: the one decision
+/// ([`crate::decision::decide`]) over a signed bundle.
 pub fn check_upload(
     bundle: &[u8],
     signature: &[u8],
@@ -66,26 +68,34 @@ pub fn check_upload(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<AcceptedUpload, UploadRejection> {
-    let skill = verify::verify(
-        bundle,
-        signature,
-        &Authority::trust_root(root),
+    let authority = Authority::trust_root(root);
+    let judge = Judge {
+        authority: Some(&authority),
+        policy,
+        allow_unsigned: false,
         now,
-        &Limits::DEFAULT,
-    )?;
-    let manifest = skill.manifest();
-    let report = scan::scan(
-        &ScanInput::from_tree(skill.tree()),
-        &ScanOptions {
-            fail_on: policy.block_at,
-            manifest_permissions: Some(manifest.permissions().clone()),
-        },
-    );
-    let mut violations = policy.check_signer(skill.publisher(), root.version());
-    violations.extend(policy.check_declared(manifest.permissions()));
-    violations.extend(policy.check_scan(&report));
-    if !violations.is_empty() {
-        return Err(UploadRejection::Policy(violations));
-    }
-    Ok(AcceptedUpload { skill, report })
+        limits: &Limits::DEFAULT,
+    };
+    let refused = match decide_bundle(bundle, Some(signature), &judge).into_result() {
+        Ok(accepted) => {
+            let judged = accepted.into_judged();
+            let report = judged.report().clone();
+            match judged.into_signer() {
+                Signer::Skill(skill) => {
+                    return Ok(AcceptedUpload {
+                        skill: *skill,
+                        report,
+                    });
+                }
+                // A bundle given with a signature is accepted only with that signature
+                // verified; anything else is refused rather than trusted.
+                _ => return Err(UploadRejection::Policy(Vec::new())),
+            }
+        }
+        Err(refused) => refused,
+    };
+    Err(match refused.into_parts() {
+        (Refusal::Verify(err), _, _) => UploadRejection::Verify(err),
+        (_, violations, _) => UploadRejection::Policy(violations),
+    })
 }

@@ -240,13 +240,89 @@ pub struct SkillReport {
     pub verdict: Verdict,
 }
 
+/// Active findings per severity, and whether any of them is at or above `fail_on`.
+fn tally(findings: &[Finding], fail_on: Severity) -> (BTreeMap<Severity, usize>, Verdict) {
+    let mut counts = BTreeMap::new();
+    for finding in findings.iter().filter(|f| f.is_active()) {
+        *counts.entry(finding.severity).or_insert(0) += 1;
+    }
+    let verdict = if findings
+        .iter()
+        .any(|f| f.is_active() && f.severity >= fail_on)
+    {
+        Verdict::Block
+    } else {
+        Verdict::Pass
+    };
+    (counts, verdict)
+}
+
+/// A `skillsig-ignore` comment of the Skill's author that a gate did not honour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredSuppression {
+    /// The rule the comment tried to silence.
+    pub rule: &'static str,
+    /// Where the finding is.
+    pub file: String,
+    /// Its line.
+    pub line: usize,
+    /// The author's reason, kept to explain the finding to a person.
+    pub reason: String,
+}
+
 impl SkillReport {
+    /// Makes every finding the Skill's author suppressed count again, and recounts: a Skill's
+    /// own comments may explain a finding, never decide someone else's install. Returns what
+    /// was un-suppressed.
+    pub fn ignore_author_suppressions(&mut self, fail_on: Severity) -> Vec<IgnoredSuppression> {
+        let mut ignored = Vec::new();
+        for finding in &mut self.findings {
+            if let Some(reason) = finding.suppressed.take() {
+                ignored.push(IgnoredSuppression {
+                    rule: finding.rule,
+                    file: finding.file.clone(),
+                    line: finding.line,
+                    reason,
+                });
+            }
+        }
+        (self.counts, self.verdict) = tally(&self.findings, fail_on);
+        ignored
+    }
+
     /// Active findings per severity, keyed by the severity's name (for receipts and indexes).
     pub fn counts_by_name(&self) -> BTreeMap<String, usize> {
         self.counts
             .iter()
             .map(|(severity, n)| (severity.as_str().to_owned(), *n))
             .collect()
+    }
+}
+
+/// A scan in a few fields, as an install receipt and a registry index entry record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSummary {
+    /// `pass` or `block`.
+    pub verdict: String,
+    /// Active findings per severity.
+    pub counts: BTreeMap<String, usize>,
+    /// The skillsig version that scanned (absent in receipts written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanner_version: Option<String>,
+    /// The rule-set version it used.
+    pub rules_version: String,
+}
+
+impl ScanSummary {
+    /// The summary of `report`, made by this skillsig.
+    pub fn of(report: &SkillReport) -> ScanSummary {
+        ScanSummary {
+            verdict: report.verdict.as_str().into(),
+            counts: report.counts_by_name(),
+            scanner_version: Some(env!("CARGO_PKG_VERSION").into()),
+            rules_version: report::RULES_VERSION.into(),
+        }
     }
 }
 
@@ -385,18 +461,7 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
     });
-    let mut counts = BTreeMap::new();
-    for finding in findings.iter().filter(|f| f.is_active()) {
-        *counts.entry(finding.severity).or_insert(0) += 1;
-    }
-    let verdict = if findings
-        .iter()
-        .any(|f| f.is_active() && f.severity >= options.fail_on)
-    {
-        Verdict::Block
-    } else {
-        Verdict::Pass
-    };
+    let (counts, verdict) = tally(&findings, options.fail_on);
     SkillReport {
         name: declaration.name,
         version: declaration.version,

@@ -450,12 +450,34 @@ pub fn verify(
 ) -> Result<VerifiedSkill, VerifyError> {
     let signed = verify_signature(signature_bytes, authority, now)?;
     let bundle = bundle::read_bytes(bundle_bytes, limits)?;
-    let info = signed.manifest.check_bundle(&bundle, limits)?;
+    accept_tree(signed, bundle.tree, authority, limits)
+}
+
+/// [`verify`] for files already read from a folder (an installed Skill, or one staged by an
+/// agent): the signature, then the files against the signed manifest.
+pub fn verify_tree(
+    tree: FileTree,
+    signature_bytes: &[u8],
+    authority: &Authority,
+    now: Timestamp,
+    limits: &Limits,
+) -> Result<VerifiedSkill, VerifyError> {
+    let signed = verify_signature(signature_bytes, authority, now)?;
+    accept_tree(signed, tree, authority, limits)
+}
+
+fn accept_tree(
+    signed: SignedManifest,
+    tree: FileTree,
+    authority: &Authority,
+    limits: &Limits,
+) -> Result<VerifiedSkill, VerifyError> {
+    let info = signed.manifest.check_tree(&tree, limits)?;
     Ok(VerifiedSkill {
         manifest: signed.manifest,
         manifest_bytes: signed.manifest_bytes,
         info,
-        tree: bundle.tree,
+        tree,
         publisher: signed.publisher,
         signed_by: signed.signed_by,
         trust_root: authority
