@@ -13,6 +13,7 @@
 //! Nothing here runs OpenClaw or writes its files; the command does that through `openclaw`
 //! itself, so OpenClaw validates every change.
 
+pub mod answer;
 pub mod gate;
 pub mod permissions;
 pub mod protocol;
