@@ -111,7 +111,12 @@ pub struct SetupArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// What installs skillsig vets.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "skill,plugin")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "skill,plugin"
+    )]
     pub targets: Vec<Target>,
     /// Remove skillsig's install policy from OpenClaw's config.
     #[arg(long, conflicts_with = "targets")]
@@ -220,9 +225,8 @@ impl Judging {
             now: jiff::Timestamp::now(),
             limits: &Limits::DEFAULT,
         };
-        decision::decide(&Subject::Folder { dir }, &judge).map_err(|e| {
-            Failure::error(e.code(), format!("{}: {e}", dir.display()))
-        })
+        decision::decide(&Subject::Folder { dir }, &judge)
+            .map_err(|e| Failure::error(e.code(), format!("{}: {e}", dir.display())))
     }
 }
 
@@ -330,18 +334,27 @@ fn setup(args: &SetupArgs) -> Result<(), Failure> {
     let openclaw = openclaw_on_path();
     if args.remove {
         let line = "openclaw config unset security.installPolicy";
-        return match (&openclaw, args.dry_run) {
-            (Some(openclaw), false) => {
-                let out = run_openclaw(openclaw, &["config", "unset", "security.installPolicy"], None)?;
-                print!("{out}");
-                println!("skillsig no longer vets OpenClaw installs.");
-                Ok(())
-            }
-            _ => {
-                println!("{line}");
-                Ok(())
-            }
+        let Some(openclaw) = openclaw.as_deref().filter(|_| !args.dry_run) else {
+            println!("{line}");
+            return Ok(());
         };
+        let env = environment(Some(openclaw))?;
+        let (path, config) = read_config(&env)?;
+        let steps = gate::removal_steps(&config, &["security", "installPolicy"]);
+        if steps.is_empty() {
+            println!(
+                "{}: no install policy configured; nothing to remove",
+                path.display()
+            );
+            return Ok(());
+        }
+        // OpenClaw refuses a write that halves its config, so a small config loses it in steps.
+        for step in steps {
+            let text = serde_json::to_string(&step).expect("JSON");
+            run_openclaw(openclaw, &["config", "patch", "--stdin"], Some(&text))?;
+        }
+        println!("Removed security.installPolicy: skillsig no longer vets OpenClaw installs.");
+        return Ok(());
     }
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
@@ -365,7 +378,13 @@ fn setup(args: &SetupArgs) -> Result<(), Failure> {
         (Some(openclaw), false) => {
             let out = run_openclaw(
                 openclaw,
-                &["config", "set", "security.installPolicy", &text, "--strict-json"],
+                &[
+                    "config",
+                    "set",
+                    "security.installPolicy",
+                    &text,
+                    "--strict-json",
+                ],
                 None,
             )?;
             print!("{out}");
@@ -416,7 +435,9 @@ fn environment(openclaw: Option<&Path>) -> Result<Environment, Failure> {
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
-        .ok_or_else(|| Failure::error("usage", "HOME is not set; OpenClaw's folders depend on it"))?;
+        .ok_or_else(|| {
+            Failure::error("usage", "HOME is not set; OpenClaw's folders depend on it")
+        })?;
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let bundled_dir = var("OPENCLAW_BUNDLED_SKILLS_DIR")
         .map(PathBuf::from)
@@ -458,12 +479,19 @@ fn read_config(env: &Environment) -> Result<(PathBuf, Json), Failure> {
         return Ok((path, json!({})));
     }
     let bytes = files::read_limited(&path, 16 * 1024 * 1024)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::error("openclaw-config", format!("{}: not UTF-8 text", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Failure::error(
+            "openclaw-config",
+            format!("{}: not UTF-8 text", path.display()),
+        )
+    })?;
     let value: Json = json5::from_str(&text).map_err(|e| {
         Failure::error(
             "openclaw-config",
-            format!("{}: not JSON5 ({e}); fix it with `openclaw doctor`", path.display()),
+            format!(
+                "{}: not JSON5 ({e}); fix it with `openclaw doctor`",
+                path.display()
+            ),
         )
     })?;
     if !value.is_object() {
@@ -480,7 +508,9 @@ fn record_path(config: &Path) -> Result<PathBuf, Failure> {
     let state = skillsig::trust::state::TrustState::default_location()
         .map_err(|e| Failure::error("state", e.to_string()))?;
     let digest = hex::encode(Sha256::digest(config.to_string_lossy().as_bytes()));
-    Ok(state.dir().join(format!("openclaw-gate-{}.json", &digest[..16])))
+    Ok(state
+        .dir()
+        .join(format!("openclaw-gate-{}.json", &digest[..16])))
 }
 
 fn read_record(path: &Path, config: &Path) -> Result<Record, Failure> {
@@ -524,7 +554,11 @@ fn gate(args: &GateArgs) -> Result<(), Failure> {
                     "{dirty} Skill{} OpenClaw loads {} not clean{}",
                     if dirty == 1 { "" } else { "s" },
                     if dirty == 1 { "is" } else { "are" },
-                    if args.dry_run { " (--dry-run: nothing was changed)" } else { " and turned off" }
+                    if args.dry_run {
+                        " (--dry-run: nothing was changed)"
+                    } else {
+                        " and turned off"
+                    }
                 ),
             )
             .json_already_printed())
@@ -645,13 +679,20 @@ fn report(
     }
     let would = if args.dry_run { "would be " } else { "" };
     if !args.undo {
-        let bundled = env.roots(config).iter().any(|r| r.kind == RootKind::Bundled);
+        let bundled = env
+            .roots(config)
+            .iter()
+            .any(|r| r.kind == RootKind::Bundled);
         println!(
             "{} Skill folder{} checked in OpenClaw's Skill locations ({}){}",
             judged.len(),
             if judged.len() == 1 { "" } else { "s" },
             config_path.display(),
-            if bundled { "" } else { "; bundled Skills not found (set OPENCLAW_BUNDLED_SKILLS_DIR)" }
+            if bundled {
+                ""
+            } else {
+                "; bundled Skills not found (set OPENCLAW_BUNDLED_SKILLS_DIR)"
+            }
         );
         for skill in judged.iter().filter(|j| !j.problems.is_empty()) {
             println!("  not clean: {} ({})", skill.name, skill.dir.display());
@@ -665,8 +706,15 @@ fn report(
             Some(v) => v.to_string(),
             None => "removed".into(),
         };
-        let verb = if change.action == "disable" { "turned off" } else { "restored" };
-        println!("{would}{verb}: skills.entries.{}.enabled = {value}", change.key);
+        let verb = if change.action == "disable" {
+            "turned off"
+        } else {
+            "restored"
+        };
+        println!(
+            "{would}{verb}: skills.entries.{}.enabled = {value}",
+            change.key
+        );
     }
     if plan.changes.is_empty() {
         println!("no change to OpenClaw's config");
@@ -674,7 +722,11 @@ fn report(
 }
 
 /// Re-runs the gate whenever something changes under OpenClaw's Skill folders or its config.
-fn watch(args: &GateArgs, openclaw: Option<&Path>, judging: Option<&Judging>) -> Result<(), Failure> {
+fn watch(
+    args: &GateArgs,
+    openclaw: Option<&Path>,
+    judging: Option<&Judging>,
+) -> Result<(), Failure> {
     use notify::{RecursiveMode, Watcher};
     let env = environment(openclaw)?;
     let (config_path, config) = read_config(&env)?;
@@ -747,7 +799,9 @@ fn permissions(args: &PermissionsArgs) -> Result<(), Failure> {
             permissions: declaration.permissions,
         });
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let places = Places {
         home,
         tmp: std::env::temp_dir(),
@@ -780,8 +834,17 @@ fn permissions(args: &PermissionsArgs) -> Result<(), Failure> {
             "`openclaw` is not on PATH, so nothing was applied; put it on PATH and run again",
         ));
     };
-    let current: Json = serde_json::from_str(&run_openclaw(&openclaw, &["approvals", "get", "--json"], None)?)
-        .map_err(|e| Failure::error("openclaw", format!("`openclaw approvals get --json` printed no JSON: {e}")))?;
+    let current: Json = serde_json::from_str(&run_openclaw(
+        &openclaw,
+        &["approvals", "get", "--json"],
+        None,
+    )?)
+    .map_err(|e| {
+        Failure::error(
+            "openclaw",
+            format!("`openclaw approvals get --json` printed no JSON: {e}"),
+        )
+    })?;
     let merged = perms::merge_exec_approvals(&current["file"], &compiled);
     run_openclaw(
         &openclaw,

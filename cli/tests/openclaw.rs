@@ -34,10 +34,7 @@ impl World {
             dir: tempfile::tempdir().unwrap(),
         };
         let run = |args: &[&str]| {
-            skillsig_in(world.dir.path())
-                .args(args)
-                .assert()
-                .success();
+            skillsig_in(world.dir.path()).args(args).assert().success();
         };
         run(&["keygen", "--out", "publisher", "--unencrypted"]);
         run(&["trust", "init"]);
@@ -205,11 +202,20 @@ fn no_decision_it_did_not_reach_every_bad_input_exits_2_with_nothing_on_stdout()
         ("[]".into(), "openclaw-request-not-json"),
         (format!("{good} {good}"), "openclaw-request-not-json"),
         (" ".repeat(300 * 1024), "openclaw-request-not-json"),
-        (with("protocolVersion", json!(2)), "openclaw-protocol-version"),
+        (
+            with("protocolVersion", json!(2)),
+            "openclaw-protocol-version",
+        ),
         (without("protocolVersion"), "openclaw-request-invalid"),
         (without("sourcePath"), "openclaw-request-invalid"),
-        (with("sourcePath", json!("relative")), "openclaw-request-invalid"),
-        (with("targetType", json!("theme")), "openclaw-request-invalid"),
+        (
+            with("sourcePath", json!("relative")),
+            "openclaw-request-invalid",
+        ),
+        (
+            with("targetType", json!("theme")),
+            "openclaw-request-invalid",
+        ),
         (
             with("sourcePath", json!(world.path("missing"))),
             "openclaw-source-unreadable",
@@ -232,14 +238,11 @@ fn no_decision_it_did_not_reach_every_bad_input_exits_2_with_nothing_on_stdout()
     // A broken policy file is no decision either.
     fs::write(world.path("broken.toml"), "blok_at = 1\n").unwrap();
     let broken = world.path("broken.toml");
-    let (exit, stdout, _) = world.policy(
-        &good.to_string(),
-        &["--policy", broken.to_str().unwrap()],
-    );
+    let (exit, stdout, _) =
+        world.policy(&good.to_string(), &["--policy", broken.to_str().unwrap()]);
     assert_eq!((exit, stdout.as_str()), (2, ""));
     // Too small an output limit for any answer.
-    let (exit, stdout, stderr) =
-        world.policy(&good.to_string(), &["--max-output-bytes", "20"]);
+    let (exit, stdout, stderr) = world.policy(&good.to_string(), &["--max-output-bytes", "20"]);
     assert_eq!((exit, stdout.as_str()), (2, ""));
     assert!(stderr.contains("maxOutputBytes"), "{stderr}");
 }
@@ -265,7 +268,10 @@ fn the_answer_fits_the_configured_output_limit() {
 #[test]
 fn setup_prints_the_exact_config_with_this_skillsig_when_openclaw_is_absent() {
     let world = World::new();
-    for args in [&["openclaw", "setup"][..], &["openclaw", "setup", "--dry-run"]] {
+    for args in [
+        &["openclaw", "setup"][..],
+        &["openclaw", "setup", "--dry-run"],
+    ] {
         let output = world.cmd().args(args).assert().success();
         let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
         let line = stdout
@@ -327,7 +333,10 @@ fn the_gate_finds_a_hand_copied_poisoned_skill_and_changes_nothing_without_openc
         &world.path("signed"),
         &world.path("home/.openclaw/skills/weather-report"),
     );
-    copy_dir(&world.path("signed"), &workspace_skills.join("weather-report"));
+    copy_dir(
+        &world.path("signed"),
+        &workspace_skills.join("weather-report"),
+    );
     fs::write(
         world.path("home/.openclaw/openclaw.json"),
         "// JSON5, as OpenClaw allows\n{gateway: {port: 18789,},}\n",
@@ -359,22 +368,32 @@ fn the_gate_finds_a_hand_copied_poisoned_skill_and_changes_nothing_without_openc
     assert!(weather[1]["problems"].to_string().contains("[shadowed]"));
     let changes = result["changes"].as_array().unwrap();
     assert_eq!(
-        changes.iter().map(|c| c["key"].as_str().unwrap()).collect::<Vec<_>>(),
+        changes
+            .iter()
+            .map(|c| c["key"].as_str().unwrap())
+            .collect::<Vec<_>>(),
         ["fake-prerequisite", "weather-report"]
     );
     assert!(changes.iter().all(|c| c["action"] == "disable"));
-    assert_eq!(snapshot(&world.path("home")), before, "--dry-run writes nothing");
+    assert_eq!(
+        snapshot(&world.path("home")),
+        before,
+        "--dry-run writes nothing"
+    );
     // Without --dry-run and without `openclaw`: exit 2, the patch printed, nothing written.
-    let refused = world.cmd().args(["openclaw", "gate", "--json"]).assert().code(2);
+    let refused = world
+        .cmd()
+        .args(["openclaw", "gate", "--json"])
+        .assert()
+        .code(2);
     let error: Value = serde_json::from_slice(&refused.get_output().stdout).unwrap();
     assert_eq!(error["error"]["code"], "openclaw-not-found");
     assert_eq!(snapshot(&world.path("home")), before);
     assert!(
         fs::read_dir(world.path("state"))
-            .map(|d| d.filter_map(Result::ok).all(|e| !e
-                .file_name()
-                .to_string_lossy()
-                .starts_with("openclaw-gate")))
+            .map(|d| d
+                .filter_map(Result::ok)
+                .all(|e| !e.file_name().to_string_lossy().starts_with("openclaw-gate")))
             .unwrap_or(true),
         "no record without a change"
     );
@@ -437,12 +456,12 @@ fn permissions_compile_into_per_agent_controls_with_names_only() {
     assert_eq!(sandbox["docker"]["network"], "none");
     assert_eq!(sandbox["workspaceAccess"], "rw");
     let home = world.path("home");
-    let bind = format!(
-        "{0}/.config/weather:{0}/.config/weather:ro",
-        home.display()
-    );
+    let bind = format!("{0}/.config/weather:{0}/.config/weather:ro", home.display());
     assert_eq!(sandbox["docker"]["binds"], json!([bind]));
-    assert_eq!(result["skillEnv"], json!({"weather-report": ["WEATHER_TOKEN"]}));
+    assert_eq!(
+        result["skillEnv"],
+        json!({"weather-report": ["WEATHER_TOKEN"]})
+    );
     let notes = result["notes"].to_string();
     assert!(notes.contains("per agent, not per Skill"), "{notes}");
     assert!(notes.contains("no-such-program-here"), "{notes}");

@@ -116,10 +116,9 @@ pub fn problems(decision: &Decision) -> Vec<String> {
 fn signer_text(signer: &Signer) -> String {
     match signer {
         Signer::Skill(verified) => format!("signed by {}", verified.publisher()),
-        Signer::Oms(verified) => format!(
-            "signed by {} (OpenSSF model signing)",
-            verified.publisher()
-        ),
+        Signer::Oms(verified) => {
+            format!("signed by {} (OpenSSF model signing)", verified.publisher())
+        }
         Signer::Unsigned => "unsigned".into(),
     }
 }

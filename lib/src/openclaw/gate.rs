@@ -239,7 +239,6 @@ const KEEP_PER_STEP: f64 = 0.55;
 /// single write shrinks the config below [`KEEP_PER_STEP`] of its size before that write.
 /// Sizes are those of the config written as JSON with two-space indentation, as OpenClaw does.
 pub fn steps(config: &Json, patch: &Json) -> Vec<Json> {
-    let size = |value: &Json| serde_json::to_string_pretty(value).map_or(0, |t| t.len()) as f64;
     // The per-key parts, and the removal of emptied containers that must come last.
     let (per_key, tail): (Map<String, Json>, Option<Json>) = match patch.get("skills") {
         Some(Json::Null) | None => (all_removed(config), Some(patch.clone())),
@@ -252,26 +251,94 @@ pub fn steps(config: &Json, patch: &Json) -> Vec<Json> {
             _ => return vec![patch.clone()],
         },
     };
+    let parts = per_key
+        .into_iter()
+        .map(|(key, value)| json!({"skills": {"entries": {key: value}}}));
+    split(config, parts.chain(tail))
+}
+
+/// The patches that remove the value at `path` (object keys) from `config` in steps OpenClaw
+/// accepts: its leaves first, the deepest first, then the value itself. Empty when there is
+/// nothing at `path`.
+pub fn removal_steps(config: &Json, path: &[&str]) -> Vec<Json> {
+    let Some(value) = path.iter().try_fold(config, |v, key| v.get(key)) else {
+        return Vec::new();
+    };
+    let mut leaves = Vec::new();
+    collect_leaves(
+        value,
+        &mut path.iter().map(|k| k.to_string()).collect(),
+        &mut leaves,
+    );
+    leaves.push(path.iter().map(|k| k.to_string()).collect());
+    leaves.dedup();
+    split(config, leaves.into_iter().map(|leaf| nested_null(&leaf)))
+}
+
+fn collect_leaves(value: &Json, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    if let Json::Object(map) = value {
+        for (key, child) in map {
+            at.push(key.clone());
+            collect_leaves(child, at, out);
+            at.pop();
+        }
+    }
+    // An object's own removal comes after its children's; an empty object or any other value
+    // is a leaf.
+    if !matches!(value, Json::Object(map) if !map.is_empty()) || !at.is_empty() {
+        out.push(at.clone());
+    }
+}
+
+/// `{"a": {"b": null}}` for the path `["a", "b"]`.
+fn nested_null(path: &[String]) -> Json {
+    path.iter()
+        .rev()
+        .fold(Json::Null, |inner, key| json!({key.as_str(): inner}))
+}
+
+/// Groups `parts` (patches applied in order) into as few writes as keep each write above
+/// [`KEEP_PER_STEP`] of the size before it.
+fn split(config: &Json, parts: impl Iterator<Item = Json>) -> Vec<Json> {
+    let size = |value: &Json| serde_json::to_string_pretty(value).map_or(0, |t| t.len()) as f64;
     let mut out = Vec::new();
     let mut current = config.clone();
     let mut batch_start = size(&current);
-    let mut batch = Map::new();
-    for (key, value) in per_key {
-        let step = json!({"skills": {"entries": {key.clone(): value.clone()}}});
+    let mut batch: Option<Json> = None;
+    for part in parts {
         let mut next = current.clone();
-        merge_patch(&mut next, &step);
-        if !batch.is_empty() && size(&next) < batch_start * KEEP_PER_STEP {
-            out.push(json!({"skills": {"entries": Json::Object(std::mem::take(&mut batch))}}));
+        merge_patch(&mut next, &part);
+        if batch.is_some() && size(&next) < batch_start * KEEP_PER_STEP {
+            out.extend(batch.take());
             batch_start = size(&current);
         }
-        batch.insert(key, value);
+        match &mut batch {
+            Some(patch) => combine(patch, &part),
+            None => batch = Some(part),
+        }
         current = next;
     }
-    if !batch.is_empty() {
-        out.push(json!({"skills": {"entries": Json::Object(batch)}}));
-    }
-    out.extend(tail);
+    out.extend(batch);
     out
+}
+
+/// Adds `part` to the merge patch `patch` so that applying the result equals applying both.
+fn combine(patch: &mut Json, part: &Json) {
+    match (patch, part) {
+        (Json::Object(patch), Json::Object(part)) => {
+            for (key, value) in part {
+                match patch.get_mut(key) {
+                    Some(existing @ Json::Object(_)) if value.is_object() => {
+                        combine(existing, value)
+                    }
+                    _ => {
+                        patch.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (patch, part) => *patch = part.clone(),
+    }
 }
 
 /// A patch removing every entry of `skills.entries`.
@@ -365,7 +432,11 @@ mod tests {
     #[test]
     fn a_skill_the_user_turned_off_stays_off_and_is_not_recorded() {
         let config = json!({"skills": {"entries": {"mine": {"enabled": false}}}});
-        let run = plan(&[judged("mine", &["unsigned"])], &config, &Record::default());
+        let run = plan(
+            &[judged("mine", &["unsigned"])],
+            &config,
+            &Record::default(),
+        );
         assert!(run.changes.is_empty());
         let run = plan(&[judged("mine", &[])], &config, &Record::default());
         assert!(run.changes.is_empty(), "never turned on by the gate");
@@ -387,7 +458,8 @@ mod tests {
 
     #[test]
     fn a_large_undo_is_written_in_steps_openclaw_accepts() {
-        let mut config = json!({"gateway": {"port": 18789}, "meta": {"lastTouchedVersion": "2026.9.6"}});
+        let mut config =
+            json!({"gateway": {"port": 18789}, "meta": {"lastTouchedVersion": "2026.9.6"}});
         let skills: Vec<Judged> = (0..60)
             .map(|n| judged(&format!("bundled-skill-{n:02}"), &["unsigned"]))
             .collect();
@@ -417,9 +489,36 @@ mod tests {
     }
 
     #[test]
+    fn a_large_removal_is_written_in_steps_and_removes_exactly_that_value() {
+        let config = json!({
+            "security": {"installPolicy": {"enabled": true, "targets": ["skill", "plugin"],
+                "exec": {"command": "/usr/local/bin/skillsig", "args": ["openclaw", "install-policy"],
+                         "passEnv": ["HOME", "PATH", "XDG_CONFIG_HOME", "SKILLSIG_TRUST_ROOT", "SKILLSIG_POLICY"],
+                         "trustedDirs": ["/usr/local/bin"], "timeoutMs": 10000, "env": {}}}},
+            "meta": {"lastTouchedVersion": "2026.9.6"}});
+        let parts = removal_steps(&config, &["security", "installPolicy"]);
+        assert!(parts.len() > 1);
+        let size = |v: &Json| serde_json::to_string_pretty(v).unwrap().len();
+        let mut current = config.clone();
+        for part in &parts {
+            let before = size(&current);
+            merge_patch(&mut current, part);
+            assert!(before < 512 || size(&current) * 2 >= before, "{part}");
+        }
+        assert_eq!(
+            current,
+            json!({"security": {}, "meta": {"lastTouchedVersion": "2026.9.6"}})
+        );
+        assert!(removal_steps(&current, &["security", "installPolicy"]).is_empty());
+    }
+
+    #[test]
     fn merge_patch_follows_rfc_7386() {
         let mut doc = json!({"a": {"b": 1, "c": [1]}, "d": 2});
-        merge_patch(&mut doc, &json!({"a": {"b": null, "c": [2]}, "e": {"f": 3}}));
+        merge_patch(
+            &mut doc,
+            &json!({"a": {"b": null, "c": [2]}, "e": {"f": 3}}),
+        );
         assert_eq!(doc, json!({"a": {"c": [2]}, "d": 2, "e": {"f": 3}}));
     }
 }

@@ -103,7 +103,11 @@ pub fn compile(
                     Place::Host(host) => {
                         binds.insert((host, write));
                     }
-                    Place::Glob => notes.push(format!("{}: {} {path} is a pattern; a bind needs a folder, so none was added", skill.key, if write { "write" } else { "read" })),
+                    Place::Glob => notes.push(format!(
+                        "{}: {} {path} is a pattern; a bind needs a folder, so none was added",
+                        skill.key,
+                        if write { "write" } else { "read" }
+                    )),
                     Place::SkillDir => {}
                 }
             }
@@ -287,7 +291,10 @@ mod tests {
         assert_eq!(compiled.sandbox["workspaceAccess"], "ro");
         assert_eq!(
             compiled.sandbox["docker"]["binds"],
-            json!(["/etc/ssl:/etc/ssl:ro", "/home/u/.config/gh:/home/u/.config/gh:rw"])
+            json!([
+                "/etc/ssl:/etc/ssl:ro",
+                "/home/u/.config/gh:/home/u/.config/gh:rw"
+            ])
         );
         assert!(compiled.notes.iter().any(|n| n.contains("$TMPDIR/**")));
         assert_eq!(

@@ -106,7 +106,11 @@ impl Environment {
         if self.state_dir.is_some() {
             return self.state().join("workspace");
         }
-        match self.profile.as_deref().filter(|p| !p.is_empty() && *p != "default") {
+        match self
+            .profile
+            .as_deref()
+            .filter(|p| !p.is_empty() && *p != "default")
+        {
             Some(profile) => self
                 .home
                 .join(".openclaw")
@@ -402,6 +406,9 @@ mod tests {
                 ("plain", "plain", false),
             ]
         );
-        assert_eq!(found[2].shadowed_by.as_deref(), Some(&*high.join("weather")));
+        assert_eq!(
+            found[2].shadowed_by.as_deref(),
+            Some(&*high.join("weather"))
+        );
     }
 }
