@@ -340,7 +340,9 @@ fn setup(args: &SetupArgs) -> Result<(), Failure> {
         };
         let env = environment(Some(openclaw))?;
         let (path, config) = read_config(&env)?;
-        let steps = gate::removal_steps(&config, &["security", "installPolicy"]);
+        // OpenClaw's schema needs these while the block exists.
+        let required: &[&[&str]] = &[&["enabled"], &["exec", "source"], &["exec", "command"]];
+        let steps = gate::removal_steps(&config, &["security", "installPolicy"], required);
         if steps.is_empty() {
             println!(
                 "{}: no install policy configured; nothing to remove",

@@ -58,33 +58,25 @@ pub fn respond(decision: &Decision, policy: &Policy) -> Response {
                 .judged()
                 .map(|j| signer_text(j.signer()))
                 .unwrap_or_else(|| "signature not verified".into());
-            let violations = || {
-                refused
-                    .violations()
-                    .iter()
-                    .take(FINDINGS_IN_REASON)
-                    .map(|v| format!("[{}] {}", v.code, v.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            let reason = match refused.code() {
+            // Violations other than blocking findings (those are named from the findings).
+            let others: Vec<String> = refused
+                .violations()
+                .iter()
+                .filter(|v| v.code != "finding-blocks")
+                .take(FINDINGS_IN_REASON)
+                .map(|v| format!("[{}] {}", v.code, v.message))
+                .collect();
+            let mut reason = match refused.code() {
                 // "Unsigned" first: it is the reason whatever else there is.
-                "unsigned" if refused.violations().is_empty() => {
-                    "unsigned: no skillsig or OpenSSF model-signing signature, and your policy requires one".to_owned()
-                }
-                "unsigned" => format!(
-                    "unsigned: no skillsig or OpenSSF model-signing signature, and your policy requires one; also {}",
-                    violations()
-                ),
-                "policy" => format!("{who}; refused by your policy: {}", violations()),
+                "unsigned" => "unsigned: no skillsig or OpenSSF model-signing signature, and your policy requires one".to_owned(),
+                "policy" => format!("{who}; refused by your policy"),
                 code => format!("{who}; refused [{code}]: {}", refused.reason()),
             };
-            // Listed violations already name the blocking findings.
-            let reason = if refused.violations().is_empty() {
-                with_top(reason, &findings)
-            } else {
-                reason
-            };
+            for other in others {
+                reason.push_str("; ");
+                reason.push_str(&other);
+            }
+            let reason = with_top(reason, &findings);
             Response {
                 verdict: Verdict::Block,
                 reason,
@@ -123,26 +115,42 @@ fn signer_text(signer: &Signer) -> String {
     }
 }
 
-/// The reason with the most serious findings named (those worth a warning or more).
+/// The reason with the most serious findings described (those worth a warning or more): their
+/// messages, not their rule ids, which OpenClaw's terminal output masks as if they were API keys
+/// (`SK-…`).
 fn with_top(reason: String, findings: &[PolicyFinding]) -> String {
-    let top: Vec<String> = findings
+    let serious: Vec<&PolicyFinding> = findings
         .iter()
         .filter(|f| f.severity >= PolicySeverity::Warn)
-        .take(FINDINGS_IN_REASON)
-        .map(|f| format!("{} ({})", f.rule_id, severity_word(f.severity)))
         .collect();
-    if top.is_empty() {
+    if serious.is_empty() {
         return reason;
     }
-    format!("{reason}; top findings: {}", top.join(", "))
-}
-
-fn severity_word(severity: PolicySeverity) -> &'static str {
-    match severity {
-        PolicySeverity::Info => "info",
-        PolicySeverity::Warn => "warn",
-        PolicySeverity::Critical => "critical",
-    }
+    let blocking = serious
+        .iter()
+        .filter(|f| f.severity == PolicySeverity::Critical)
+        .count();
+    let top: Vec<String> = serious
+        .iter()
+        .take(FINDINGS_IN_REASON)
+        .map(|f| match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!("{} ({file}:{line})", f.message),
+            _ => f.message.clone(),
+        })
+        .collect();
+    let count = if blocking > 0 {
+        format!(
+            "{blocking} blocking finding{}",
+            if blocking == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "{} finding{} to review",
+            serious.len(),
+            if serious.len() == 1 { "" } else { "s" }
+        )
+    };
+    format!("{reason}; {count}: {}", top.join("; "))
 }
 
 /// The scan's active findings, blocking ones first, then by severity.

@@ -258,20 +258,23 @@ pub fn steps(config: &Json, patch: &Json) -> Vec<Json> {
 }
 
 /// The patches that remove the value at `path` (object keys) from `config` in steps OpenClaw
-/// accepts: its leaves first, the deepest first, then the value itself. Empty when there is
-/// nothing at `path`.
-pub fn removal_steps(config: &Json, path: &[&str]) -> Vec<Json> {
+/// accepts: its leaves first, the deepest first, then the value itself. `required` lists paths
+/// below `path` that OpenClaw's schema requires while the value exists: they (and the objects
+/// holding them) go only with the value itself. Empty when there is nothing at `path`.
+pub fn removal_steps(config: &Json, path: &[&str], required: &[&[&str]]) -> Vec<Json> {
     let Some(value) = path.iter().try_fold(config, |v, key| v.get(key)) else {
         return Vec::new();
     };
     let mut leaves = Vec::new();
-    collect_leaves(
-        value,
-        &mut path.iter().map(|k| k.to_string()).collect(),
-        &mut leaves,
-    );
-    leaves.push(path.iter().map(|k| k.to_string()).collect());
-    leaves.dedup();
+    let root: Vec<String> = path.iter().map(|k| k.to_string()).collect();
+    collect_leaves(value, &mut root.clone(), &mut leaves);
+    let required: Vec<Vec<String>> = required
+        .iter()
+        .map(|r| path.iter().chain(r.iter()).map(|k| k.to_string()).collect())
+        .collect();
+    // A leaf that is, or holds, a required value waits for the final removal.
+    leaves.retain(|leaf| !required.iter().any(|r| r.starts_with(leaf)));
+    leaves.push(root);
     split(config, leaves.into_iter().map(|leaf| nested_null(&leaf)))
 }
 
@@ -496,7 +499,8 @@ mod tests {
                          "passEnv": ["HOME", "PATH", "XDG_CONFIG_HOME", "SKILLSIG_TRUST_ROOT", "SKILLSIG_POLICY"],
                          "trustedDirs": ["/usr/local/bin"], "timeoutMs": 10000, "env": {}}}},
             "meta": {"lastTouchedVersion": "2026.9.6"}});
-        let parts = removal_steps(&config, &["security", "installPolicy"]);
+        let required: &[&[&str]] = &[&["exec", "command"], &["enabled"]];
+        let parts = removal_steps(&config, &["security", "installPolicy"], required);
         assert!(parts.len() > 1);
         let size = |v: &Json| serde_json::to_string_pretty(v).unwrap().len();
         let mut current = config.clone();
@@ -504,12 +508,17 @@ mod tests {
             let before = size(&current);
             merge_patch(&mut current, part);
             assert!(before < 512 || size(&current) * 2 >= before, "{part}");
+            // Until the last step, what OpenClaw requires is still there.
+            if let Some(policy) = current["security"].get("installPolicy") {
+                assert!(policy["exec"]["command"].is_string(), "{part}");
+                assert!(policy["enabled"].is_boolean(), "{part}");
+            }
         }
         assert_eq!(
             current,
             json!({"security": {}, "meta": {"lastTouchedVersion": "2026.9.6"}})
         );
-        assert!(removal_steps(&current, &["security", "installPolicy"]).is_empty());
+        assert!(removal_steps(&current, &["security", "installPolicy"], required).is_empty());
     }
 
     #[test]
