@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use support::files::{copy_dir, snapshot};
-use support::user::{skillsig_in, trust_example_key};
+use support::user::{skillsig_in, skillsig_process_in, trust_example_key};
 
 fn testdata(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -66,7 +66,12 @@ impl World {
     /// skillsig with an OpenClaw of its own (HOME and state in the world) and no `openclaw`
     /// on PATH.
     fn cmd(&self) -> Command {
-        let mut cmd = skillsig_in(self.dir.path());
+        Command::from_std(self.process())
+    }
+
+    /// [`World::cmd`] as a plain process, for one that runs while the test does something else.
+    fn process(&self) -> std::process::Command {
+        let mut cmd = skillsig_process_in(self.dir.path());
         cmd.env("HOME", self.path("home"))
             .env("OPENCLAW_STATE_DIR", self.path("home/.openclaw"))
             .env("OPENCLAW_BUNDLED_SKILLS_DIR", self.path("no-bundled"))
@@ -477,4 +482,58 @@ fn permissions_compile_into_per_agent_controls_with_names_only() {
         .assert()
         .code(2);
     assert!(!world.path("home/.openclaw").exists());
+}
+
+#[test]
+fn gate_watch_runs_again_when_a_skill_is_copied_in() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let world = World::new();
+    let skills = world.path("home/.openclaw/workspace/skills");
+    fs::create_dir_all(&skills).unwrap();
+    let mut child = world
+        .process()
+        .args(["openclaw", "gate", "--watch", "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, receiver) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let wait_for = |text: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200))
+                && line.contains(text)
+            {
+                return true;
+            }
+        }
+        false
+    };
+    let first = wait_for("0 Skill folders checked");
+    if first {
+        // Give the watcher a moment to be in place, then copy a poisoned Skill in by hand.
+        std::thread::sleep(Duration::from_millis(500));
+        copy_dir(
+            &testdata("skills-blocked/fake-prerequisite"),
+            &skills.join("fake-prerequisite"),
+        );
+    }
+    let second = first && wait_for("would be turned off: skills.entries.fake-prerequisite");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first, "the first run did not report");
+    assert!(second, "no run after the copy");
+    assert!(
+        !world.path("home/.openclaw/openclaw.json").exists(),
+        "--dry-run writes nothing"
+    );
 }
