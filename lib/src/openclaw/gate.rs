@@ -236,7 +236,8 @@ fn finish(
 const KEEP_PER_STEP: f64 = 0.55;
 
 /// `patch` (from a [`Plan`]) split into patches to apply one after the other, so that no
-/// single write shrinks the config below [`KEEP_PER_STEP`] of its size before that write.
+/// single write shrinks the config below 55% of its size before that write (OpenClaw refuses
+/// less than half).
 /// Sizes are those of the config written as JSON with two-space indentation, as OpenClaw does.
 pub fn steps(config: &Json, patch: &Json) -> Vec<Json> {
     // The per-key parts, and the removal of emptied containers that must come last.
@@ -301,7 +302,7 @@ fn nested_null(path: &[String]) -> Json {
 }
 
 /// Groups `parts` (patches applied in order) into as few writes as keep each write above
-/// [`KEEP_PER_STEP`] of the size before it.
+/// `KEEP_PER_STEP` of the size before it.
 fn split(config: &Json, parts: impl Iterator<Item = Json>) -> Vec<Json> {
     let size = |value: &Json| serde_json::to_string_pretty(value).map_or(0, |t| t.len()) as f64;
     let mut out = Vec::new();
