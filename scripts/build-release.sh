@@ -4,7 +4,8 @@
 #
 #   scripts/build-release.sh TARGET [OUT_DIR]     e.g. x86_64-unknown-linux-musl dist
 #
-# Writes OUT_DIR/skillsig-v<version>-<TARGET>.tar.gz holding the one binary. What makes it
+# Writes OUT_DIR/skillsig-v<version>-<TARGET>.tar.gz holding the binary, its shell completions
+# (completions/) and its man page (man/skillsig.1), made by the binary itself. What makes it
 # reproducible: --locked dependencies; SOURCE_DATE_EPOCH from the commit (nothing embeds the
 # build time); every absolute path that reaches the binary (this checkout, cargo's registry,
 # the target folder) remapped to a fixed name, for Rust and for the C code of dependencies;
@@ -31,11 +32,22 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp "$target_dir/$target/release/$exe" "$stage/$exe"
 chmod 0755 "$stage/$exe"
-touch -d "@$SOURCE_DATE_EPOCH" "$stage/$exe" 2> /dev/null || touch -t 197001010000 "$stage/$exe"
+# Completions and the man page come from the binary (the release runners build natively).
+mkdir -p "$stage/completions" "$stage/man"
+"$stage/$exe" completions bash > "$stage/completions/skillsig.bash"
+"$stage/$exe" completions zsh > "$stage/completions/_skillsig"
+"$stage/$exe" completions fish > "$stage/completions/skillsig.fish"
+"$stage/$exe" completions powershell > "$stage/completions/_skillsig.ps1"
+"$stage/$exe" man > "$stage/man/skillsig.1"
+files=("$exe" completions/_skillsig completions/_skillsig.ps1 completions/skillsig.bash
+  completions/skillsig.fish man/skillsig.1)
+for f in "${files[@]}" completions man; do
+  touch -d "@$SOURCE_DATE_EPOCH" "$stage/$f" 2> /dev/null || touch -t 197001010000 "$stage/$f"
+done
 mkdir -p "$out"
 archive="$out/skillsig-v$version-$target.tar.gz"
 # Fixed order, owner and time; gzip without a name or timestamp.
 tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
-  -cf - -C "$stage" "$exe" 2> /dev/null | gzip -n -9 > "$archive" ||
-  tar -cf - -C "$stage" "$exe" | gzip -n -9 > "$archive"
+  -cf - -C "$stage" "${files[@]}" 2> /dev/null | gzip -n -9 > "$archive" ||
+  tar -cf - -C "$stage" "${files[@]}" | gzip -n -9 > "$archive"
 echo "$archive"

@@ -62,9 +62,10 @@ impl Failure {
 
     /// Prints the failure (always on stderr; with `json`, also as an object on stdout).
     pub fn report(self, json: bool) -> ExitCode {
+        let color = crate::style::stderr_color();
         for (i, line) in self.message.lines().enumerate() {
             if i == 0 {
-                eprintln!("error: {line}");
+                eprintln!("{}: {line}", crate::style::paint(color, "1;31", "error"));
             } else {
                 eprintln!("  {line}");
             }

@@ -20,6 +20,7 @@ mod registry;
 mod rules;
 mod scan;
 mod sign;
+mod style;
 mod trust;
 mod verify;
 
@@ -39,6 +40,9 @@ Exit codes:
 #[derive(Parser)]
 #[command(name = "skillsig", version, after_help = EXIT_CODES)]
 struct Cli {
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = style::ColorChoice::Auto)]
+    color: style::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,6 +75,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    style::set_color(cli.color);
     let (result, json) = match &cli.command {
         Command::Init(args) => (init::run(args), false),
         Command::Pack(args) => (pack::run(args), args.json),

@@ -46,7 +46,10 @@ pub fn run(args: &PackArgs) -> Result<(), Failure> {
         allow_secrets: args.allow_secret.clone(),
         ..SourceOptions::default()
     };
-    let packed = pack::pack_dir(&args.dir, &options).map_err(|err| failure(&args.dir, err))?;
+    let progress = crate::style::spinner("packing: read, hash, scan", args.json);
+    let packed = pack::pack_dir(&args.dir, &options);
+    progress.finish_and_clear();
+    let packed = packed.map_err(|err| failure(&args.dir, err))?;
     for diagnostic in &packed.info.diagnostics {
         eprintln!("{diagnostic}");
     }

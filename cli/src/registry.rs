@@ -244,7 +244,8 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
         });
     }
     let signature = files::read_limited(&signature_path, MAX_SIGNATURE_FILE_BYTES)?;
-    let entry = registry::publish(
+    let progress = crate::style::spinner("publishing: verify, scan, sign the index", args.json);
+    let published = registry::publish(
         &Publisher {
             store: target.store.as_ref(),
             root: &target.root,
@@ -254,8 +255,9 @@ pub fn publish(args: &PublishArgs) -> Result<(), Failure> {
         &bundle,
         &signature,
         now,
-    )
-    .map_err(|e| {
+    );
+    progress.finish_and_clear();
+    let entry = published.map_err(|e| {
         let failure = refused(e);
         Failure {
             message: format!(

@@ -158,22 +158,19 @@ pub fn run(args: &ScanArgs) -> Result<(), Failure> {
     for path in &args.paths {
         targets.extend(discover(path)?);
     }
-    let progress = targets.len() > 1
-        && std::io::stderr().is_terminal()
-        && matches!(args.format, Format::Human)
-        || targets.len() > 20 && std::io::stderr().is_terminal();
     // Skills are scanned in parallel; the report keeps the order in which they were found.
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let total = targets.len();
+    let machine_output = !matches!(args.format, Format::Human) || args.output.is_some();
+    let progress = if targets.len() > 1 {
+        crate::style::progress(targets.len() as u64, "scanning", machine_output)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let results: Vec<Result<ScannedSkill, Failure>> = targets
         .par_iter()
         .map(|target| {
             let input = load(target, &limits)?;
             let report = scan::scan(&input, &options);
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if progress && (n.is_multiple_of(10) || n == total) {
-                eprint!("\rscanning {n}/{total}");
-            }
+            progress.inc(1);
             Ok(ScannedSkill {
                 path: display_path(target),
                 report,
@@ -181,9 +178,7 @@ pub fn run(args: &ScanArgs) -> Result<(), Failure> {
         })
         .collect();
     let skills = results.into_iter().collect::<Result<Vec<_>, _>>()?;
-    if progress {
-        eprint!("\r{:<90}\r", "");
-    }
+    progress.finish_and_clear();
     let report = ScanReport::new(skills, fail_on);
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&report).expect("a report serializes") + "\n",
@@ -193,7 +188,7 @@ pub fn run(args: &ScanArgs) -> Result<(), Failure> {
         Format::Human => human(
             &report,
             args.verbose,
-            args.output.is_none() && std::io::stdout().is_terminal(),
+            args.output.is_none() && crate::style::color_for(std::io::stdout().is_terminal()),
         ),
     };
     match &args.output {
@@ -219,14 +214,7 @@ pub fn run(args: &ScanArgs) -> Result<(), Failure> {
 }
 
 fn human(report: &ScanReport, verbose: bool, color: bool) -> String {
-    let color = color && std::env::var_os("NO_COLOR").is_none();
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    };
+    let paint = |code: &str, text: &str| crate::style::paint(color, code, text);
     let severity_color = |s: Severity| match s {
         Severity::Critical => "1;31",
         Severity::High => "31",

@@ -58,6 +58,20 @@ pub enum TrustCommand {
         /// With --ca: a regular expression the whole leaf subject (`C=…,O=…,CN=…`) must match.
         #[arg(long = "cert-subject", value_name = "REGEX", requires = "ca")]
         cert_subject: Option<String>,
+        /// Accept this publisher's Skills when they declare no permissions (OpenSSF
+        /// model-signing signatures, such as NVIDIA's, cannot carry one). They are still
+        /// scanned, and what their code uses is listed.
+        #[arg(long)]
+        accept_undeclared: bool,
+    },
+    /// Change a publisher's settings.
+    SetPublisher {
+        /// Publisher id.
+        id: String,
+        /// Accept (true) or refuse (false, the default) this publisher's Skills when they
+        /// declare no permissions; they are still scanned, and what their code uses is listed.
+        #[arg(long, value_name = "true|false", required = true)]
+        accept_undeclared: Option<bool>,
     },
     /// Pin a CA root certificate for a publisher (OpenSSF model-signing certificate mode).
     AddCa {
@@ -207,6 +221,7 @@ pub fn run(args: &TrustArgs) -> Result<(), Failure> {
             identity,
             ca,
             cert_subject,
+            accept_undeclared,
         } => {
             let keys = keys
                 .iter()
@@ -228,10 +243,29 @@ pub fn run(args: &TrustArgs) -> Result<(), Failure> {
                 if let Some(ca) = ca.clone() {
                     file.add_ca(id, ca)?;
                 }
+                if *accept_undeclared {
+                    file.set_accept_undeclared(id, true)?;
+                }
                 Ok(format!(
                     "added publisher {id:?} for {}",
                     namespaces.join(", ")
                 ))
+            })
+        }
+        TrustCommand::SetPublisher {
+            id,
+            accept_undeclared,
+        } => {
+            let accept = accept_undeclared.unwrap_or(false);
+            edit(&path, |file| {
+                file.set_accept_undeclared(id, accept)?;
+                Ok(if accept {
+                    format!(
+                        "publisher {id:?}: Skills without a permission declaration are accepted (still scanned)"
+                    )
+                } else {
+                    format!("publisher {id:?}: Skills without a permission declaration are refused")
+                })
             })
         }
         TrustCommand::AddCa {
@@ -457,6 +491,9 @@ fn show(path: &Path, now: Timestamp, as_json: bool) -> Result<(), Failure> {
                 .or(identity.subject_regex.as_deref())
                 .unwrap_or("");
             println!("  identity {subject} (issuer {})", identity.issuer);
+        }
+        if publisher.accept_undeclared {
+            println!("  accepts Skills without a permission declaration (still scanned)");
         }
     }
     Ok(())

@@ -639,3 +639,57 @@ fn scan_leaves_out_the_skills_own_output_folder() {
         .success()
         .stdout(predicate::str::contains(".skillsig/ not scanned"));
 }
+
+/// Issue 18: `--color` decides, `NO_COLOR` turns colour off in `auto`, and a pipe gets no
+/// escape codes and no progress bar.
+#[test]
+fn colour_and_progress_follow_the_flag_no_color_and_the_terminal() {
+    let work = tempfile::tempdir().unwrap();
+    let missing = work.path().join("missing.skill");
+    let escape = "\u{1b}[";
+    let stderr_of = |args: &[&str], no_color: bool| {
+        let mut cmd = skillsig();
+        cmd.args(args).arg("verify").arg(&missing);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8(output.stderr).unwrap()
+    };
+    assert!(stderr_of(&["--color", "always"], true).starts_with("\u{1b}[1;31merror\u{1b}[0m: "));
+    assert!(!stderr_of(&["--color", "never"], false).contains(escape));
+    // auto: the test's stderr is a pipe.
+    assert!(!stderr_of(&[], false).contains(escape));
+    skillsig()
+        .args(["--color", "sometimes", "rules"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "possible values: auto, always, never",
+        ));
+
+    // Many Skills scanned into a pipe: no progress bar on stderr.
+    for i in 0..25 {
+        let dir = work.path().join(format!("skill-{i}"));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("SKILL.md"),
+            format!("---\nname: skill-{i}\ndescription: Says hello.\n---\nSay hello.\n"),
+        )
+        .unwrap();
+    }
+    let output = skillsig()
+        .args(["--color", "always", "scan"])
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        !stderr.contains("scanning") && !stderr.contains('\r'),
+        "{stderr:?}"
+    );
+}

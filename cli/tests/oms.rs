@@ -204,6 +204,87 @@ fn skillsig_signs_folders_in_oms_format() {
         .code(2);
 }
 
+/// Issue 18, item 11: a publisher whose Skills cannot declare permissions (OMS signatures) is
+/// accepted only by the user's trust root, per publisher; the refusal names that way out and
+/// the policy's, and the accepted Skill is still scanned with its capabilities listed.
+#[test]
+fn a_trust_root_may_accept_one_publishers_undeclared_skills() {
+    let home = Home::new();
+    let dir = home.example();
+    fs::remove_file(dir.join("skillsig.toml")).unwrap();
+    home.run(&["keygen", "--out", "k", "--unencrypted"])
+        .success();
+    home.run(&[
+        "sign",
+        "weather-report",
+        "--format",
+        "oms",
+        "--key",
+        "k.key",
+    ])
+    .success();
+    trust_example_key(home.dir.path(), "k.pub");
+    let out = home.run(&["verify", "weather-report", "--json"]).code(1);
+    let refused: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(refused["error"]["code"], "policy");
+    assert_eq!(refused["violations"][0]["code"], "permissions-not-declared");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("skillsig trust set-publisher example --accept-undeclared true"),
+        "{message}"
+    );
+    assert!(
+        message.contains("require_declared_permissions = false"),
+        "{message}"
+    );
+
+    let before = fs::read(home.path("trust.json")).unwrap();
+    home.run(&[
+        "trust",
+        "set-publisher",
+        "nobody",
+        "--accept-undeclared",
+        "true",
+    ])
+    .code(2);
+    assert_eq!(fs::read(home.path("trust.json")).unwrap(), before);
+    home.run(&[
+        "trust",
+        "set-publisher",
+        "example",
+        "--accept-undeclared",
+        "true",
+    ])
+    .success();
+    home.run(&["trust", "show"])
+        .success()
+        .stdout(predicate::str::contains(
+            "accepts Skills without a permission declaration",
+        ));
+    let out = home.run(&["verify", "weather-report", "--json"]).success();
+    let result: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(result["permissions_declared"], false);
+    assert!(
+        result["undeclared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "exec:python3"),
+        "{result}"
+    );
+
+    // Turned off again, the default returns.
+    home.run(&[
+        "trust",
+        "set-publisher",
+        "example",
+        "--accept-undeclared",
+        "false",
+    ])
+    .success();
+    home.run(&["verify", "weather-report"]).code(1);
+}
+
 /// Files whose order differs between path components (`model_signing`) and bytes: a folder
 /// named like the prefix of a sibling file.
 fn add_prefix_tree(dir: &Path) {

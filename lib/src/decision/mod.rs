@@ -383,7 +383,21 @@ pub fn decide_bundle(bundle: &[u8], signature: Option<&[u8]>, judge: &Judge) -> 
     let Some(authority) = judge.authority else {
         return refuse_after_scan(Refusal::NoTrustRoot, bundle_input(bundle, judge), judge);
     };
-    match verify::verify(bundle, signature, authority, judge.now, judge.limits) {
+    judge_skillsig(
+        verify::verify(bundle, signature, authority, judge.now, judge.limits),
+        || bundle_input(bundle, judge),
+        judge,
+    )
+}
+
+/// The decision once a skillsig signature was checked with the files: the verified files are
+/// judged, or the refusal carries the scan of what `unverified` reads.
+fn judge_skillsig(
+    verified: Result<VerifiedSkill, VerifyError>,
+    unverified: impl FnOnce() -> Option<ScanInput>,
+    judge: &Judge,
+) -> Decision {
+    match verified {
         Ok(skill) => conclude(
             Read {
                 input: ScanInput::from_tree(skill.tree()),
@@ -393,7 +407,7 @@ pub fn decide_bundle(bundle: &[u8], signature: Option<&[u8]>, judge: &Judge) -> 
             },
             judge,
         ),
-        Err(err) => refuse_after_scan(Refusal::Verify(err), bundle_input(bundle, judge), judge),
+        Err(err) => refuse_after_scan(Refusal::Verify(err), unverified(), judge),
     }
 }
 
@@ -500,22 +514,11 @@ fn decide_folder(dir: &Path, judge: &Judge) -> Result<Decision, DecisionError> {
                 ));
             }
         };
-        return Ok(
-            match verify::verify_tree(tree, &signature, authority, judge.now, judge.limits) {
-                Ok(skill) => conclude(
-                    Read {
-                        input: ScanInput::from_tree(skill.tree()),
-                        manifest_permissions: Some(skill.manifest().permissions().clone()),
-                        signer: Signer::Skill(Box::new(skill)),
-                        unsigned_bundle: None,
-                    },
-                    judge,
-                ),
-                Err(err) => {
-                    refuse_after_scan(Refusal::Verify(err), folder_input(dir, judge).ok(), judge)
-                }
-            },
-        );
+        return Ok(judge_skillsig(
+            verify::verify_tree(tree, &signature, authority, judge.now, judge.limits),
+            || folder_input(dir, judge).ok(),
+            judge,
+        ));
     }
     let input = folder_input(dir, judge).map_err(io(dir))?;
     Ok(conclude(
@@ -580,7 +583,19 @@ fn conclude(read: Read, judge: &Judge) -> Decision {
     if let Some(declared) = judged.declared() {
         violations.extend(policy.check_declared(declared));
     }
-    violations.extend(policy.check_undeclared_skill(&judged.report));
+    // The trust root, the user's file, may accept a publisher's undeclared Skills; nothing in
+    // the Skill can.
+    let publisher = judged.signer.publisher();
+    let accepts_undeclared = publisher.is_some_and(|id| {
+        judge.authority.and_then(|a| a.root()).is_some_and(|root| {
+            root.publishers()
+                .iter()
+                .any(|p| p.id == id && p.accept_undeclared)
+        })
+    });
+    if !accepts_undeclared {
+        violations.extend(policy.check_undeclared_skill(&judged.report, publisher));
+    }
     violations.extend(policy.check_scan(&judged.report));
     let unsigned_refused =
         matches!(judged.signer, Signer::Unsigned) && !policy.unsigned_allowed(judge.allow_unsigned);

@@ -216,17 +216,28 @@ impl Policy {
     /// The permission rules, over what a Skill declares.
     /// A Skill that declares nothing: refused when the policy requires declarations and the
     /// scan saw the code use capabilities.
-    pub fn check_undeclared_skill(&self, report: &SkillReport) -> Vec<Violation> {
+    /// `publisher` is the signer's trust-root publisher, named in the refusal's way out.
+    pub fn check_undeclared_skill(
+        &self,
+        report: &SkillReport,
+        publisher: Option<&str>,
+    ) -> Vec<Violation> {
         if !self.require_declared_permissions
             || report.declaration != crate::scan::DeclarationSource::None
             || report.capabilities.is_empty()
         {
             return Vec::new();
         }
+        let trust_publisher = match publisher {
+            Some(id) => format!(
+                "; if you trust {id:?}'s Skills without a declaration (they are still scanned), run `skillsig trust set-publisher {id} --accept-undeclared true`"
+            ),
+            None => String::new(),
+        };
         vec![Violation {
             code: "permissions-not-declared",
             message: format!(
-                "the Skill declares no permissions, but its code uses {} (add a skillsig.toml, or set require_declared_permissions = false)",
+                "the Skill declares no permissions, but its code uses {}: the publisher can add a skillsig.toml declaring them{trust_publisher}; or accept every undeclared Skill with `require_declared_permissions = false` in the policy",
                 report.capabilities.join(", ")
             ),
         }]

@@ -44,7 +44,18 @@ impl TrustRootFile {
             keys: Vec::new(),
             identities: Vec::new(),
             cas: Vec::new(),
+            accept_undeclared: false,
         });
+        Ok(())
+    }
+
+    /// Whether `publisher`'s Skills are accepted without a permission declaration.
+    pub fn set_accept_undeclared(
+        &mut self,
+        publisher: &str,
+        accept: bool,
+    ) -> Result<(), TrustError> {
+        self.publisher_mut(publisher)?.accept_undeclared = accept;
         Ok(())
     }
 

@@ -70,6 +70,11 @@ pub struct Publisher {
     /// (OpenSSF model-signing certificate mode, e.g. NVIDIA's Skills).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cas: Vec<PinnedCa>,
+    /// Accept this publisher's Skills when they declare no permissions (an OpenSSF
+    /// model-signing signature cannot carry a declaration): they are still scanned, and the
+    /// capabilities they use are listed. Off by default; the user's choice, never the Skill's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accept_undeclared: bool,
 }
 
 /// A CA root certificate pinned for a publisher, optionally limited to leaf subjects.
