@@ -14,6 +14,7 @@ mod install;
 mod keygen;
 mod keyless;
 mod oms;
+mod openclaw;
 mod pack;
 mod registry;
 mod rules;
@@ -68,6 +69,8 @@ enum Command {
     Search(registry::SearchArgs),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
+    #[command(name = "openclaw")]
+    OpenClaw(openclaw::OpenClawArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Search(args) => (registry::search(args), args.json),
         Command::Completions(args) => (completions::completions(args), false),
         Command::Man(args) => (completions::man(args), false),
+        Command::OpenClaw(args) => (openclaw::run(args), args.json()),
         Command::Trust(args) => (
             trust::run(args),
             matches!(args.command, trust::TrustCommand::Show { json: true }),

@@ -77,6 +77,11 @@ fn world() -> tempfile::TempDir {
     )
     .unwrap();
     fs::write(path("notes.skill"), "just some text\n").unwrap();
+    // An OpenClaw home holding a hand-copied poisoned Skill (for openclaw gate).
+    copy_dir(
+        &blocked_skill(),
+        &path(".openclaw/workspace/skills/fake-prerequisite"),
+    );
     // An installed Skill whose file was changed afterwards (for audit).
     run(&["install", BUNDLE, "--dest", "changed", "--yes"]);
     fs::write(
@@ -151,10 +156,29 @@ fn every_command_exits_as_the_table_in_docs_cli_md_says() {
         ("verify-bundle", Refused, vec!["verify-bundle", "--bundle", &sig, "--key", "publisher.pub", "notes.skill"]),
         ("verify-bundle", UsageConfigOrIo, vec!["verify-bundle", "--bundle", "missing.json", "--key", "publisher.pub", "notes.skill"]),
         ("sign-bundle", UsageConfigOrIo, vec!["sign-bundle", "notes.skill"]), // no --bundle
+        ("openclaw", Ok, vec!["openclaw", "setup", "--dry-run"]),
+        ("openclaw", Ok, vec!["openclaw", "permissions", example]),
+        ("openclaw", Refused, vec!["openclaw", "gate", "--dry-run"]),
+        ("openclaw", UsageConfigOrIo, vec!["openclaw", "install-policy"]), // empty stdin
+        ("openclaw", UsageConfigOrIo, vec!["openclaw", "permissions", "missing-folder"]),
     ];
     let mut wrong = Vec::new();
     for (_, outcome, args) in &cases {
-        let output = skillsig_in(home.path()).args(args).output().unwrap();
+        // HOME is the world's, so `openclaw gate` reads the world's OpenClaw, never yours.
+        let output = skillsig_in(home.path())
+            .env("HOME", home.path())
+            .env("PATH", "/usr/bin:/bin")
+            .env_remove("OPENCLAW_STATE_DIR")
+            .env_remove("OPENCLAW_CONFIG_PATH")
+            .env_remove("OPENCLAW_WORKSPACE_DIR")
+            .env_remove("OPENCLAW_PROFILE")
+            .env(
+                "OPENCLAW_BUNDLED_SKILLS_DIR",
+                home.path().join("no-bundled"),
+            )
+            .args(args)
+            .output()
+            .unwrap();
         if output.status.code() != Some(outcome.exit_code()) {
             wrong.push(format!(
                 "skillsig {}: expected {} ({outcome:?}), got {:?}\n{}",

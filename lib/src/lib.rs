@@ -14,6 +14,7 @@
 //! | [`manifest`] | the in-toto statement that binds identity, files and permissions |
 //! | [`decision`] | the security decision, written once: verify → scan → policy for every gate |
 //! | [`oms`] | OpenSSF model-signing: verify `skill.oms.sig` on Skill folders, and write it |
+//! | [`openclaw`] | OpenClaw's install-policy protocol, Skill roots and load gate, permissions into its controls |
 //! | [`install`] | fetch → verify → scan → policy → atomic write with a receipt; audit of installed Skills |
 //! | [`pack`] | folder → bundle + manifest, written atomically |
 //! | [`policy`] | install policy: signatures, publishers, blocking findings, permissions a Skill may declare |
@@ -101,6 +102,7 @@ pub mod install;
 pub mod limits;
 pub mod manifest;
 pub mod oms;
+pub mod openclaw;
 pub mod pack;
 pub mod permissions;
 pub mod policy;

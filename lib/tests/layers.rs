@@ -33,6 +33,7 @@ const LAYERS: &[&[&str]] = &[
     &["install::fetch", "install::lock"],
     &["registry"],
     &["install"],
+    &["openclaw"],
 ];
 
 /// Cycles that are known and tracked. This list must match exactly: a new cycle fails the
