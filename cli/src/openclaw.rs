@@ -699,7 +699,7 @@ fn report(
         for skill in judged.iter().filter(|j| !j.problems.is_empty()) {
             println!("  not clean: {} ({})", skill.name, skill.dir.display());
             for problem in &skill.problems {
-                println!("    {problem}");
+                println!("    {}", problem.replace('\n', "\n      "));
             }
         }
     }
