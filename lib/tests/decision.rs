@@ -226,6 +226,19 @@ fn a_folder_signed_at_install_is_verified_against_its_files() {
     };
     assert_eq!(accepted.judged().signer().publisher(), Some("example-inc"));
 
+    // What OpenClaw writes when it installs the Skill is not the publisher's: left out of the
+    // comparison, only at its exact path.
+    fs::create_dir_all(dir.join(".openclaw")).unwrap();
+    fs::write(dir.join(".openclaw/source-origin.json"), "{}").unwrap();
+    assert!(matches!(
+        world.decide_folder(&dir, &Policy::default(), true),
+        Decision::Accept(_)
+    ));
+    fs::write(dir.join(".openclaw/run.sh"), "#!/bin/sh\n").unwrap();
+    let refused = refusal_of(world.decide_folder(&dir, &Policy::default(), true));
+    assert_eq!(refused.code(), "files-mismatch");
+    fs::remove_file(dir.join(".openclaw/run.sh")).unwrap();
+
     // A file added later, even one the Skill's own .skillsigignore names, is a mismatch.
     fs::write(dir.join(".skillsigignore"), "extra.sh\n").unwrap();
     fs::write(dir.join("extra.sh"), "#!/bin/sh\n").unwrap();
@@ -281,4 +294,30 @@ fn a_folder_that_cannot_be_read_is_no_decision() {
         let err = decide(&Subject::Folder { dir: &link }, &judge).unwrap_err();
         assert_eq!(err.code(), "io");
     }
+}
+
+#[test]
+fn an_oms_signed_folder_installed_by_openclaw_still_verifies() {
+    let world = World::new();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("hello");
+    write_folder(&dir, CONFIG, "#!/bin/sh\necho hello\n");
+    let signature = skillsig::oms::sign_folder(
+        &dir,
+        &skillsig::oms::OmsSigner::Ed25519(&world.key),
+        &Limits::DEFAULT,
+    )
+    .unwrap();
+    fs::write(dir.join(skillsig::oms::SIGNATURE_FILE), signature).unwrap();
+    fs::create_dir_all(dir.join(".openclaw")).unwrap();
+    fs::write(dir.join(".openclaw/source-origin.json"), "{}").unwrap();
+    let decision = world.decide_folder(&dir, &Policy::default(), true);
+    let Decision::Accept(accepted) = decision else {
+        panic!("refused: {decision:?}");
+    };
+    assert!(matches!(accepted.judged().signer(), Signer::Oms(_)));
+    // Anything else added is still refused.
+    fs::write(dir.join(".openclaw/extra.sh"), "#!/bin/sh\n").unwrap();
+    let refused = refusal_of(world.decide_folder(&dir, &Policy::default(), true));
+    assert!(matches!(refused.reason(), Refusal::Oms(_)), "{refused:?}");
 }

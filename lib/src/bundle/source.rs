@@ -147,7 +147,9 @@ pub fn load_dir(dir: &Path, options: &SourceOptions) -> Result<FileTree, SourceE
 /// Reads a folder exactly as it is on disk, to compare it with a signed manifest: no
 /// `.skillsigignore` (a file it names would be hidden from the comparison yet still loaded by
 /// the agent) and no secret check (the signer already chose what ships). Links, special files
-/// and bad paths are refused as when packing; `.git/` and `.skillsig/` at the top are left out.
+/// and bad paths are refused as when packing; `.git/` and `.skillsig/` at the top are left out,
+/// and so are the exact files an agent writes when it installs a Skill
+/// ([`crate::skill::AGENT_INSTALL_METADATA`]).
 pub fn load_dir_as_is(dir: &Path, limits: &Limits) -> Result<FileTree, SourceError> {
     let options = SourceOptions {
         limits: *limits,
@@ -218,6 +220,9 @@ fn load(dir: &Path, options: &SourceOptions, reading: Reading) -> Result<FileTre
                 continue;
             }
         };
+        if reading == Reading::AsIs && crate::skill::is_agent_install_metadata(path.as_str()) {
+            continue;
+        }
         let meta = entry.metadata().map_err(|err| SourceError::IgnoreFile {
             message: format!("{relative}: {err}"),
         })?;

@@ -120,7 +120,10 @@ pub(super) fn read_folder(
             continue;
         }
         let file_type = entry.file_type();
-        if is_ignored(&name, &serialization.ignore_paths) {
+        if is_ignored(&name, &serialization.ignore_paths)
+            // Verifying what an agent installed: its own install record is not the signer's.
+            || (keep && file_type.is_file() && crate::skill::is_agent_install_metadata(&name))
+        {
             if file_type.is_dir() {
                 continue;
             }

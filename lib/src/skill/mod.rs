@@ -23,6 +23,18 @@ use crate::tree::{FileEntry, FileTree, SkillPath};
 /// The file every Skill has at its root.
 pub const SKILL_MD: &str = "SKILL.md";
 
+/// Files an agent writes into a Skill's folder when it installs one (OpenClaw's record of
+/// where it came from, ClawHub's origin): not the publisher's, so a signature cannot cover
+/// them. Only these exact paths are left out when a folder is compared with its signature;
+/// they are still scanned.
+pub const AGENT_INSTALL_METADATA: &[&str] =
+    &[".openclaw/source-origin.json", ".clawhub/origin.json"];
+
+/// Whether `path` (relative, `/`-separated) is one of [`AGENT_INSTALL_METADATA`].
+pub fn is_agent_install_metadata(path: &str) -> bool {
+    AGENT_INSTALL_METADATA.contains(&path)
+}
+
 /// Why a tree has no usable `SKILL.md`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
