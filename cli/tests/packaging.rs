@@ -31,7 +31,7 @@ fn workspace_version() -> String {
 }
 
 /// The archive names a release publishes: scripts/build-release.sh's name for each target
-/// of the release workflow's build matrix.
+/// of the release workflow's `build` job (its other jobs build the npm packages and wheels).
 fn released_archives() -> Vec<String> {
     let build = read("scripts/build-release.sh");
     assert!(
@@ -39,8 +39,15 @@ fn released_archives() -> Vec<String> {
         "scripts/build-release.sh names its archive differently: update the formula, the binstall metadata and this test"
     );
     let version = workspace_version();
-    let archives: Vec<String> = read(".github/workflows/release.yml")
+    let workflow = read(".github/workflows/release.yml");
+    let build_job = workflow
         .lines()
+        .skip_while(|line| *line != "  build:")
+        .skip(1)
+        .take_while(|line| {
+            !(line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':'))
+        });
+    let archives: Vec<String> = build_job
         .filter_map(|line| line.trim().strip_prefix("- target: "))
         .map(|target| format!("skillsig-v{version}-{}.tar.gz", target.trim()))
         .collect();
