@@ -10,6 +10,7 @@
 mod ast;
 mod capabilities;
 mod files;
+mod flow;
 pub mod finding;
 mod javascript;
 mod knowledge;

@@ -659,23 +659,12 @@ impl Analysis<'_> {
                     continue;
                 };
                 let in_host = url_host_mentions(text, variable);
-                let why = if dns || in_host {
-                    Some("in a DNS name".to_owned())
-                } else if knowledge::secret_never_sent(variable) {
-                    Some("that is never sent as it is".to_owned())
-                } else {
-                    match (&host, url.as_deref()) {
-                        (Some(host), Some(url)) => {
-                            match knowledge::secret_misdirected(variable, host) {
-                                Some(true) => Some(format!("to {host}, not its provider")),
-                                Some(false) => None,
-                                None => knowledge::is_drop_host(url)
-                                    .then(|| format!("to the drop address {host}")),
-                            }
-                        }
-                        _ => None,
-                    }
-                };
+                let why = knowledge::secret_sent_wrongly(
+                    variable,
+                    dns || in_host,
+                    host.as_deref(),
+                    url.as_deref(),
+                );
                 if let Some(why) = why {
                     sink.emit(
                         rules::CRED_IN_REQUEST,

@@ -233,6 +233,15 @@ impl<'a> Sink<'a> {
         self.findings.push(finding);
     }
 
+    /// The line of byte `offset` of the file, when the scan is not inside derived text (where
+    /// offsets are not the file's).
+    pub fn line_of(&self, offset: usize) -> Option<usize> {
+        if !self.decoded.is_empty() || offset > self.text.len() {
+            return None;
+        }
+        Some(self.line_starts().partition_point(|&start| start <= offset))
+    }
+
     fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0];
