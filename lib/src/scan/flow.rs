@@ -84,6 +84,8 @@ pub(crate) enum Expr {
         iter: Box<Expr>,
         element: Box<Expr>,
     },
+    /// A function written where it is used (arrow function, lambda).
+    Function(Rc<Function>),
     /// Something not modelled: its value is unknown but carries what its parts carry.
     Opaque(Vec<Expr>),
 }
@@ -506,9 +508,10 @@ impl Interp<'_, '_> {
         true
     }
 
+    /// A variable, from the innermost scope out (closures see their callers' variables: an
+    /// over-approximation that costs nothing).
     fn lookup(&self, name: &str) -> Option<&Value> {
-        let local = self.scopes.last().and_then(|s| s.get(name));
-        local.or_else(|| self.scopes.first().and_then(|s| s.get(name)))
+        self.scopes.iter().rev().find_map(|s| s.get(name))
     }
 
     fn assign(&mut self, name: &str, value: Value, add: bool) {
@@ -674,6 +677,10 @@ impl Interp<'_, '_> {
                 out.items.push(value);
                 out
             }
+            Expr::Function(function) => Value {
+                function: Some(function.clone()),
+                ..Value::default()
+            },
             Expr::Opaque(parts) => {
                 let mut out = Value::default();
                 for part in parts {
@@ -787,7 +794,7 @@ impl Interp<'_, '_> {
         for (_, v) in &values {
             carried.carry(&v.all_secrets());
         }
-        match role {
+        let result = match role {
             Some(Role::Home) => Value::text("~"),
             Some(Role::PathJoin) => {
                 let mut parts: Vec<Value> = Vec::new();
@@ -815,13 +822,15 @@ impl Interp<'_, '_> {
                 let role = match encoding.map(String::as_str) {
                     Some("base64" | "base64url") => Role::Base64,
                     Some("hex") => Role::Hex,
-                    _ => {
-                        let mut out = subject();
-                        out.carry(&carried.secrets);
-                        return out;
-                    }
+                    _ => Role::Same,
                 };
-                decode(role, &subject(), carried.secrets)
+                if role == Role::Same {
+                    let mut out = subject();
+                    out.carry(&carried.secrets);
+                    out
+                } else {
+                    decode(role, &subject(), carried.secrets)
+                }
             }
             Some(Role::Base64 | Role::Hex) => decode(role.unwrap_or(Role::Base64), &subject(), carried.secrets),
             Some(Role::Import) => match first.and_then(|f| f.texts.first()) {
@@ -836,10 +845,12 @@ impl Interp<'_, '_> {
             Some(Role::ReadFile) => {
                 let path = subject();
                 let mut out = Value::unknown_carrying(carried.secrets.clone());
-                if mode_writes(&values) {
-                    return out;
-                }
-                for text in &path.texts {
+                let texts = if mode_writes(&values) {
+                    &[][..]
+                } else {
+                    &path.texts[..]
+                };
+                for text in texts {
                     let shown = text.replace([HOLE, SECRET_HOLE], "*");
                     if knowledge::sensitive_path(&shown).is_some() && !shown.ends_with(".pub") {
                         text::report_read(&shown, at, self.sink);
@@ -904,7 +915,20 @@ impl Interp<'_, '_> {
                 Value::default()
             }
             None => Value::unknown_carrying(carried.secrets),
+        };
+        // A callback receives what the call produces (`readFile(p, (e, data) => …)`,
+        // `.then(r => …)`).
+        for (_, value) in &values {
+            if let Some(callback) = &value.function {
+                let args: Vec<(Option<&str>, Value)> = callback
+                    .params
+                    .iter()
+                    .map(|_| (None, result.clone()))
+                    .collect();
+                self.follow(callback.clone(), &args);
+            }
         }
+        result
     }
 
     /// Evaluates a helper's body with the call's arguments bound to its parameters.
@@ -949,11 +973,11 @@ impl Interp<'_, '_> {
             Some(text) => text.clone(),
             None => address.renderings().remove(0),
         };
+        // A secret in the host name of a URL whose scheme is known (`https://${key}.x.net`);
+        // a wholly unknown address says nothing about where the secret sits.
         let host_part = url
             .split_once("://")
-            .map_or(url.as_str(), |(_, rest)| rest)
-            .split(['/', '?', '#'])
-            .next()
+            .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
             .unwrap_or("");
         let in_name = dns || host_part.contains(SECRET_HOLE);
         let host = knowledge::host_of(&url);
@@ -995,6 +1019,26 @@ impl Interp<'_, '_> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The character a string escape (`\n`, `\x41`, `\u{1F600}`) stands for, as Python and
+/// JavaScript write them; an escape not understood stays as written.
+pub(crate) fn unescape(escape: &str) -> String {
+    match escape {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\'" => "'".into(),
+        "\\\"" => "\"".into(),
+        "\\\\" => "\\".into(),
+        other => {
+            let hex = other
+                .strip_prefix("\\x")
+                .or_else(|| other.strip_prefix("\\u"));
+            hex.and_then(|h| u32::from_str_radix(h.trim_matches(['{', '}']), 16).ok())
+                .and_then(char::from_u32)
+                .map_or_else(|| other.to_owned(), |c| c.to_string())
         }
     }
 }

@@ -8,7 +8,7 @@
 use tree_sitter::Node;
 
 use super::ast::Source;
-use super::flow::{self, Arg, Expr, Stmt};
+use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
 use super::shell;
@@ -1313,18 +1313,5 @@ impl Lower<'_, '_> {
             "lambda" => Expr::Other,
             _ => Expr::Opaque(self.exprs(node)),
         }
-    }
-}
-
-/// The character a Python escape sequence stands for (the common ones).
-fn unescape(escape: &str) -> String {
-    match escape {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\\\" => "\\".into(),
-        "\\'" => "'".into(),
-        "\\\"" => "\"".into(),
-        "\\/" => "/".into(),
-        _ => escape.into(),
     }
 }
