@@ -46,6 +46,8 @@ const SECRET_HOLE: char = '\u{2}';
 pub(crate) enum Lang {
     Python,
     JavaScript,
+    /// PowerShell: callee names are matched in lower case.
+    PowerShell,
 }
 
 /// An expression of the lowered form.
@@ -84,6 +86,8 @@ pub(crate) enum Expr {
         iter: Box<Expr>,
         element: Box<Expr>,
     },
+    /// The environment variable the key names (`$env:NAME`).
+    EnvVar(Box<Expr>),
     /// A function written where it is used (arrow function, lambda).
     Function(Rc<Function>),
     /// Something not modelled: its value is unknown but carries what its parts carry.
@@ -370,6 +374,7 @@ const fn row(lang: Option<Lang>, callee: &'static str, role: Role) -> Model {
 
 const PY: Option<Lang> = Some(Lang::Python);
 const JS: Option<Lang> = Some(Lang::JavaScript);
+const PS: Option<Lang> = Some(Lang::PowerShell);
 
 /// Sources, propagators and sinks of both languages.
 pub(crate) const MODELS: &[Model] = &[
@@ -480,9 +485,43 @@ pub(crate) const MODELS: &[Model] = &[
     row(JS, "dns.resolveTxt", Role::Resolve),
     row(JS, "dns.promises.lookup", Role::Resolve),
     row(JS, "dns.promises.resolve", Role::Resolve),
+    // PowerShell: commands and static members, in lower case (`System.` dropped).
+    row(PS, "join-path", Role::PathJoin),
+    row(PS, "io.path.combine", Role::PathJoin),
+    row(PS, "resolve-path", Role::Same),
+    row(PS, "convert-path", Role::Same),
+    row(PS, "text.encoding.utf8.getstring", Role::Same),
+    row(PS, "text.encoding.ascii.getstring", Role::Same),
+    row(PS, "text.encoding.unicode.getstring", Role::Same),
+    row(PS, "convert.frombase64string", Role::Base64),
+    row(PS, "get-content", Role::ReadFile),
+    row(PS, "gc", Role::ReadFile),
+    row(PS, "cat", Role::ReadFile),
+    row(PS, "type", Role::ReadFile),
+    row(PS, "io.file.readalltext", Role::ReadFile),
+    row(PS, "io.file.readallbytes", Role::ReadFile),
+    row(PS, "io.file.readalllines", Role::ReadFile),
+    row(PS, "environment.getenvironmentvariable", Role::EnvGet),
+    row(PS, "invoke-restmethod", Role::Send),
+    row(PS, "irm", Role::Send),
+    row(PS, "invoke-webrequest", Role::Send),
+    row(PS, "iwr", Role::Send),
+    row(PS, "curl", Role::Send),
+    row(PS, "wget", Role::Send),
+    row(PS, "resolve-dnsname", Role::Resolve),
+    row(PS, "nslookup", Role::Resolve),
+    row(PS, "net.dns.gethostaddresses", Role::Resolve),
+    row(PS, "net.dns.gethostentry", Role::Resolve),
 ];
 
 fn model(lang: Lang, callee: &str) -> Option<Role> {
+    let lower;
+    let callee = if lang == Lang::PowerShell {
+        lower = callee.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        callee
+    };
     MODELS
         .iter()
         .find(|m| m.callee == callee && m.lang.is_none_or(|l| l == lang))
@@ -695,6 +734,10 @@ impl Interp<'_, '_> {
                 out.push_item(value);
                 out
             }
+            Expr::EnvVar(key) => {
+                let key = self.eval(key);
+                self.env_read(&key, None)
+            }
             Expr::Function(function) => Value {
                 function: Some(function.clone()),
                 ..Value::default()
@@ -797,12 +840,19 @@ impl Interp<'_, '_> {
             (None, Some(method)) => model(self.lang, &format!(".{method}")),
             _ => None,
         };
-        // What a function works on is its first argument; what a method works on, its receiver.
+        // What a function works on is its first argument (PowerShell: or `-Path`); what a
+        // method works on, its receiver.
+        let named = |keys: &[&str]| {
+            values
+                .iter()
+                .find(|(k, _)| k.is_some_and(|k| keys.contains(&k)))
+                .map(|(_, v)| v.clone())
+        };
         let subject = || -> Value {
             match (&receiver, first) {
                 (Some(r), _) => r.clone(),
                 (None, Some(first)) => first.clone(),
-                (None, None) => Value::default(),
+                (None, None) => named(&["path", "literalpath", "name"]).unwrap_or_default(),
             }
         };
         let mut carried = Value::default();
@@ -820,6 +870,8 @@ impl Interp<'_, '_> {
                     parts.push(r.clone());
                 }
                 parts.extend(positional.iter().map(|v| (*v).clone()));
+                parts.extend(named(&["path"]));
+                parts.extend(named(&["childpath"]));
                 let mut pieces = Vec::new();
                 for (i, part) in parts.into_iter().enumerate() {
                     if i > 0 {
@@ -869,7 +921,7 @@ impl Interp<'_, '_> {
                     &path.texts[..]
                 };
                 for text in texts {
-                    let shown = text.replace([HOLE, SECRET_HOLE], "*");
+                    let shown = text.replace([HOLE, SECRET_HOLE], "*").replace('\\', "/");
                     if knowledge::sensitive_path(&shown).is_some() && !shown.ends_with(".pub") {
                         text::report_read(&shown, at, self.sink);
                         out.carry(&[Secret {
@@ -928,7 +980,7 @@ impl Interp<'_, '_> {
                 out
             }
             Some(Role::Resolve) => {
-                let name = first.cloned().unwrap_or_default();
+                let name = subject();
                 self.sink_request(&name, &carried.secrets, true, at);
                 Value::default()
             }

@@ -214,9 +214,11 @@ fn scan_code(lang: &str, code: &str, offset: usize, sink: &mut Sink) {
         "tsx" => {
             javascript::scan(code, offset, javascript::Dialect::Tsx, sink);
         }
-        "powershell" | "ps1" | "pwsh" | "ps" | "bat" | "batch" | "cmd" => {
-            super::powershell::scan(code, offset, sink)
+        "powershell" | "ps1" | "pwsh" | "ps" => {
+            super::powershell::scan(code, offset, sink);
+            super::powershell::follow_values(code, offset, sink);
         }
+        "bat" | "batch" | "cmd" => super::powershell::scan(code, offset, sink),
         "" | "text" | "txt" | "plaintext" => {
             if looks_like_commands(code) {
                 scan_console(code, offset, sink);
