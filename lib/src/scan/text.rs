@@ -369,7 +369,9 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .all(|l| {
-                    l.starts_with("export ")
+                    // A compound line is not a plain setting: `export A=1; curl … | sh`.
+                    let compound = ["; ", "&&", "||", "| ", "`"].iter().any(|op| l.contains(op));
+                    !compound && l.starts_with("export ")
                         || l.starts_with("alias ")
                         || l.starts_with("source ")
                         || l.starts_with(". ")
@@ -384,11 +386,23 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
         } else {
             Severity::High
         };
+        // The payload is scanned where it will run, and what it does raises the finding.
+        let (severity, why) = match content.map(|c| follow_payload(place, c, offset, sink)) {
+            Some(Payload::Dangerous) => (
+                Severity::Critical,
+                "; critical because what it writes runs a download or is itself dangerous",
+            ),
+            Some(Payload::Reaches) if severity < Severity::High => (
+                Severity::High,
+                "; high because what it writes downloads, runs or sends",
+            ),
+            _ => (severity, ""),
+        };
         sink.emit_with(
             rules::PERSISTENCE,
             severity,
             offset,
-            format!("writes {place}"),
+            format!("writes {place}{why}"),
             Some(target.into()),
         );
     } else if let Some(file) = knowledge::agent_memory_path(target) {
@@ -405,6 +419,90 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
             format!("writes {target}"),
             Some(normalize_home(target)),
         );
+    }
+}
+
+/// What a payload written into a persistence location does when it runs.
+enum Payload {
+    /// Nothing the scanner objects to.
+    Quiet,
+    /// It downloads, runs code or uses the network.
+    Reaches,
+    /// It runs a download, or holds a high or critical finding of its own.
+    Dangerous,
+}
+
+/// How many persisted payloads deep the scan follows (a payload that writes a payload…).
+const MAX_PAYLOAD_DEPTH: usize = 2;
+
+/// Scans `content`, written into the persistence location `place`, as the shell commands it
+/// will run: cron lines without their schedule, systemd units' `Exec*=` values, rc files and
+/// hooks whole. Its findings point at the write at `offset`.
+fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) -> Payload {
+    if sink.nesting() >= MAX_PAYLOAD_DEPTH || content.len() > MAX_DECODED_BYTES {
+        return Payload::Quiet;
+    }
+    let commands: String = if place.contains("cron") {
+        content
+            .lines()
+            .map(|l| {
+                let l = l.trim();
+                if l.starts_with('@') {
+                    l.split_once(char::is_whitespace).map_or("", |(_, c)| c)
+                } else {
+                    let mut rest = l;
+                    for _ in 0..5 {
+                        rest = rest
+                            .trim_start()
+                            .split_once(char::is_whitespace)
+                            .map_or("", |(_, r)| r);
+                    }
+                    rest
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if place.contains("systemd") {
+        content
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Exec"))
+            .filter_map(|l| l.split_once('=').map(|(_, c)| c.trim_start_matches(['-', '@', '+', '!'])))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if place.contains("launch") {
+        // Property lists hold their program as XML strings; the words are scanned as one line.
+        content
+            .split("<string>")
+            .skip(1)
+            .filter_map(|s| s.split_once("</string>").map(|(w, _)| w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        content.to_owned()
+    };
+    let first = sink.count();
+    sink.with_origin(offset, |sink| {
+        super::shell::scan(&commands, 0, sink, 1);
+    });
+    let found = sink.findings_from(first);
+    // Running a download later (not from a well-known installer) is as bad as running it now.
+    let runs_download = found.iter().any(|f| {
+        [
+            rules::EXEC_PIPE_TO_SHELL,
+            rules::EXEC_PIPE_TO_SHELL_RAW,
+            rules::EXEC_REMOTE_CODE,
+            rules::EXEC_DECODE_AND_RUN,
+        ]
+        .contains(&f.rule)
+    });
+    if runs_download || found.iter().any(|f| f.severity >= Severity::High) {
+        Payload::Dangerous
+    } else if found.iter().any(|f| {
+        f.rule.starts_with("SK-EXEC-") || f.rule == rules::USES_NETWORK || f.rule == rules::EXEC_COMPUTED_SHELL
+    }) {
+        Payload::Reaches
+    } else {
+        Payload::Quiet
     }
 }
 
