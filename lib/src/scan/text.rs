@@ -213,7 +213,7 @@ pub(crate) fn scan_char_codes(codes: &[u32], offset: usize, sink: &mut Sink) {
     scan_decoded(text.as_bytes(), "char-code", offset, sink);
 }
 
-fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, sink: &mut Sink) {
+pub(crate) fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, sink: &mut Sink) {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
@@ -420,6 +420,83 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
             Some(normalize_home(target)),
         );
     }
+}
+
+/// Base32 (RFC 4648, upper or lower case, padding optional), as `base64.b32decode` reads it.
+pub(crate) fn decode_base32(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim().trim_end_matches('=');
+    if text.len() > MAX_DECODED_BYTES * 8 / 5 + 8 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let (mut buffer, mut bits) = (0u64, 0u32);
+    for c in text.bytes() {
+        let value = match c.to_ascii_uppercase() {
+            c @ b'A'..=b'Z' => c - b'A',
+            c @ b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | u64::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Base85 in Python's `b85` alphabet or Ascii85 (`a85`, with `z` for four zero bytes and
+/// optional `<~ ~>`).
+pub(crate) fn decode_base85(text: &str, ascii85: bool) -> Option<Vec<u8>> {
+    const B85: &[u8] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+    let text = text.trim();
+    let text = if ascii85 {
+        text.trim_start_matches("<~").trim_end_matches("~>")
+    } else {
+        text
+    };
+    if text.len() > MAX_DECODED_BYTES * 5 / 4 + 8 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 4 / 5);
+    let mut group = Vec::with_capacity(5);
+    let flush = |group: &mut Vec<u8>, out: &mut Vec<u8>| -> Option<()> {
+        let n = group.len();
+        if n == 0 {
+            return Some(());
+        }
+        if n == 1 {
+            return None;
+        }
+        let mut value: u64 = 0;
+        for i in 0..5 {
+            value = value * 85 + u64::from(*group.get(i).unwrap_or(&84));
+        }
+        let bytes = u32::try_from(value).ok()?.to_be_bytes();
+        out.extend_from_slice(&bytes[..n - 1]);
+        group.clear();
+        Some(())
+    };
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        if ascii85 && c == b'z' && group.is_empty() {
+            out.extend_from_slice(&[0; 4]);
+            continue;
+        }
+        let value = if ascii85 {
+            (b'!'..=b'u').contains(&c).then(|| c - b'!')?
+        } else {
+            u8::try_from(B85.iter().position(|&b| b == c)?).ok()?
+        };
+        group.push(value);
+        if group.len() == 5 {
+            flush(&mut group, &mut out)?;
+        }
+    }
+    flush(&mut group, &mut out)?;
+    Some(out)
 }
 
 /// What a payload written into a persistence location does when it runs.
