@@ -111,6 +111,8 @@ fn data_flow_work_is_bounded_on_adversarial_files() {
         ")".repeat(20_000),
         "\"$(".repeat(20_000)
     );
+    // A generous wall-clock bound (debug build, shared machine): it catches a runaway, the
+    // step count itself is asserted in the interpreter's unit test.
     let started = std::time::Instant::now();
     let report = scan_files(vec![
         ("a.py", py.into_bytes()),
@@ -120,7 +122,7 @@ fn data_flow_work_is_bounded_on_adversarial_files() {
     ]);
     assert!(report.unparsed.is_empty(), "{:?}", report.unparsed);
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
+        started.elapsed() < std::time::Duration::from_secs(120),
         "took {:?}",
         started.elapsed()
     );

@@ -1406,7 +1406,7 @@ mod tests {
         let (_, steps) = rules_of(Lang::Python, &body);
         assert_eq!(steps, MAX_STEPS);
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
+            started.elapsed() < std::time::Duration::from_secs(60),
             "took {:?}",
             started.elapsed()
         );
