@@ -29,7 +29,11 @@ fn honest_skills_are_almost_never_blocked() {
         .filter(|p| p.is_dir())
         .collect();
     skills.sort();
-    assert!(skills.len() >= 250, "the corpus holds {} Skills", skills.len());
+    assert!(
+        skills.len() >= 250,
+        "the corpus holds {} Skills",
+        skills.len()
+    );
     let mut blocked = Vec::new();
     for skill in &skills {
         let input = ScanInput::from_dir(skill, &Limits::DEFAULT).unwrap();

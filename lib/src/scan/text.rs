@@ -370,7 +370,9 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .all(|l| {
                     // A compound line is not a plain setting: `export A=1; curl … | sh`.
-                    let compound = ["; ", "&&", "||", "| ", "`"].iter().any(|op| l.contains(op));
+                    let compound = ["; ", "&&", "||", "| ", "`"]
+                        .iter()
+                        .any(|op| l.contains(op));
                     !compound && l.starts_with("export ")
                         || l.starts_with("alias ")
                         || l.starts_with("source ")
@@ -543,7 +545,10 @@ fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) ->
         content
             .lines()
             .filter_map(|l| l.trim().strip_prefix("Exec"))
-            .filter_map(|l| l.split_once('=').map(|(_, c)| c.trim_start_matches(['-', '@', '+', '!'])))
+            .filter_map(|l| {
+                l.split_once('=')
+                    .map(|(_, c)| c.trim_start_matches(['-', '@', '+', '!']))
+            })
             .collect::<Vec<_>>()
             .join("\n")
     } else if place.contains("launch") {
@@ -575,7 +580,9 @@ fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) ->
     if runs_download || found.iter().any(|f| f.severity >= Severity::High) {
         Payload::Dangerous
     } else if found.iter().any(|f| {
-        f.rule.starts_with("SK-EXEC-") || f.rule == rules::USES_NETWORK || f.rule == rules::EXEC_COMPUTED_SHELL
+        f.rule.starts_with("SK-EXEC-")
+            || f.rule == rules::USES_NETWORK
+            || f.rule == rules::EXEC_COMPUTED_SHELL
     }) {
         Payload::Reaches
     } else {
