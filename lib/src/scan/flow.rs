@@ -538,6 +538,28 @@ fn model(lang: Lang, callee: &str) -> Option<Role> {
         .map(|m| m.role)
 }
 
+/// Words of a file that make data flow worth following although no analyser saw a request:
+/// DNS lookups and the decoders whose payloads only the interpreter decodes.
+const FLOW_WITHOUT_REQUESTS: &[&str] = &[
+    "gethostby",
+    "getaddrinfo",
+    "dns",
+    "b32decode",
+    "b32hexdecode",
+    "b85decode",
+    "a85decode",
+];
+
+/// Whether a Python or JavaScript file needs the interpreter: every flow it reports ends in a
+/// request or DNS lookup (or decodes a payload), so a file the analysers saw use no network
+/// and that names no lookup or such decoder is skipped, which keeps whole-Skill time down.
+pub(crate) fn worth_following(source: &str, sink: &Sink) -> bool {
+    sink.uses_network()
+        || FLOW_WITHOUT_REQUESTS
+            .iter()
+            .any(|w| memchr::memmem::find(source.as_bytes(), w.as_bytes()).is_some())
+}
+
 /// Interprets the lowered `body` of one file, reporting flows into `sink`; returns how many
 /// steps it took (at most [`MAX_STEPS`]: the rest of the file is then not interpreted).
 pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {

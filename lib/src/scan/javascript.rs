@@ -146,12 +146,6 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
         browser,
     };
     js.collect_bindings(root);
-    let lowered = Lower {
-        source: &js.source,
-        depth: 0,
-    }
-    .block(root);
-    flow::run(flow::Lang::JavaScript, &lowered, sink);
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {
@@ -168,6 +162,15 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
+    }
+    // After the walk, which notes whether the file uses the network.
+    if flow::worth_following(source, sink) {
+        let lowered = Lower {
+            source: &js.source,
+            depth: 0,
+        }
+        .block(root);
+        flow::run(flow::Lang::JavaScript, &lowered, sink);
     }
     root.has_error()
 }

@@ -151,12 +151,14 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
     }
-    let lowered = Lower {
-        source: &py.source,
-        depth: 0,
+    if flow::worth_following(source, sink) {
+        let lowered = Lower {
+            source: &py.source,
+            depth: 0,
+        }
+        .block(root);
+        flow::run(flow::Lang::Python, &lowered, sink);
     }
-    .block(root);
-    flow::run(flow::Lang::Python, &lowered, sink);
     if let (Some(_), Some(dup2), true) = (py.socket_at, py.dup2_at, py.spawns_shell) {
         sink.emit(
             rules::NET_REVERSE_SHELL,

@@ -64,6 +64,11 @@ impl<'a> Sink<'a> {
         self.network = true;
     }
 
+    /// Whether the file uses the network (as far as the analysers saw).
+    pub fn uses_network(&self) -> bool {
+        self.network
+    }
+
     /// Rules about the file as a whole: secrets and the network together; downloads run and
     /// persistence escalated by what else the file does.
     pub fn conclude(&mut self) {
