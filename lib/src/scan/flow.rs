@@ -1177,7 +1177,7 @@ fn decode(role: Role, input: &Value, secrets: Vec<Secret>) -> Value {
         let decoded = if role == Role::Base64 {
             text::decode_base64_text(text)
         } else {
-            decode_hex(text)
+            text::decode_hex(text.trim()).and_then(|b| String::from_utf8(b).ok())
         };
         if let Some(decoded) = decoded
             && out.texts.len() < MAX_ALTERNATIVES
@@ -1246,18 +1246,6 @@ fn format_template(template: &Value, args: &[Value], marker: &str) -> Value {
         }
     }
     out
-}
-
-fn decode_hex(text: &str) -> Option<String> {
-    let text = text.trim();
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect();
-    String::from_utf8(bytes?).ok()
 }
 
 #[cfg(test)]

@@ -339,7 +339,8 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     engines.iter().find_map(|e| e.decode(text).ok())
 }
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
+/// Hexadecimal text (an optional `0x` prefix), bounded like the other decoders.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.strip_prefix("0x").unwrap_or(text);
     if !text.len().is_multiple_of(2)
         || text.len() > MAX_DECODED_BYTES * 2
