@@ -68,3 +68,62 @@ fn odd_inputs_do_not_panic() {
             .any(|f| f.file == "h.md" && f.rule == "SK-HIDDEN-003")
     );
 }
+
+/// The data-flow interpreter's work is bounded per file (`flow::MAX_STEPS`): helpers called
+/// from thousands of places, loops nested deep and strings that double at every line finish
+/// quickly, in Python, JavaScript and PowerShell alike, and nesting does not exhaust the stack.
+#[test]
+fn data_flow_work_is_bounded_on_adversarial_files() {
+    let mut py = String::from("def h(s):\n");
+    for _ in 0..2_000 {
+        py.push_str("    s = s + s\n    l = [s, s, s]\n");
+    }
+    py.push_str("    return s\n\nx = 'a' * 10\n");
+    let mut indent = String::new();
+    for i in 0..40 {
+        py.push_str(&format!("{indent}for v{i} in [x, x, x]:\n"));
+        indent.push_str("    ");
+    }
+    py.push_str(&format!("{indent}x = h(x)\n"));
+    for _ in 0..5_000 {
+        py.push_str("y = h(h(h(x)))\n");
+    }
+    let mut js = String::from("function h(s) {\n");
+    for _ in 0..2_000 {
+        js.push_str("  s = s + s; const l = [s, s, s];\n");
+    }
+    js.push_str("  return s;\n}\nlet x = 'a';\n");
+    for _ in 0..5_000 {
+        js.push_str("x = h(h(h(x)));\n");
+    }
+    let mut ps = String::from("function h($s) {\n");
+    for _ in 0..2_000 {
+        ps.push_str("  $s = $s + $s\n  $l = @($s, $s, $s)\n");
+    }
+    ps.push_str("}\n$x = 'a'\n");
+    for _ in 0..5_000 {
+        ps.push_str("$x = h (h (h $x))\n");
+    }
+    let deep_ps = format!(
+        "$a = {}\n$b = {}1{}\n$c = {}\n",
+        "$x.m(".repeat(20_000),
+        "@(".repeat(20_000),
+        ")".repeat(20_000),
+        "\"$(".repeat(20_000)
+    );
+    // A generous wall-clock bound (debug build, shared machine): it catches a runaway, the
+    // step count itself is asserted in the interpreter's unit test.
+    let started = std::time::Instant::now();
+    let report = scan_files(vec![
+        ("a.py", py.into_bytes()),
+        ("b.js", js.into_bytes()),
+        ("c.ps1", ps.into_bytes()),
+        ("d.ps1", deep_ps.into_bytes()),
+    ]);
+    assert!(report.unparsed.is_empty(), "{:?}", report.unparsed);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -8,6 +8,7 @@
 use tree_sitter::Node;
 
 use super::ast::Source;
+use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
 use super::shell;
@@ -161,6 +162,15 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
+    }
+    // After the walk, which notes whether the file uses the network.
+    if flow::worth_following(source, sink) {
+        let lowered = Lower {
+            source: &js.source,
+            depth: 0,
+        }
+        .block(root);
+        flow::run(flow::Lang::JavaScript, &lowered, sink);
     }
     root.has_error()
 }
@@ -857,20 +867,446 @@ impl Js<'_> {
     }
 }
 
-fn unescape(escape: &str) -> String {
-    match escape {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\'" => "'".into(),
-        "\\\"" => "\"".into(),
-        "\\\\" => "\\".into(),
-        other => {
-            let hex = other
-                .strip_prefix("\\x")
-                .or_else(|| other.strip_prefix("\\u"));
-            hex.and_then(|h| u32::from_str_radix(h.trim_matches(['{', '}']), 16).ok())
-                .and_then(char::from_u32)
-                .map_or_else(|| other.to_owned(), |c| c.to_string())
+/// JavaScript/TypeScript lowered into the statement form of [`flow`], for the data-flow
+/// interpreter.
+struct Lower<'a, 's> {
+    source: &'a Source<'s>,
+    depth: u32,
+}
+
+impl Lower<'_, '_> {
+    fn block(&mut self, node: Node) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        if self.depth >= flow::MAX_EXPR_DEPTH {
+            return out;
+        }
+        self.depth += 1;
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            self.statement(child, &mut out);
+        }
+        self.depth -= 1;
+        out
+    }
+
+    fn text(&self, node: Node) -> String {
+        self.source.text(node).to_owned()
+    }
+
+    fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
+        let field = |name: &str| node.child_by_field_name(name);
+        match node.kind() {
+            "expression_statement" | "export_statement" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.statement(child, out);
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for declarator in children {
+                    if declarator.kind() != "variable_declarator" {
+                        continue;
+                    }
+                    let Some(name) = declarator.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let value = declarator.child_by_field_name("value");
+                    if let (Some(value), "identifier") = (value, name.kind())
+                        && matches!(
+                            value.kind(),
+                            "arrow_function" | "function_expression" | "function"
+                        )
+                    {
+                        out.push(Stmt::Def(self.function(self.text(name), value)));
+                        continue;
+                    }
+                    let value = value.map_or(Expr::Other, |v| self.expr(v));
+                    self.bind(name, value, out);
+                }
+            }
+            "assignment_expression" => {
+                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                    return;
+                };
+                let value = self.expr(right);
+                self.bind(left, value, out);
+            }
+            "augmented_assignment_expression" => {
+                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                    return;
+                };
+                let value = self.expr(right);
+                match left.kind() {
+                    "identifier" => out.push(Stmt::Update(self.text(left), value)),
+                    _ => self.bind(left, value, out),
+                }
+            }
+            "import_statement" => self.import(node, out),
+            "for_in_statement" => {
+                let vars = field("left").map(|l| self.names(l)).unwrap_or_default();
+                let iter = field("right").map_or(Expr::Other, |r| self.expr(r));
+                let body = field("body").map(|b| self.block_of(b)).unwrap_or_default();
+                out.push(Stmt::Loop { vars, iter, body });
+            }
+            "for_statement" | "while_statement" | "do_statement" => {
+                let mut body = Vec::new();
+                for name in ["initializer", "condition", "increment"] {
+                    if let Some(part) = field(name) {
+                        self.statement(part, &mut body);
+                    }
+                }
+                body.extend(field("body").map(|b| self.block_of(b)).unwrap_or_default());
+                out.push(Stmt::Loop {
+                    vars: Vec::new(),
+                    iter: Expr::Other,
+                    body,
+                });
+            }
+            "if_statement" => {
+                if let Some(condition) = field("condition") {
+                    out.push(Stmt::Eval(self.expr(condition)));
+                }
+                let mut arms = Vec::new();
+                for name in ["consequence", "alternative"] {
+                    if let Some(arm) = field(name) {
+                        arms.push(self.block_of(arm));
+                    }
+                }
+                out.push(Stmt::Branch(arms));
+            }
+            "statement_block" | "else_clause" | "try_statement" | "catch_clause"
+            | "finally_clause" | "switch_statement" | "switch_body" | "switch_case"
+            | "switch_default" | "class_declaration" | "class_body" | "labeled_statement" => {
+                out.push(Stmt::Branch(vec![self.block(node)]));
+            }
+            "function_declaration" | "generator_function_declaration" | "method_definition" => {
+                if let Some(name) = field("name") {
+                    let function = self.function(self.text(name), node);
+                    out.push(Stmt::Def(function));
+                }
+            }
+            "return_statement" => {
+                let value = node.named_child(0).map_or(Expr::Other, |v| self.expr(v));
+                out.push(Stmt::Return(value));
+            }
+            "comment"
+            | "empty_statement"
+            | "break_statement"
+            | "continue_statement"
+            | "debugger_statement"
+            | "type_alias_declaration"
+            | "interface_declaration" => {}
+            _ => out.push(Stmt::Eval(self.expr(node))),
+        }
+    }
+
+    /// A statement or block as a statement list.
+    fn block_of(&mut self, node: Node) -> Vec<Stmt> {
+        if node.kind() == "statement_block" {
+            return self.block(node);
+        }
+        let mut out = Vec::new();
+        if self.depth < flow::MAX_EXPR_DEPTH {
+            self.depth += 1;
+            self.statement(node, &mut out);
+            self.depth -= 1;
+        }
+        out
+    }
+
+    fn function(&mut self, name: String, node: Node) -> std::rc::Rc<flow::Function> {
+        let params = match node
+            .child_by_field_name("parameters")
+            .or_else(|| node.child_by_field_name("parameter"))
+        {
+            Some(p) if p.kind() == "identifier" => vec![self.text(p)],
+            Some(p) => {
+                let mut cursor = p.walk();
+                let children: Vec<Node> = p.named_children(&mut cursor).collect();
+                children
+                    .into_iter()
+                    .map(|param| {
+                        let mut n = param;
+                        // `x: string`, `x = 1`, `...x`: the identifier inside.
+                        while n.kind() != "identifier" {
+                            match n
+                                .child_by_field_name("pattern")
+                                .or_else(|| n.child_by_field_name("left"))
+                                .or_else(|| n.named_child(0))
+                            {
+                                Some(inner) => n = inner,
+                                None => break,
+                            }
+                        }
+                        self.text(n)
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let body = match node.child_by_field_name("body") {
+            Some(b) if b.kind() == "statement_block" => self.block(b),
+            Some(b) => vec![Stmt::Return(self.expr(b))],
+            None => Vec::new(),
+        };
+        std::rc::Rc::new(flow::Function { name, params, body })
+    }
+
+    fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
+        match target.kind() {
+            "identifier" => out.push(Stmt::Let(self.text(target), value)),
+            "member_expression" | "subscript_expression" => {
+                let mut base = target;
+                while let Some(inner) = base.child_by_field_name("object") {
+                    base = inner;
+                }
+                if base.kind() == "identifier" {
+                    out.push(Stmt::Update(self.text(base), value));
+                } else {
+                    out.push(Stmt::Eval(value));
+                }
+            }
+            "object_pattern" => {
+                let mut cursor = target.walk();
+                let children: Vec<Node> = target.named_children(&mut cursor).collect();
+                for prop in children {
+                    match prop.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let name = self.text(prop);
+                            out.push(Stmt::Let(
+                                name.clone(),
+                                Expr::Attr(Box::new(value.clone()), name),
+                            ));
+                        }
+                        "pair_pattern" => {
+                            if let (Some(key), Some(local)) = (
+                                prop.child_by_field_name("key"),
+                                prop.child_by_field_name("value"),
+                            ) && local.kind() == "identifier"
+                            {
+                                let key = self.text(key).trim_matches(['"', '\'']).to_owned();
+                                out.push(Stmt::Let(
+                                    self.text(local),
+                                    Expr::Attr(Box::new(value.clone()), key),
+                                ));
+                            }
+                        }
+                        _ => {
+                            for name in self.names(prop) {
+                                out.push(Stmt::Let(name, Expr::Opaque(vec![value.clone()])));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                let names = self.names(target);
+                if names.is_empty() {
+                    out.push(Stmt::Eval(value));
+                    return;
+                }
+                for name in names {
+                    out.push(Stmt::Let(name, Expr::Opaque(vec![value.clone()])));
+                }
+            }
+        }
+    }
+
+    fn names(&self, node: Node) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if matches!(
+                n.kind(),
+                "identifier" | "shorthand_property_identifier_pattern"
+            ) {
+                names.push(self.text(n));
+            } else if names.len() < 16 {
+                let mut cursor = n.walk();
+                stack.extend(n.named_children(&mut cursor));
+            }
+        }
+        names
+    }
+
+    fn import(&self, node: Node, out: &mut Vec<Stmt>) {
+        let Some(module) = node
+            .child_by_field_name("source")
+            .map(|s| module_name(self.source.text(s).trim_matches(['"', '\'', '`'])))
+        else {
+            return;
+        };
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "import_clause" => {
+                    let mut c = n.walk();
+                    for child in n.named_children(&mut c) {
+                        if child.kind() == "identifier" {
+                            out.push(Stmt::Let(self.text(child), Expr::Module(module.clone())));
+                        }
+                    }
+                }
+                "namespace_import" => {
+                    let mut c = n.walk();
+                    if let Some(id) = n.named_children(&mut c).find(|c| c.kind() == "identifier") {
+                        out.push(Stmt::Let(self.text(id), Expr::Module(module.clone())));
+                    }
+                }
+                "import_specifier" => {
+                    let name = n
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x))
+                        .unwrap_or_default();
+                    let alias = n
+                        .child_by_field_name("alias")
+                        .map(|x| self.text(x))
+                        .unwrap_or_else(|| name.clone());
+                    out.push(Stmt::Let(alias, Expr::Module(format!("{module}.{name}"))));
+                }
+                _ => {}
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+    }
+
+    fn exprs(&mut self, node: Node) -> Vec<Expr> {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        children.into_iter().map(|c| self.expr(c)).collect()
+    }
+
+    fn expr(&mut self, node: Node) -> Expr {
+        if self.depth >= flow::MAX_EXPR_DEPTH {
+            return Expr::Other;
+        }
+        self.depth += 1;
+        let expr = self.expr_inner(node);
+        self.depth -= 1;
+        expr
+    }
+
+    fn expr_inner(&mut self, node: Node) -> Expr {
+        let field = |name: &str| node.child_by_field_name(name);
+        let boxed = |this: &mut Self, name: &str| -> Box<Expr> {
+            Box::new(field(name).map_or(Expr::Other, |n| this.expr(n)))
+        };
+        match node.kind() {
+            "string" => {
+                let mut out = String::new();
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_fragment" => out.push_str(self.source.text(child)),
+                        "escape_sequence" => out.push_str(&unescape(self.source.text(child))),
+                        _ => {}
+                    }
+                }
+                Expr::Str(out)
+            }
+            "template_string" => {
+                // The text between substitutions, by byte ranges (fragments are not always
+                // nodes of their own).
+                let text = self.source.text(node);
+                let start = node.start_byte();
+                let mut parts = Vec::new();
+                let mut at = 1.min(text.len());
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    if child.kind() != "template_substitution" {
+                        continue;
+                    }
+                    let from = child.start_byte() - start;
+                    if let Some(piece) = text.get(at..from) {
+                        parts.push(Expr::Str(piece.to_owned()));
+                    }
+                    parts.push(child.named_child(0).map_or(Expr::Other, |e| self.expr(e)));
+                    at = child.end_byte() - start;
+                }
+                if let Some(piece) = text.get(at..text.len().saturating_sub(1)) {
+                    parts.push(Expr::Str(piece.to_owned()));
+                }
+                Expr::Concat(parts)
+            }
+            "number" | "true" | "false" | "null" | "undefined" | "regex" => Expr::Other,
+            "identifier" | "this" => Expr::Var(self.text(node)),
+            "member_expression" => {
+                let property = field("property").map(|p| self.text(p)).unwrap_or_default();
+                Expr::Attr(boxed(self, "object"), property)
+            }
+            "subscript_expression" => Expr::Index(boxed(self, "object"), boxed(self, "index")),
+            "call_expression" | "new_expression" => {
+                let callee = if node.kind() == "new_expression" {
+                    boxed(self, "constructor")
+                } else {
+                    boxed(self, "function")
+                };
+                let args = field("arguments")
+                    .filter(|a| a.kind() == "arguments")
+                    .map(|a| self.exprs(a))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|value| Arg { key: None, value })
+                    .collect();
+                Expr::Call {
+                    callee,
+                    args,
+                    at: self.source.at(node),
+                }
+            }
+            "binary_expression" => {
+                let op = field("operator").map(|o| self.source.text(o)).unwrap_or("");
+                let (left, right) = (boxed(self, "left"), boxed(self, "right"));
+                match op {
+                    "+" => Expr::Concat(vec![*left, *right]),
+                    "||" | "??" | "&&" => Expr::Either(vec![*left, *right]),
+                    _ => Expr::Opaque(vec![*left, *right]),
+                }
+            }
+            "ternary_expression" => Expr::Either(vec![
+                *boxed(self, "consequence"),
+                *boxed(self, "alternative"),
+            ]),
+            "parenthesized_expression"
+            | "await_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => node.named_child(0).map_or(Expr::Other, |c| self.expr(c)),
+            "array" => Expr::Build(self.exprs(node).into_iter().map(|e| (None, e)).collect()),
+            "object" => {
+                let mut entries = Vec::new();
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for entry in children {
+                    match entry.kind() {
+                        "pair" => {
+                            let key = entry
+                                .child_by_field_name("key")
+                                .map(|k| self.text(k).trim_matches(['"', '\'']).to_owned());
+                            let value = entry
+                                .child_by_field_name("value")
+                                .map_or(Expr::Other, |v| self.expr(v));
+                            entries.push((key, value));
+                        }
+                        "shorthand_property_identifier" => {
+                            entries.push((Some(self.text(entry)), Expr::Var(self.text(entry))))
+                        }
+                        _ => entries.push((None, self.expr(entry))),
+                    }
+                }
+                Expr::Build(entries)
+            }
+            "arrow_function" | "function_expression" | "function" => {
+                Expr::Function(self.function(String::new(), node))
+            }
+            _ => Expr::Opaque(self.exprs(node)),
         }
     }
 }

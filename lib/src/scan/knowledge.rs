@@ -566,6 +566,30 @@ pub fn secret_misdirected(name: &str, host: &str) -> Option<bool> {
     Some(!own)
 }
 
+/// Why sending the secret variable `variable` is exfiltration, or `None` when it is what an
+/// API client does: in a DNS name (`in_name`), a secret never sent as it is, a provider's
+/// secret sent to another host, or a secret of unknown owner sent to a drop address. `host`
+/// and `url` are the request's, when known.
+pub fn secret_sent_wrongly(
+    variable: &str,
+    in_name: bool,
+    host: Option<&str>,
+    url: Option<&str>,
+) -> Option<String> {
+    if in_name {
+        return Some("in a DNS name".to_owned());
+    }
+    if secret_never_sent(variable) {
+        return Some("that is never sent as it is".to_owned());
+    }
+    let (host, url) = (host?, url?);
+    match secret_misdirected(variable, host) {
+        Some(true) => Some(format!("to {host}, not its provider")),
+        Some(false) => None,
+        None => is_drop_host(url).then(|| format!("to the drop address {host}")),
+    }
+}
+
 /// The persistence location `text` mentions, if any.
 pub fn persistence_path(text: &str) -> Option<&'static str> {
     contains_any(text, PERSISTENCE_PATHS)

@@ -11,10 +11,12 @@ mod ast;
 mod capabilities;
 mod files;
 pub mod finding;
+mod flow;
 mod javascript;
 mod knowledge;
 mod markdown;
 mod powershell;
+mod powershell_flow;
 mod python;
 pub mod report;
 pub mod rules;
@@ -590,7 +592,13 @@ fn scan_file(
             Language::JavaScript(dialect) => {
                 partial = javascript::scan(&text, 0, dialect, &mut sink)
             }
-            Language::PowerShell => powershell::scan(&text, 0, &mut sink),
+            Language::PowerShell => {
+                powershell::scan(&text, 0, &mut sink);
+                let lower = file.path.to_ascii_lowercase();
+                if lower.ends_with(".ps1") || lower.ends_with(".psm1") {
+                    powershell::follow_values(&text, 0, &mut sink);
+                }
+            }
             Language::Markdown => {
                 markdown::scan(&text, &mut sink);
                 if file.path.eq_ignore_ascii_case(SKILL_MD)

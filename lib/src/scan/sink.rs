@@ -64,6 +64,11 @@ impl<'a> Sink<'a> {
         self.network = true;
     }
 
+    /// Whether the file uses the network (as far as the analysers saw).
+    pub fn uses_network(&self) -> bool {
+        self.network
+    }
+
     /// Rules about the file as a whole: secrets and the network together; downloads run and
     /// persistence escalated by what else the file does.
     pub fn conclude(&mut self) {
@@ -136,6 +141,21 @@ impl<'a> Sink<'a> {
         self.decoded.push((offset, ""));
         scan(self);
         self.decoded.pop();
+    }
+
+    /// How many derived texts (decoded, joined, persisted) deep the current scan is.
+    pub fn nesting(&self) -> usize {
+        self.decoded.len()
+    }
+
+    /// How many findings are kept so far.
+    pub fn count(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// The findings kept since there were `first`.
+    pub fn findings_from(&self, first: usize) -> &[Finding] {
+        self.findings.get(first..).unwrap_or(&[])
     }
 
     /// How many decoding layers deep the current scan is.
@@ -231,6 +251,15 @@ impl<'a> Sink<'a> {
             suppressed: None,
         };
         self.findings.push(finding);
+    }
+
+    /// The line of byte `offset` of the file, when the scan is not inside derived text (where
+    /// offsets are not the file's).
+    pub fn line_of(&self, offset: usize) -> Option<usize> {
+        if !self.decoded.is_empty() || offset > self.text.len() {
+            return None;
+        }
+        Some(self.line_starts().partition_point(|&start| start <= offset))
     }
 
     fn line_starts(&self) -> &[usize] {

@@ -213,7 +213,7 @@ pub(crate) fn scan_char_codes(codes: &[u32], offset: usize, sink: &mut Sink) {
     scan_decoded(text.as_bytes(), "char-code", offset, sink);
 }
 
-fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, sink: &mut Sink) {
+pub(crate) fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, sink: &mut Sink) {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
@@ -339,7 +339,8 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     engines.iter().find_map(|e| e.decode(text).ok())
 }
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
+/// Hexadecimal text (an optional `0x` prefix), bounded like the other decoders.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.strip_prefix("0x").unwrap_or(text);
     if !text.len().is_multiple_of(2)
         || text.len() > MAX_DECODED_BYTES * 2
@@ -369,7 +370,11 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .all(|l| {
-                    l.starts_with("export ")
+                    // A compound line is not a plain setting: `export A=1; curl … | sh`.
+                    let compound = ["; ", "&&", "||", "| ", "`"]
+                        .iter()
+                        .any(|op| l.contains(op));
+                    !compound && l.starts_with("export ")
                         || l.starts_with("alias ")
                         || l.starts_with("source ")
                         || l.starts_with(". ")
@@ -384,11 +389,23 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
         } else {
             Severity::High
         };
+        // The payload is scanned where it will run, and what it does raises the finding.
+        let (severity, why) = match content.map(|c| follow_payload(place, c, offset, sink)) {
+            Some(Payload::Dangerous) => (
+                Severity::Critical,
+                "; critical because what it writes runs a download or is itself dangerous",
+            ),
+            Some(Payload::Reaches) if severity < Severity::High => (
+                Severity::High,
+                "; high because what it writes downloads, runs or sends",
+            ),
+            _ => (severity, ""),
+        };
         sink.emit_with(
             rules::PERSISTENCE,
             severity,
             offset,
-            format!("writes {place}"),
+            format!("writes {place}{why}"),
             Some(target.into()),
         );
     } else if let Some(file) = knowledge::agent_memory_path(target) {
@@ -405,6 +422,172 @@ pub(crate) fn report_write(target: &str, offset: usize, content: Option<&str>, s
             format!("writes {target}"),
             Some(normalize_home(target)),
         );
+    }
+}
+
+/// Base32 (RFC 4648, upper or lower case, padding optional), as `base64.b32decode` reads it.
+pub(crate) fn decode_base32(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim().trim_end_matches('=');
+    if text.len() > MAX_DECODED_BYTES * 8 / 5 + 8 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let (mut buffer, mut bits) = (0u64, 0u32);
+    for c in text.bytes() {
+        let value = match c.to_ascii_uppercase() {
+            c @ b'A'..=b'Z' => c - b'A',
+            c @ b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | u64::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Base85 in Python's `b85` alphabet or Ascii85 (`a85`, with `z` for four zero bytes and
+/// optional `<~ ~>`).
+pub(crate) fn decode_base85(text: &str, ascii85: bool) -> Option<Vec<u8>> {
+    const B85: &[u8] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+    let text = text.trim();
+    let text = if ascii85 {
+        text.trim_start_matches("<~").trim_end_matches("~>")
+    } else {
+        text
+    };
+    if text.len() > MAX_DECODED_BYTES * 5 / 4 + 8 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 4 / 5);
+    let mut group = Vec::with_capacity(5);
+    let flush = |group: &mut Vec<u8>, out: &mut Vec<u8>| -> Option<()> {
+        let n = group.len();
+        if n == 0 {
+            return Some(());
+        }
+        if n == 1 {
+            return None;
+        }
+        let mut value: u64 = 0;
+        for i in 0..5 {
+            value = value * 85 + u64::from(*group.get(i).unwrap_or(&84));
+        }
+        let bytes = u32::try_from(value).ok()?.to_be_bytes();
+        out.extend_from_slice(&bytes[..n - 1]);
+        group.clear();
+        Some(())
+    };
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        if ascii85 && c == b'z' && group.is_empty() {
+            out.extend_from_slice(&[0; 4]);
+            continue;
+        }
+        let value = if ascii85 {
+            (b'!'..=b'u').contains(&c).then(|| c - b'!')?
+        } else {
+            u8::try_from(B85.iter().position(|&b| b == c)?).ok()?
+        };
+        group.push(value);
+        if group.len() == 5 {
+            flush(&mut group, &mut out)?;
+        }
+    }
+    flush(&mut group, &mut out)?;
+    Some(out)
+}
+
+/// What a payload written into a persistence location does when it runs.
+enum Payload {
+    /// Nothing the scanner objects to.
+    Quiet,
+    /// It downloads, runs code or uses the network.
+    Reaches,
+    /// It runs a download, or holds a high or critical finding of its own.
+    Dangerous,
+}
+
+/// How many persisted payloads deep the scan follows (a payload that writes a payload…).
+const MAX_PAYLOAD_DEPTH: usize = 2;
+
+/// Scans `content`, written into the persistence location `place`, as the shell commands it
+/// will run: cron lines without their schedule, systemd units' `Exec*=` values, rc files and
+/// hooks whole. Its findings point at the write at `offset`.
+fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) -> Payload {
+    if sink.nesting() >= MAX_PAYLOAD_DEPTH || content.len() > MAX_DECODED_BYTES {
+        return Payload::Quiet;
+    }
+    let commands: String = if place.contains("cron") {
+        content
+            .lines()
+            .map(|l| {
+                let l = l.trim();
+                if l.starts_with('@') {
+                    l.split_once(char::is_whitespace).map_or("", |(_, c)| c)
+                } else {
+                    let mut rest = l;
+                    for _ in 0..5 {
+                        rest = rest
+                            .trim_start()
+                            .split_once(char::is_whitespace)
+                            .map_or("", |(_, r)| r);
+                    }
+                    rest
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if place.contains("systemd") {
+        content
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Exec"))
+            .filter_map(|l| {
+                l.split_once('=')
+                    .map(|(_, c)| c.trim_start_matches(['-', '@', '+', '!']))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if place.contains("launch") {
+        // Property lists hold their program as XML strings; the words are scanned as one line.
+        content
+            .split("<string>")
+            .skip(1)
+            .filter_map(|s| s.split_once("</string>").map(|(w, _)| w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        content.to_owned()
+    };
+    let first = sink.count();
+    sink.with_origin(offset, |sink| {
+        super::shell::scan(&commands, 0, sink, 1);
+    });
+    let found = sink.findings_from(first);
+    // Running a download later (not from a well-known installer) is as bad as running it now.
+    let runs_download = found.iter().any(|f| {
+        [
+            rules::EXEC_PIPE_TO_SHELL,
+            rules::EXEC_PIPE_TO_SHELL_RAW,
+            rules::EXEC_REMOTE_CODE,
+            rules::EXEC_DECODE_AND_RUN,
+        ]
+        .contains(&f.rule)
+    });
+    if runs_download || found.iter().any(|f| f.severity >= Severity::High) {
+        Payload::Dangerous
+    } else if found.iter().any(|f| {
+        f.rule.starts_with("SK-EXEC-")
+            || f.rule == rules::USES_NETWORK
+            || f.rule == rules::EXEC_COMPUTED_SHELL
+    }) {
+        Payload::Reaches
+    } else {
+        Payload::Quiet
     }
 }
 

