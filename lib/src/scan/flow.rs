@@ -1265,7 +1265,7 @@ mod tests {
 
     fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<&'static str>, u32) {
         let text = "x\n".repeat(8);
-        let mut sink = Sink::new("f", &text);
+        let mut sink = Sink::new("f", &text).with_shell(crate::scan::shell::scan);
         let steps = run(lang, body, &mut sink);
         let rules = sink.finish().0.iter().map(|f| f.rule).collect();
         (rules, steps)

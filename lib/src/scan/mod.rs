@@ -574,7 +574,7 @@ fn scan_file(
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(&file.data),
     };
-    let mut sink = Sink::new(&file.path, &text);
+    let mut sink = Sink::new(&file.path, &text).with_shell(shell::scan);
     text::scan_hidden_unicode(&text, &mut sink);
     text::scan_mining_pools(&text, &mut sink);
     let mut partial = false;

@@ -1612,13 +1612,13 @@ mod tests {
     use super::*;
 
     fn rules_in(text: &str) -> Vec<&'static str> {
-        let mut sink = Sink::new("x.sh", text);
+        let mut sink = Sink::new("x.sh", text).with_shell(scan);
         scan(text, 0, &mut sink, 0);
         sink.finish().0.into_iter().map(|f| f.rule).collect()
     }
 
     fn persistence_severity(text: &str) -> Option<(Severity, String)> {
-        let mut sink = Sink::new("x.sh", text);
+        let mut sink = Sink::new("x.sh", text).with_shell(scan);
         scan(text, 0, &mut sink, 0);
         sink.finish()
             .0

@@ -25,7 +25,15 @@ pub(crate) struct Sink<'a> {
     credential_at: Option<usize>,
     env_dump_at: Option<usize>,
     network: bool,
+    /// The shell analyser, for text that turns into commands (a decoded payload, a line written
+    /// into a crontab): handed down by the scan's entry point so that the text helpers, which
+    /// the shell analyser uses, need not import it back.
+    shell: Option<ShellScanner>,
 }
+
+/// The shell analyser's entry: (source, offset of `source` in the file, sink, nesting depth)
+/// → whether it parsed completely.
+pub(crate) type ShellScanner = for<'s, 't> fn(&'s str, usize, &mut Sink<'t>, u8) -> bool;
 
 impl<'a> Sink<'a> {
     pub fn new(file: &'a str, text: &'a str) -> Sink<'a> {
@@ -40,6 +48,21 @@ impl<'a> Sink<'a> {
             credential_at: None,
             env_dump_at: None,
             network: false,
+            shell: None,
+        }
+    }
+
+    /// This sink scans text that turns into commands with `shell`.
+    pub fn with_shell(mut self, shell: ShellScanner) -> Sink<'a> {
+        self.shell = Some(shell);
+        self
+    }
+
+    /// Scans `source` as shell commands, when this sink was given the shell analyser.
+    pub fn scan_as_shell(&mut self, source: &str, base: usize, nesting: u8) -> bool {
+        match self.shell {
+            Some(shell) => shell(source, base, self, nesting),
+            None => false,
         }
     }
 

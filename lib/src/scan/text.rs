@@ -6,7 +6,6 @@ use base64::Engine as _;
 use super::finding::Severity;
 use super::knowledge;
 use super::rules;
-use super::shell;
 use super::sink::Sink;
 
 /// Shortest string considered as a possible encoded payload.
@@ -232,7 +231,7 @@ pub(crate) fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, 
         None,
     );
     sink.with_decoded(offset, encoding, |sink| {
-        shell::scan(text, 0, sink, 1);
+        sink.scan_as_shell(text, 0, 1);
         for (pos, url) in knowledge::urls(text) {
             if let Some(host) = knowledge::host_of(url) {
                 sink.emit(
@@ -565,7 +564,7 @@ fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) ->
     };
     let first = sink.count();
     sink.with_origin(offset, |sink| {
-        super::shell::scan(&commands, 0, sink, 1);
+        sink.scan_as_shell(&commands, 0, 1);
     });
     let found = sink.findings_from(first);
     // Running a download later (not from a well-known installer) is as bad as running it now.
