@@ -127,3 +127,20 @@ fn data_flow_work_is_bounded_on_adversarial_files() {
         started.elapsed()
     );
 }
+
+/// Inputs the fuzzers found that once panicked the scanner (kept in
+/// testdata/scan/fuzz-regressions/): each is scanned as the file kind it crashed.
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/scan/fuzz-regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = format!("scripts/{}", path.file_name().unwrap().to_string_lossy());
+        let report = scan_files(vec![(name.as_str(), std::fs::read(&path).unwrap())]);
+        assert_eq!(report.files, 1);
+        seen += 1;
+    }
+    assert!(seen >= 1);
+}

@@ -66,7 +66,7 @@ impl Parser<'_> {
                     }
                 }
                 b'<' if self.src.get(self.pos + 1) == Some(&b'#') => {
-                    match self.text[self.pos..].find("#>") {
+                    match self.text.get(self.pos..).unwrap_or("").find("#>") {
                         Some(end) => self.pos += end + 2,
                         None => self.pos = self.src.len(),
                     }
@@ -87,7 +87,7 @@ impl Parser<'_> {
         {
             self.pos += 1;
         }
-        &self.text[start..self.pos]
+        self.text.get(start..self.pos).unwrap_or("")
     }
 
     fn eat(&mut self, c: u8) -> bool {
@@ -254,7 +254,12 @@ impl Parser<'_> {
                     self.pos += 1;
                     let name = self.variable_name();
                     self.skip(false);
-                    let add = self.text[self.pos..].starts_with("+=");
+                    let add = self
+                        .text
+                        .as_bytes()
+                        .get(self.pos..)
+                        .unwrap_or(&[])
+                        .starts_with(b"+=");
                     if add || (self.peek() == b'=' && self.src.get(self.pos + 1) != Some(&b'=')) {
                         self.pos += if add { 2 } else { 1 };
                         let value = self.pipeline();
@@ -306,7 +311,11 @@ impl Parser<'_> {
             while !self.at_end() && self.peek() != b'}' {
                 self.pos += 1;
             }
-            let name = self.text[start..self.pos].to_ascii_lowercase();
+            let name = self
+                .text
+                .get(start..self.pos)
+                .unwrap_or("")
+                .to_ascii_lowercase();
             self.eat(b'}');
             return name;
         }
@@ -316,7 +325,10 @@ impl Parser<'_> {
         {
             self.pos += 1;
         }
-        self.text[start..self.pos].to_ascii_lowercase()
+        self.text
+            .get(start..self.pos)
+            .unwrap_or("")
+            .to_ascii_lowercase()
     }
 
     /// `a | b | c`: each stage receives the previous one's output.
@@ -489,7 +501,14 @@ impl Parser<'_> {
         let mut value = self.primary();
         loop {
             let at = self.base + self.pos;
-            if self.text[self.pos..].starts_with("::") || self.peek() == b'.' {
+            if self
+                .text
+                .as_bytes()
+                .get(self.pos..)
+                .unwrap_or(&[])
+                .starts_with(b"::")
+                || self.peek() == b'.'
+            {
                 self.pos += if self.peek() == b'.' { 1 } else { 2 };
                 let member = self.member_name();
                 if member.is_empty() {
@@ -522,7 +541,10 @@ impl Parser<'_> {
         while !self.at_end() && (self.peek().is_ascii_alphanumeric() || self.peek() == b'_') {
             self.pos += 1;
         }
-        self.text[start..self.pos].to_ascii_lowercase()
+        self.text
+            .get(start..self.pos)
+            .unwrap_or("")
+            .to_ascii_lowercase()
     }
 
     /// `(a, b)` of a method call, after the `(`.
@@ -581,13 +603,23 @@ impl Parser<'_> {
                 self.pos += 1;
                 let mut out = String::new();
                 while !self.at_end() {
-                    if self.text[self.pos..].starts_with("''") {
+                    if self
+                        .text
+                        .as_bytes()
+                        .get(self.pos..)
+                        .unwrap_or(&[])
+                        .starts_with(b"''")
+                    {
                         out.push('\'');
                         self.pos += 2;
                     } else if self.eat(b'\'') {
                         break;
                     } else {
-                        let c = self.text[self.pos..].chars().next().unwrap_or('\0');
+                        let c = self
+                            .text
+                            .get(self.pos..)
+                            .and_then(|t| t.chars().next())
+                            .unwrap_or('\0');
                         out.push(c);
                         self.pos += c.len_utf8().max(1);
                     }
@@ -642,11 +674,20 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                 }
-                let name = self.text[start..self.pos.saturating_sub(1)]
+                let name = self
+                    .text
+                    .get(start..self.pos.saturating_sub(1))
+                    .unwrap_or("")
                     .trim()
                     .to_ascii_lowercase();
                 let name = name.strip_prefix("system.").unwrap_or(&name).to_owned();
-                if self.text[self.pos..].starts_with("::") {
+                if self
+                    .text
+                    .as_bytes()
+                    .get(self.pos..)
+                    .unwrap_or(&[])
+                    .starts_with(b"::")
+                {
                     Expr::Var(name)
                 } else {
                     self.postfix()
@@ -706,7 +747,11 @@ impl Parser<'_> {
                 }
                 b'`' => {
                     self.pos += 1;
-                    let c = self.text[self.pos..].chars().next().unwrap_or('\0');
+                    let c = self
+                        .text
+                        .get(self.pos..)
+                        .and_then(|t| t.chars().next())
+                        .unwrap_or('\0');
                     text.push(match c {
                         'n' => '\n',
                         't' => '\t',
@@ -731,7 +776,11 @@ impl Parser<'_> {
                     }
                 }
                 _ => {
-                    let c = self.text[self.pos..].chars().next().unwrap_or('\0');
+                    let c = self
+                        .text
+                        .get(self.pos..)
+                        .and_then(|t| t.chars().next())
+                        .unwrap_or('\0');
                     text.push(c);
                     self.pos += c.len_utf8().max(1);
                 }
