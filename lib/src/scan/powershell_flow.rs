@@ -49,6 +49,12 @@ impl Parser<'_> {
         self.src.get(self.pos).copied().unwrap_or(0)
     }
 
+    /// The bytes from the current position on (empty past the end), safe to compare at any
+    /// position, even inside a multi-byte character.
+    fn rest(&self) -> &[u8] {
+        self.src.get(self.pos..).unwrap_or(&[])
+    }
+
     fn at_end(&self) -> bool {
         self.pos >= self.src.len()
     }
@@ -254,12 +260,7 @@ impl Parser<'_> {
                     self.pos += 1;
                     let name = self.variable_name();
                     self.skip(false);
-                    let add = self
-                        .text
-                        .as_bytes()
-                        .get(self.pos..)
-                        .unwrap_or(&[])
-                        .starts_with(b"+=");
+                    let add = self.rest().starts_with(b"+=");
                     if add || (self.peek() == b'=' && self.src.get(self.pos + 1) != Some(&b'=')) {
                         self.pos += if add { 2 } else { 1 };
                         let value = self.pipeline();
@@ -501,14 +502,7 @@ impl Parser<'_> {
         let mut value = self.primary();
         loop {
             let at = self.base + self.pos;
-            if self
-                .text
-                .as_bytes()
-                .get(self.pos..)
-                .unwrap_or(&[])
-                .starts_with(b"::")
-                || self.peek() == b'.'
-            {
+            if self.rest().starts_with(b"::") || self.peek() == b'.' {
                 self.pos += if self.peek() == b'.' { 1 } else { 2 };
                 let member = self.member_name();
                 if member.is_empty() {
@@ -603,13 +597,7 @@ impl Parser<'_> {
                 self.pos += 1;
                 let mut out = String::new();
                 while !self.at_end() {
-                    if self
-                        .text
-                        .as_bytes()
-                        .get(self.pos..)
-                        .unwrap_or(&[])
-                        .starts_with(b"''")
-                    {
+                    if self.rest().starts_with(b"''") {
                         out.push('\'');
                         self.pos += 2;
                     } else if self.eat(b'\'') {
@@ -681,13 +669,7 @@ impl Parser<'_> {
                     .trim()
                     .to_ascii_lowercase();
                 let name = name.strip_prefix("system.").unwrap_or(&name).to_owned();
-                if self
-                    .text
-                    .as_bytes()
-                    .get(self.pos..)
-                    .unwrap_or(&[])
-                    .starts_with(b"::")
-                {
+                if self.rest().starts_with(b"::") {
                     Expr::Var(name)
                 } else {
                     self.postfix()
