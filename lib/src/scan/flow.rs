@@ -1263,7 +1263,7 @@ mod tests {
         }
     }
 
-    fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<&'static str>, u32) {
+    fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<rules::RuleId>, u32) {
         let text = "x\n".repeat(8);
         let mut sink = Sink::new("f", &text).with_shell(crate::scan::shell::scan);
         let steps = run(lang, body, &mut sink);

@@ -429,7 +429,7 @@ fn is_quoted(sentence: &str, at: usize) -> bool {
 }
 
 struct Pattern {
-    rule: &'static str,
+    rule: rules::RuleId,
     severity: Option<Severity>,
     /// Every group must match (one alternative of each), in order unless `any_order`.
     groups: &'static [&'static [&'static str]],
@@ -767,9 +767,7 @@ fn scan_prose(prose: &str, at_file: &dyn Fn(usize) -> usize, hidden: bool, sink:
             {
                 continue;
             }
-            let severity = pattern.severity.unwrap_or_else(|| {
-                rules::rule(pattern.rule).map_or(Severity::High, |r| r.severity)
-            });
+            let severity = pattern.severity.unwrap_or_else(|| pattern.rule.severity());
             let severity = if hidden && severity < Severity::Critical {
                 bump(severity)
             } else {
@@ -935,7 +933,7 @@ fn scan_archive_password(text: &str, sink: &mut Sink) {
 mod tests {
     use super::*;
 
-    fn rules_in(text: &str) -> Vec<&'static str> {
+    fn rules_in(text: &str) -> Vec<rules::RuleId> {
         let mut sink = Sink::new("SKILL.md", text);
         scan(text, &mut sink);
         let (findings, _) = sink.finish();

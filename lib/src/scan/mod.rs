@@ -20,6 +20,7 @@ mod powershell_flow;
 mod python;
 pub mod report;
 pub mod rules;
+mod severity;
 mod shell;
 mod sink;
 mod svg;
@@ -263,7 +264,7 @@ fn tally(findings: &[Finding], fail_on: Severity) -> (BTreeMap<Severity, usize>,
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IgnoredSuppression {
     /// The rule the comment tried to silence.
-    pub rule: &'static str,
+    pub rule: rules::RuleId,
     /// Where the finding is.
     pub file: String,
     /// Its line.
@@ -337,7 +338,7 @@ pub fn missing_declarations(report: &SkillReport) -> (Permissions, Vec<String>) 
     let undeclared = report
         .findings
         .iter()
-        .filter(|f| f.rule.starts_with("SK-UNDECLARED"))
+        .filter(|f| f.rule.is_undeclared())
         .filter_map(|f| f.capability.as_ref());
     for capability in undeclared {
         match (capability.kind, capability.value.as_deref()) {
@@ -465,7 +466,7 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
             .filter_map(|f| {
                 f.capability
                     .as_ref()
-                    .filter(|_| f.rule.starts_with("SK-UNDECLARED"))
+                    .filter(|_| f.rule.is_undeclared())
                     .map(ToString::to_string)
             })
             .collect();

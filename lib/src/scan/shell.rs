@@ -1611,7 +1611,7 @@ pub(crate) fn report_downloaded_run(url: Option<&str>, runner: &str, at: usize, 
 mod tests {
     use super::*;
 
-    fn rules_in(text: &str) -> Vec<&'static str> {
+    fn rules_in(text: &str) -> Vec<rules::RuleId> {
         let mut sink = Sink::new("x.sh", text).with_shell(scan);
         scan(text, 0, &mut sink, 0);
         sink.finish().0.into_iter().map(|f| f.rule).collect()
@@ -1673,7 +1673,7 @@ mod tests {
         assert!(rules_in(remote_name).contains(&rules::EXEC_PIPE_TO_SHELL_RAW));
         // A download that is only read is not run.
         let kept = "curl -fsSLo data.json https://api.example.dev/d\njq . data.json\n";
-        assert!(!rules_in(kept).iter().any(|r| r.starts_with("SK-EXEC-00")));
+        assert!(!rules_in(kept).iter().any(|r| r.is_code_execution()));
     }
 
     #[test]

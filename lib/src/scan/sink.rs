@@ -16,7 +16,7 @@ pub(crate) struct Sink<'a> {
     line_starts: std::cell::OnceCell<Vec<usize>>,
     findings: Vec<Finding>,
     /// (rule, line, column, message) of every kept finding, to drop repeats in O(1).
-    seen: std::collections::HashSet<(&'static str, usize, usize, String)>,
+    seen: std::collections::HashSet<(rules::RuleId, usize, usize, String)>,
     /// While scanning text that is not a substring of the file (decoded payloads, command lists
     /// joined into a string): where it came from in `text`, and how it was derived.
     decoded: Vec<(usize, &'static str)>,
@@ -112,7 +112,7 @@ impl<'a> Sink<'a> {
             .contains(&f.rule)
         });
         let runs_downloads = self.findings.iter().any(|f| {
-            f.rule.starts_with("SK-EXEC-00")
+            f.rule.is_code_execution()
                 && f.rule != rules::EXEC_PIPE_TO_SHELL_KNOWN
                 && f.rule != rules::EXEC_COMPUTED_SHELL
         });
@@ -201,25 +201,24 @@ impl<'a> Sink<'a> {
     /// Reports a finding of `rule` at byte `offset` of the file (or of the decoded text).
     pub fn emit(
         &mut self,
-        rule: &'static str,
+        rule: rules::RuleId,
         offset: usize,
         message: impl Into<String>,
         value: Option<String>,
     ) {
-        let meta = rules::rule(rule).unwrap_or_else(|| panic!("unknown rule {rule}"));
-        self.emit_with(rule, meta.severity, offset, message, value);
+        self.emit_with(rule, rule.severity(), offset, message, value);
     }
 
     /// Like [`Sink::emit`] with an explicit severity (for rules whose severity depends on context).
     pub fn emit_with(
         &mut self,
-        rule: &'static str,
+        rule: rules::RuleId,
         severity: Severity,
         offset: usize,
         message: impl Into<String>,
         value: Option<String>,
     ) {
-        let meta = rules::rule(rule).unwrap_or_else(|| panic!("unknown rule {rule}"));
+        let meta = rule.rule();
         let (offset, mut message) = match self.decoded.first() {
             Some(&(origin, _)) => {
                 let chain: Vec<&str> = self
@@ -332,7 +331,7 @@ fn snippet(line: &str) -> String {
 
 /// `skillsig-ignore: SK-A-001[,SK-B-002] reason` anywhere on a line: (line, rule id, reason).
 /// It applies to findings on that line and the next. Critical findings cannot be suppressed.
-fn parse_suppressions(text: &str) -> Vec<(usize, String, String)> {
+fn parse_suppressions(text: &str) -> Vec<(usize, rules::RuleId, String)> {
     const MARK: &str = "skillsig-ignore:";
     let mut out = Vec::new();
     if memchr::memmem::find(text.as_bytes(), MARK.as_bytes()).is_none() {
@@ -352,8 +351,8 @@ fn parse_suppressions(text: &str) -> Vec<(usize, String, String)> {
         } else {
             reason.to_owned()
         };
-        for id in ids.split(',').filter(|id| id.starts_with("SK-")) {
-            out.push((index + 1, id.to_owned(), reason.clone()));
+        for id in ids.split(',').filter_map(rules::RuleId::parse) {
+            out.push((index + 1, id, reason.clone()));
         }
     }
     out

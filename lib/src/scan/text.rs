@@ -24,7 +24,7 @@ pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     let mut line = 0usize;
-    let mut last_line_reported: Option<(usize, &str)> = None;
+    let mut last_line_reported: Option<(usize, rules::RuleId)> = None;
     while i < chars.len() {
         let (offset, ch) = chars[i];
         let code = ch as u32;
@@ -57,7 +57,7 @@ pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
             }
             continue;
         }
-        let line_key = |rule: &'static str| (line, rule);
+        let line_key = |rule: rules::RuleId| (line, rule);
         if matches!(code, 0x202A..=0x202E | 0x2066..=0x2069) {
             let key = line_key(rules::HIDDEN_BIDI);
             if last_line_reported != Some(key) {
@@ -588,7 +588,7 @@ fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) ->
     if runs_download || found.iter().any(|f| f.severity >= Severity::High) {
         Payload::Dangerous
     } else if found.iter().any(|f| {
-        f.rule.starts_with("SK-EXEC-")
+        f.rule.is_code_execution()
             || f.rule == rules::USES_NETWORK
             || f.rule == rules::EXEC_COMPUTED_SHELL
     }) {
