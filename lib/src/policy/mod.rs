@@ -405,6 +405,7 @@ mod tests {
             snippet: String::new(),
             message: String::new(),
             suppressed: None,
+            source: None,
         };
         assert!(!policy.blocks(&finding("SK-EXEC-001", Severity::Medium)));
         assert!(policy.blocks(&finding("SK-CAP-NET", Severity::Info)));

@@ -29,6 +29,23 @@ pub struct Finding {
     /// The reason given in a `skillsig-ignore: RULE-ID reason` comment, when suppressed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// For a flow, where the data comes from; the finding's own place is where it goes (the
+    /// sink). SARIF shows the two as a code flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<FlowSource>,
+}
+
+/// The start of a flow: the line that reads what the finding's sink sends or runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowSource {
+    /// 1-based line in the same file.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The line, trimmed and shortened.
+    pub snippet: String,
+    /// What is read there: a path, a variable, a store.
+    pub what: String,
 }
 
 impl Finding {

@@ -1175,9 +1175,11 @@ impl Interp<'_, '_> {
                     } else {
                         format!("to {shown_host}")
                     };
-                    self.sink.emit(
+                    self.sink.emit_flow(
                         rules::CRED_EXFILTRATION,
                         at,
+                        secret.at,
+                        &secret.what,
                         format!("sends the content of {}{from} {how}", secret.what),
                         Some(shown_host.clone()),
                     );
@@ -1190,9 +1192,11 @@ impl Interp<'_, '_> {
                         Some(url.as_str()),
                     );
                     if let Some(why) = why {
-                        self.sink.emit(
+                        self.sink.emit_flow(
                             rules::CRED_IN_REQUEST,
                             at,
+                            secret.at,
+                            &format!("${}", secret.what),
                             format!("sends ${}{from} {why}", secret.what),
                             Some(shown_host.clone()),
                         );

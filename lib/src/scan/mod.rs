@@ -32,7 +32,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use finding::{Capability, CapabilityKind, Finding, Severity};
+pub use finding::{Capability, CapabilityKind, Finding, FlowSource, Severity};
 use sink::Sink;
 
 use crate::bundle::OUTPUT_DIR;

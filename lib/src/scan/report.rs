@@ -106,6 +106,22 @@ impl ScanReport {
                     // `rules` below lists RULES in order, so a rule's index is its position there.
                     "ruleIndex": finding.rule as usize,
                 });
+                if let Some(source) = &finding.source {
+                    // GitHub code scanning draws a code flow as a path from step to step.
+                    let step = |line: usize, column: usize, snippet: &str, text: String| {
+                        json!({"location": {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                                "region": {"startLine": line.max(1), "startColumn": column.max(1), "snippet": {"text": snippet}},
+                            },
+                            "message": {"text": text},
+                        }})
+                    };
+                    result["codeFlows"] = json!([{"threadFlows": [{"locations": [
+                        step(source.line, source.column, &source.snippet, format!("reads {}", source.what)),
+                        step(finding.line, finding.column, &finding.snippet, finding.message.clone()),
+                    ]}]}]);
+                }
                 if let Some(reason) = &finding.suppressed {
                     result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
                 }

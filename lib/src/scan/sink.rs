@@ -2,7 +2,7 @@
 //! mapping findings inside decoded payloads back to where the payload sits, and applying
 //! `skillsig-ignore: RULE-ID reason` comments.
 
-use super::finding::{Capability, Finding, Severity};
+use super::finding::{Capability, Finding, FlowSource, Severity};
 use super::rules;
 
 /// How many findings one file may produce; the rest are counted, not kept.
@@ -250,14 +250,7 @@ impl<'a> Sink<'a> {
         if message.is_empty() {
             message = meta.title.to_owned();
         }
-        let offset = offset.min(self.text.len());
-        let line_index = self.line_starts().partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts()[line_index];
-        let mut col_offset = offset;
-        while !self.text.is_char_boundary(col_offset) {
-            col_offset -= 1;
-        }
-        let column = self.text[line_start..col_offset].chars().count() + 1;
+        let (line_index, column) = self.place(offset);
         if self.findings.len() >= MAX_FINDINGS_PER_FILE {
             self.dropped += 1;
             return;
@@ -279,8 +272,52 @@ impl<'a> Sink<'a> {
             snippet: snippet(self.line_text(line_index)),
             message,
             suppressed: None,
+            source: None,
         };
         self.findings.push(finding);
+    }
+
+    /// Reports a flow: what was read at byte `source_at` (`what`) reaches the sink at `offset`.
+    /// The source is kept when it is a place in the file (not in decoded text).
+    pub fn emit_flow(
+        &mut self,
+        rule: rules::RuleId,
+        offset: usize,
+        source_at: usize,
+        what: &str,
+        message: impl Into<String>,
+        value: Option<String>,
+    ) {
+        let before = self.findings.len();
+        self.emit(rule, offset, message, value);
+        if self.findings.len() == before || self.line_of(source_at).is_none() {
+            return;
+        }
+        let (line_index, column) = self.place(source_at);
+        let source = FlowSource {
+            line: line_index + 1,
+            column,
+            snippet: snippet(self.line_text(line_index)),
+            what: what.to_owned(),
+        };
+        if let Some(finding) = self.findings.last_mut() {
+            finding.source = Some(source);
+        }
+    }
+
+    /// The 0-based line and 1-based character column of byte `offset` (clamped to the text).
+    fn place(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line_index = self.line_starts().partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts()[line_index];
+        let mut col_offset = offset;
+        while !self.text.is_char_boundary(col_offset) {
+            col_offset -= 1;
+        }
+        (
+            line_index,
+            self.text[line_start..col_offset].chars().count() + 1,
+        )
     }
 
     /// The line of byte `offset` of the file, when the scan is not inside derived text (where
