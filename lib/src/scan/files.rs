@@ -157,24 +157,26 @@ pub(crate) fn scan_compiled_python(
     text::scan_decoded_strings(&strings.texts, "pyc", 0, sink);
 }
 
-/// Constants a compiler keeps as written: not identifiers (names, generated `<module>`), not
-/// text with escapes or line breaks (their spelling in source differs).
+/// Strings a compiler keeps as the source spells them: not the names it makes up itself
+/// (`<module>`, `__qualname__`), not text with escapes or line breaks (spelt differently in
+/// source).
 fn is_checkable_constant(constant: &str) -> bool {
     constant.len() >= 6
         && !constant.starts_with('<')
-        && constant.chars().any(|c| !(c.is_alphanumeric() || c == '_'))
+        && !constant.starts_with("__")
         && !constant.contains(['\\', '\n', '\r', '\t', '"', '\''])
 }
 
 /// Whether the source holds a constant, also when the compiler folded it from pieces
-/// (`"ab" "cd"`, `"ab" + "cd"`): its start and its end are then in the source.
+/// (`"ab" "cd"`, `"ab" + "cd"`): its first and last 16 characters are then in the source.
 fn holds_constant(source: &str, constant: &str) -> bool {
     if source.contains(constant) {
         return true;
     }
     let chars: Vec<char> = constant.chars().collect();
-    let head: String = chars.iter().take(6).collect();
-    let tail: String = chars[chars.len().saturating_sub(6)..].iter().collect();
+    let end = 16.min(chars.len() / 2).max(6).min(chars.len());
+    let head: String = chars[..end].iter().collect();
+    let tail: String = chars[chars.len() - end..].iter().collect();
     source.contains(&head) && source.contains(&tail)
 }
 

@@ -258,7 +258,11 @@ impl Reader<'_> {
                 for i in 0..layout.objects {
                     // 0: bytecode; then the file name (5 from 3.11 on, after the local kinds
                     // at 4; 6 before).
-                    let skipped = if layout == PY311 { [0, 4, 5] } else { [0, 6, 6] };
+                    let skipped = if layout == PY311 {
+                        [0, 4, 5]
+                    } else {
+                        [0, 6, 6]
+                    };
                     self.quiet = quiet || skipped.contains(&i);
                     self.object(depth + 1)?;
                 }
