@@ -17,6 +17,7 @@ mod knowledge;
 mod markdown;
 mod powershell;
 mod powershell_flow;
+mod pyc;
 mod python;
 pub mod report;
 pub mod rules;
@@ -428,10 +429,16 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
     let config_text = config.map(|f| String::from_utf8_lossy(&f.data).into_owned());
     let declaration = skill::read_declaration(skill_md_text.as_deref(), config_text.as_deref());
 
+    // Compiled Python is judged against its source, when the Skill ships one.
+    let by_path: Option<std::collections::HashMap<&str, &ScanFile>> = input
+        .files
+        .iter()
+        .any(|f| pyc::pyc_version(&f.data).is_some())
+        .then(|| input.files.iter().map(|f| (f.path.as_str(), f)).collect());
     let results: Vec<(Vec<Finding>, usize, bool)> = input
         .files
         .par_iter()
-        .map(|file| scan_file(file, declaration.openclaw.as_ref()))
+        .map(|file| scan_file(file, declaration.openclaw.as_ref(), by_path.as_ref()))
         .collect();
     let mut findings = Vec::new();
     let mut unparsed = Vec::new();
@@ -563,7 +570,16 @@ fn language(path: &str, text: &str) -> Language {
 fn scan_file(
     file: &ScanFile,
     openclaw: Option<&skill::OpenClawRequirements>,
+    by_path: Option<&std::collections::HashMap<&str, &ScanFile>>,
 ) -> (Vec<Finding>, usize, bool) {
+    if let Some(strings) = pyc::pyc_strings(&file.data) {
+        let mut sink = Sink::new(&file.path, "").with_shell(shell::scan);
+        let source = pyc::source_path(&file.path)
+            .and_then(|p| by_path.and_then(|files| files.get(p.as_str()).copied()));
+        files::scan_compiled_python(&strings, source, &mut sink);
+        let (findings, dropped) = sink.finish();
+        return (findings, dropped, false);
+    }
     if let Some(kind) = files::classify_binary(&file.path, &file.data) {
         let mut sink = Sink::new(&file.path, "");
         files::report_binary(kind, &mut sink);

@@ -309,6 +309,11 @@ rules! {
         "A base64, hex or char-code string that decodes to commands, code or URLs (the decoded text is scanned too).",
         "Honest Skills have no reason to hide their own commands.",
         "payload = \"Y3VybCAtcyBodHRwOi8v…\"";
+    OBF_COMPILED_PYTHON = "SK-OBF-002", High, None,
+        "Compiled Python without its source",
+        "A compiled Python file (`.pyc`, found by its header whatever its name) without its `.py` source beside it (same name, or `NAME.py` above `__pycache__/NAME.cpython-XY.pyc`), or whose source does not hold its string constants. Its constants and names are scanned like decoded text.",
+        "A review reads source, Python runs the compiled file: shipping bytecode alone, or beside a decoy source, hides what runs.",
+        "scripts/helper.pyc with no scripts/helper.py";
     PERSISTENCE = "SK-PERSIST-001", High, Some(C::Write),
         "Persistence",
         "Writing authorized_keys, git hooks, shell rc files (other than plain `export`/`alias` lines), Windows Run keys; or scheduling jobs with cron, launchd, systemd or scheduled tasks. Scheduling a local job is medium unless the same file also downloads and runs code. What is written (echo/printf arguments, heredocs) is scanned as the commands it will run (cron lines without their schedule, systemd `Exec*=` values, launch-agent program strings, rc files and hooks whole): a persisted download that is run is critical, a persisted network call or computed command high; compound lines (`;`, `&&`, `|`) are not plain settings.",
