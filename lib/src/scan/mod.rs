@@ -21,7 +21,7 @@ mod pyc;
 mod python;
 pub mod report;
 pub mod rules;
-mod severity;
+pub(crate) mod severity;
 mod shell;
 mod sink;
 mod svg;

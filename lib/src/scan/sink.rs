@@ -288,8 +288,24 @@ impl<'a> Sink<'a> {
         message: impl Into<String>,
         value: Option<String>,
     ) {
+        let severity = rule.severity();
+        self.emit_flow_with(rule, severity, offset, source_at, what, message, value);
+    }
+
+    /// Like [`Sink::emit_flow`] with an explicit severity.
+    #[allow(clippy::too_many_arguments)]
+    pub fn emit_flow_with(
+        &mut self,
+        rule: rules::RuleId,
+        severity: Severity,
+        offset: usize,
+        source_at: usize,
+        what: &str,
+        message: impl Into<String>,
+        value: Option<String>,
+    ) {
         let before = self.findings.len();
-        self.emit(rule, offset, message, value);
+        self.emit_with(rule, severity, offset, message, value);
         if self.findings.len() == before || self.line_of(source_at).is_none() {
             return;
         }
@@ -303,6 +319,17 @@ impl<'a> Sink<'a> {
         if let Some(finding) = self.findings.last_mut() {
             finding.source = Some(source);
         }
+    }
+
+    /// Whether a finding of `rule` is already reported on the line of byte `offset` (an
+    /// analyser's own rule saw what a flow proves again).
+    pub fn reported_on_line(&self, rule: rules::RuleId, offset: usize) -> bool {
+        let Some(line) = self.line_of(offset) else {
+            return false;
+        };
+        self.findings
+            .iter()
+            .any(|f| f.rule == rule && f.line == line)
     }
 
     /// The 0-based line and 1-based character column of byte `offset` (clamped to the text).
