@@ -1,11 +1,18 @@
 //! What the Python and JavaScript analysers share: the source being read, where it sits in
 //! its file, the names bound in it (module aliases and string constants), and a bound on how
-//! deep expression evaluation may recurse, so that no input can exhaust the stack.
+//! deep expression evaluation may recurse, so that no input can exhaust the stack; and the
+//! grammars' kind and field tables and the tree walk, so that reading a tree costs no lookups
+//! by name and no allocation per node.
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use tree_sitter::Node;
+use std::num::NonZeroU16;
+
+use tree_sitter::{Language, Node};
+
+use super::Grammar;
 
 /// How deep the expression evaluators may recurse.
 const MAX_DEPTH: u32 = 64;
@@ -16,6 +23,8 @@ pub(crate) struct Source<'s> {
     /// Byte offset of the source within the file the sink reports on.
     base: usize,
     depth: Cell<u32>,
+    /// The grammar's kind names and field ids.
+    pub syntax: &'static Syntax,
     /// Local name → qualified name (`sp` → `subprocess`, `run` → `child_process.exec`).
     pub aliases: HashMap<String, String>,
     /// Names bound to string constants.
@@ -23,11 +32,12 @@ pub(crate) struct Source<'s> {
 }
 
 impl<'s> Source<'s> {
-    pub fn new(source: &'s str, base: usize) -> Source<'s> {
+    pub fn new(source: &'s str, base: usize, grammar: Grammar) -> Source<'s> {
         Source {
             src: source.as_bytes(),
             base,
             depth: Cell::new(0),
+            syntax: Syntax::of(grammar),
             aliases: HashMap::new(),
             constants: HashMap::new(),
         }
@@ -36,6 +46,16 @@ impl<'s> Source<'s> {
     /// The text of a node.
     pub fn text(&self, node: Node) -> &'s str {
         node.utf8_text(self.src).unwrap_or("")
+    }
+
+    /// The kind of a node (as `Node::kind`, without measuring the name).
+    pub fn kind(&self, node: Node) -> &'static str {
+        self.syntax.kind(node)
+    }
+
+    /// The child of `node` in `field`.
+    pub fn field<'t>(&self, node: Node<'t>, field: Field) -> Option<Node<'t>> {
+        self.syntax.field(node, field)
     }
 
     /// Where a node starts in the file.
@@ -60,5 +80,205 @@ impl<'s> Source<'s> {
         let result = f();
         self.depth.set(self.depth.get() - 1);
         result
+    }
+}
+
+/// The fields the analysers read, looked up by number instead of by name: tree-sitter finds a
+/// field by name with a linear scan of the grammar's field names on every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Alias,
+    Alternative,
+    Arguments,
+    Attribute,
+    Body,
+    Condition,
+    Consequence,
+    Constructor,
+    Expression,
+    Function,
+    Increment,
+    Index,
+    Initializer,
+    Key,
+    Left,
+    ModuleName,
+    Name,
+    Object,
+    Operator,
+    Parameter,
+    Parameters,
+    Pattern,
+    Property,
+    Right,
+    Source,
+    Subscript,
+    Value,
+}
+
+impl Field {
+    const ALL: [Field; 27] = [
+        Field::Alias,
+        Field::Alternative,
+        Field::Arguments,
+        Field::Attribute,
+        Field::Body,
+        Field::Condition,
+        Field::Consequence,
+        Field::Constructor,
+        Field::Expression,
+        Field::Function,
+        Field::Increment,
+        Field::Index,
+        Field::Initializer,
+        Field::Key,
+        Field::Left,
+        Field::ModuleName,
+        Field::Name,
+        Field::Object,
+        Field::Operator,
+        Field::Parameter,
+        Field::Parameters,
+        Field::Pattern,
+        Field::Property,
+        Field::Right,
+        Field::Source,
+        Field::Subscript,
+        Field::Value,
+    ];
+
+    /// The field's name in the grammars.
+    fn name(self) -> &'static str {
+        match self {
+            Field::Alias => "alias",
+            Field::Alternative => "alternative",
+            Field::Arguments => "arguments",
+            Field::Attribute => "attribute",
+            Field::Body => "body",
+            Field::Condition => "condition",
+            Field::Consequence => "consequence",
+            Field::Constructor => "constructor",
+            Field::Expression => "expression",
+            Field::Function => "function",
+            Field::Increment => "increment",
+            Field::Index => "index",
+            Field::Initializer => "initializer",
+            Field::Key => "key",
+            Field::Left => "left",
+            Field::ModuleName => "module_name",
+            Field::Name => "name",
+            Field::Object => "object",
+            Field::Operator => "operator",
+            Field::Parameter => "parameter",
+            Field::Parameters => "parameters",
+            Field::Pattern => "pattern",
+            Field::Property => "property",
+            Field::Right => "right",
+            Field::Source => "source",
+            Field::Subscript => "subscript",
+            Field::Value => "value",
+        }
+    }
+}
+
+/// One grammar's node kind names by id and field ids by [`Field`], built once per process:
+/// `Node::kind` measures and validates the name on every call, a table lookup does not.
+pub(crate) struct Syntax {
+    kinds: Vec<String>,
+    fields: [Option<NonZeroU16>; Field::ALL.len()],
+}
+
+impl Syntax {
+    fn new(language: &Language) -> Syntax {
+        let kinds = (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect();
+        let fields = Field::ALL.map(|f| language.field_id_for_name(f.name()));
+        Syntax { kinds, fields }
+    }
+
+    /// The tables of `grammar`.
+    pub fn of(grammar: Grammar) -> &'static Syntax {
+        static TABLES: [OnceLock<Syntax>; 5] = [const { OnceLock::new() }; 5];
+        let slot = match grammar {
+            Grammar::Bash => 0,
+            Grammar::Python => 1,
+            Grammar::JavaScript => 2,
+            Grammar::TypeScript => 3,
+            Grammar::Tsx => 4,
+        };
+        TABLES[slot].get_or_init(|| Syntax::new(&grammar.language()))
+    }
+
+    /// The kind of a node, as `Node::kind` names it.
+    pub fn kind(&'static self, node: Node) -> &'static str {
+        match self.kinds.get(usize::from(node.kind_id())) {
+            Some(kind) if !kind.is_empty() => kind.as_str(),
+            // Ids outside the table (ERROR nodes) are rare: ask the tree.
+            _ => error_kind(node),
+        }
+    }
+
+    /// The child in `field`.
+    pub fn field<'t>(&self, node: Node<'t>, field: Field) -> Option<Node<'t>> {
+        node.child_by_field_id(self.fields[field as usize]?.get())
+    }
+
+    /// The children in `field`.
+    pub fn fields<'t>(&self, node: Node<'t>, field: Field) -> Vec<Node<'t>> {
+        let Some(id) = self.fields[field as usize] else {
+            return Vec::new();
+        };
+        let mut cursor = node.walk();
+        node.children_by_field_id(id, &mut cursor).collect()
+    }
+}
+
+/// The kind names tree-sitter uses outside a grammar's own symbols.
+fn error_kind(node: Node) -> &'static str {
+    if node.is_error() { "ERROR" } else { "_ERROR" }
+}
+
+/// Visits `root` and every named node under it in document order, not descending into
+/// anonymous nodes, with one cursor for the whole tree (no allocation per node).
+pub(crate) fn visit_named<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
+    any_named(root, |node| {
+        visit(node);
+        false
+    });
+}
+
+/// Whether `root` or any named node under it satisfies `found`, in the order of
+/// [`visit_named`], stopping at the first.
+pub(crate) fn any_named<'t>(root: Node<'t>, mut found: impl FnMut(Node<'t>) -> bool) -> bool {
+    if found(root) {
+        return true;
+    }
+    let mut cursor = root.walk();
+    if !cursor.goto_first_child() {
+        return false;
+    }
+    loop {
+        let node = cursor.node();
+        if node.is_named() {
+            if found(node) {
+                return true;
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+        }
+        // Up until a node has a next sibling; back at `root`, done.
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
     }
 }

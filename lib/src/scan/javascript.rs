@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::ast::Source;
+use super::ast::{self, Field, Source};
 use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
@@ -142,13 +142,13 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
     };
     let root = tree.root_node();
     let mut js = Js {
-        source: Source::new(source, base),
+        source: Source::new(source, base, grammar),
         browser,
     };
-    js.collect_bindings(root);
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
+    // One walk binds names and picks out what the rules look at; the rules run after it, so
+    // that they see every constant and alias of the file.
+    for node in js.read_tree(root) {
+        match js.kind(node) {
             "call_expression" | "new_expression" => js.call(node, sink),
             "member_expression" | "subscript_expression" => {
                 js.env_access(node, sink);
@@ -159,9 +159,6 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
             "string" | "template_string" => js.string(node, sink),
             _ => {}
         }
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
     }
     // After the walk, which notes whether the file uses the network.
     if flow::worth_following(source, sink) {
@@ -194,98 +191,114 @@ impl<'s> std::ops::Deref for Js<'s> {
 }
 
 impl Js<'_> {
-    fn collect_bindings(&mut self, root: Node) {
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            match node.kind() {
-                "variable_declarator" => {
-                    if let (Some(name), Some(value)) = (
-                        node.child_by_field_name("name"),
-                        node.child_by_field_name("value"),
-                    ) {
-                        let target = self.module_of(value).or_else(|| {
-                            self.qualified(value)
-                                .filter(|q| q.contains('.') || self.source.aliases.contains_key(q))
-                        });
-                        match (name.kind(), target) {
-                            ("identifier", Some(module)) => {
-                                self.source
-                                    .aliases
-                                    .insert(self.text(name).to_owned(), module);
-                            }
-                            ("object_pattern", Some(module)) => self.destructure(name, &module),
-                            ("identifier", None) => {
-                                if let Some(value) = self.literal(value) {
-                                    self.source
-                                        .constants
-                                        .insert(self.text(name).to_owned(), value);
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
+    /// Binds the file's imports, requires and constants in document order (a constant can
+    /// build on one bound before it) and returns the nodes the rules look at, in that order.
+    fn read_tree<'t>(&mut self, root: Node<'t>) -> Vec<Node<'t>> {
+        let mut picked = Vec::new();
+        ast::visit_named(root, |node| match self.kind(node) {
+            "call_expression"
+            | "new_expression"
+            | "member_expression"
+            | "subscript_expression"
+            | "string"
+            | "template_string" => picked.push(node),
+            // Only a browser script's identifiers matter (`localStorage`).
+            "identifier" if self.browser => picked.push(node),
+            "variable_declarator" => {
+                picked.push(node);
+                self.bind_declarator(node);
+            }
+            "import_statement" => self.bind_import(node),
+            _ => {}
+        });
+        picked
+    }
+
+    /// `const cp = require('child_process')`, `const {exec: run} = cp`, `const API = '…'`.
+    fn bind_declarator(&mut self, node: Node) {
+        if let (Some(name), Some(value)) = (
+            self.field(node, Field::Name),
+            self.field(node, Field::Value),
+        ) {
+            let target = self.module_of(value).or_else(|| {
+                self.qualified(value)
+                    .filter(|q| q.contains('.') || self.source.aliases.contains_key(q))
+            });
+            match (self.kind(name), target) {
+                ("identifier", Some(module)) => {
+                    self.source
+                        .aliases
+                        .insert(self.text(name).to_owned(), module);
                 }
-                "import_statement" => {
-                    let module = node
-                        .child_by_field_name("source")
-                        .and_then(|s| self.literal(s))
-                        .map(|s| module_name(&s));
-                    if let Some(module) = module {
-                        let mut s = vec![node];
-                        while let Some(n) = s.pop() {
-                            match n.kind() {
-                                "import_clause" => {
-                                    let mut c = n.walk();
-                                    for child in n.named_children(&mut c) {
-                                        if child.kind() == "identifier" {
-                                            self.source.aliases.insert(
-                                                self.text(child).to_owned(),
-                                                module.clone(),
-                                            );
-                                        }
-                                    }
-                                }
-                                "namespace_import" => {
-                                    let mut c = n.walk();
-                                    if let Some(id) =
-                                        n.named_children(&mut c).find(|c| c.kind() == "identifier")
-                                    {
-                                        self.source
-                                            .aliases
-                                            .insert(self.text(id).to_owned(), module.clone());
-                                    }
-                                }
-                                "import_specifier" => {
-                                    let name = n
-                                        .child_by_field_name("name")
-                                        .map(|x| self.text(x).to_owned())
-                                        .unwrap_or_default();
-                                    let alias = n
-                                        .child_by_field_name("alias")
-                                        .map(|x| self.text(x).to_owned())
-                                        .unwrap_or_else(|| name.clone());
-                                    self.source
-                                        .aliases
-                                        .insert(alias, format!("{module}.{name}"));
-                                }
-                                _ => {}
-                            }
-                            let mut c = n.walk();
-                            s.extend(n.named_children(&mut c));
-                        }
+                ("object_pattern", Some(module)) => self.destructure(name, &module),
+                ("identifier", None) => {
+                    if let Some(value) = self.literal(value) {
+                        self.source
+                            .constants
+                            .insert(self.text(name).to_owned(), value);
                     }
                 }
                 _ => {}
             }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+
+    /// `import * as cp from 'node:child_process'`, `import {exec as run} from '…'`.
+    fn bind_import(&mut self, node: Node) {
+        let module = self
+            .field(node, Field::Source)
+            .and_then(|s| self.literal(s))
+            .map(|s| module_name(&s));
+        if let Some(module) = module {
+            let mut s = vec![node];
+            while let Some(n) = s.pop() {
+                match self.kind(n) {
+                    "import_clause" => {
+                        let mut c = n.walk();
+                        for child in n.named_children(&mut c) {
+                            if self.kind(child) == "identifier" {
+                                self.source
+                                    .aliases
+                                    .insert(self.text(child).to_owned(), module.clone());
+                            }
+                        }
+                    }
+                    "namespace_import" => {
+                        let mut c = n.walk();
+                        if let Some(id) = n
+                            .named_children(&mut c)
+                            .find(|c| self.kind(*c) == "identifier")
+                        {
+                            self.source
+                                .aliases
+                                .insert(self.text(id).to_owned(), module.clone());
+                        }
+                    }
+                    "import_specifier" => {
+                        let name = self
+                            .field(n, Field::Name)
+                            .map(|x| self.text(x).to_owned())
+                            .unwrap_or_default();
+                        let alias = self
+                            .field(n, Field::Alias)
+                            .map(|x| self.text(x).to_owned())
+                            .unwrap_or_else(|| name.clone());
+                        self.source
+                            .aliases
+                            .insert(alias, format!("{module}.{name}"));
+                    }
+                    _ => {}
+                }
+                let mut c = n.walk();
+                s.extend(n.named_children(&mut c));
+            }
         }
     }
 
     fn destructure(&mut self, pattern: Node, module: &str) {
         let mut cursor = pattern.walk();
         for prop in pattern.named_children(&mut cursor) {
-            match prop.kind() {
+            match self.kind(prop) {
                 "shorthand_property_identifier_pattern" => {
                     let name = self.text(prop).to_owned();
                     self.source
@@ -293,10 +306,9 @@ impl Js<'_> {
                         .insert(name.clone(), format!("{module}.{name}"));
                 }
                 "pair_pattern" => {
-                    if let (Some(key), Some(value)) = (
-                        prop.child_by_field_name("key"),
-                        prop.child_by_field_name("value"),
-                    ) {
+                    if let (Some(key), Some(value)) =
+                        (self.field(prop, Field::Key), self.field(prop, Field::Value))
+                    {
                         let key = self
                             .literal(key)
                             .unwrap_or_else(|| self.text(key).to_owned());
@@ -316,18 +328,18 @@ impl Js<'_> {
     }
 
     fn module_of_inner(&self, node: Node) -> Option<String> {
-        let node = if node.kind() == "await_expression" {
+        let node = if self.kind(node) == "await_expression" {
             node.named_child(0)?
         } else {
             node
         };
-        if node.kind() != "call_expression" {
+        if self.kind(node) != "call_expression" {
             return None;
         }
-        let function = node.child_by_field_name("function")?;
+        let function = self.field(node, Field::Function)?;
         let name = self.text(function);
-        if name == "require" || name == "import" || function.kind() == "import" {
-            let first = node.child_by_field_name("arguments")?.named_child(0)?;
+        if name == "require" || name == "import" || self.kind(function) == "import" {
+            let first = self.field(node, Field::Arguments)?.named_child(0)?;
             return self.literal(first).map(|m| module_name(&m));
         }
         None
@@ -338,12 +350,12 @@ impl Js<'_> {
     }
 
     fn literal_inner(&self, node: Node) -> Option<String> {
-        match node.kind() {
+        match self.kind(node) {
             "string" => {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_fragment" => out.push_str(self.text(child)),
                         "escape_sequence" => out.push_str(&unescape(self.text(child))),
                         _ => return None,
@@ -355,7 +367,7 @@ impl Js<'_> {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_fragment" => out.push_str(self.text(child)),
                         "escape_sequence" => out.push_str(&unescape(self.text(child))),
                         _ => return None,
@@ -367,31 +379,31 @@ impl Js<'_> {
                 Some(out)
             }
             "binary_expression" => {
-                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
+                let op = self.field(node, Field::Operator).map(|o| self.text(o))?;
                 if op != "+" {
                     return None;
                 }
                 Some(
-                    self.literal(node.child_by_field_name("left")?)?
-                        + &self.literal(node.child_by_field_name("right")?)?,
+                    self.literal(self.field(node, Field::Left)?)?
+                        + &self.literal(self.field(node, Field::Right)?)?,
                 )
             }
             "parenthesized_expression" => self.literal(node.named_child(0)?),
             "identifier" => self.source.constants.get(self.text(node)).cloned(),
             "call_expression" => {
-                let function = node.child_by_field_name("function")?;
+                let function = self.field(node, Field::Function)?;
                 // atob('…') and Buffer.from('…', 'base64').toString(): decoded, as text.
                 if let Some(decoded) = self.decoded_literal(node) {
                     return Some(decoded);
                 }
                 // ['ex', 'ec'].join('')
-                if function.kind() == "member_expression"
-                    && self.text(function.child_by_field_name("property")?) == "join"
+                if self.kind(function) == "member_expression"
+                    && self.text(self.field(function, Field::Property)?) == "join"
                 {
-                    let array = function.child_by_field_name("object")?;
-                    if array.kind() == "array" {
-                        let sep = node
-                            .child_by_field_name("arguments")?
+                    let array = self.field(function, Field::Object)?;
+                    if self.kind(array) == "array" {
+                        let sep = self
+                            .field(node, Field::Arguments)?
                             .named_child(0)
                             .and_then(|s| self.literal(s))
                             .unwrap_or_else(|| ",".into());
@@ -412,20 +424,20 @@ impl Js<'_> {
     /// The text a constant base64 string decodes to through `atob` or `Buffer.from(…,
     /// 'base64').toString()`, when it is UTF-8.
     fn decoded_literal(&self, node: Node) -> Option<String> {
-        let function = node.child_by_field_name("function")?;
-        let args = node.child_by_field_name("arguments")?;
+        let function = self.field(node, Field::Function)?;
+        let args = self.field(node, Field::Arguments)?;
         let blob = match self.text(function) {
             "atob" | "window.atob" => self.literal(args.named_child(0)?)?,
-            _ if function.kind() == "member_expression"
-                && self.text(function.child_by_field_name("property")?) == "toString" =>
+            _ if self.kind(function) == "member_expression"
+                && self.text(self.field(function, Field::Property)?) == "toString" =>
             {
-                let inner = function.child_by_field_name("object")?;
-                if inner.kind() != "call_expression"
-                    || self.text(inner.child_by_field_name("function")?) != "Buffer.from"
+                let inner = self.field(function, Field::Object)?;
+                if self.kind(inner) != "call_expression"
+                    || self.text(self.field(inner, Field::Function)?) != "Buffer.from"
                 {
                     return None;
                 }
-                let inner_args = inner.child_by_field_name("arguments")?;
+                let inner_args = self.field(inner, Field::Arguments)?;
                 if self.literal(inner_args.named_child(1)?)? != "base64" {
                     return None;
                 }
@@ -444,13 +456,13 @@ impl Js<'_> {
         if let Some(full) = self.literal(node) {
             return Some(full);
         }
-        match node.kind() {
-            "binary_expression" => self.literal_prefix(node.child_by_field_name("left")?),
+        match self.kind(node) {
+            "binary_expression" => self.literal_prefix(self.field(node, Field::Left)?),
             "template_string" => {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_fragment" => out.push_str(self.text(child)),
                         _ => break,
                     }
@@ -458,7 +470,7 @@ impl Js<'_> {
                 (!out.is_empty()).then_some(out)
             }
             "new_expression" => {
-                self.literal_prefix(node.child_by_field_name("arguments")?.named_child(0)?)
+                self.literal_prefix(self.field(node, Field::Arguments)?.named_child(0)?)
             }
             _ => None,
         }
@@ -469,16 +481,16 @@ impl Js<'_> {
     }
 
     fn qualified_inner(&self, node: Node) -> Option<String> {
-        match node.kind() {
+        match self.kind(node) {
             "identifier" => Some(self.resolve(self.text(node))),
             "member_expression" => {
-                let object = self.qualified(node.child_by_field_name("object")?)?;
-                let property = self.text(node.child_by_field_name("property")?);
+                let object = self.qualified(self.field(node, Field::Object)?)?;
+                let property = self.text(self.field(node, Field::Property)?);
                 Some(format!("{object}.{property}"))
             }
             "subscript_expression" => {
-                let object = self.qualified(node.child_by_field_name("object")?)?;
-                let key = self.literal(node.child_by_field_name("index")?)?;
+                let object = self.qualified(self.field(node, Field::Object)?)?;
+                let key = self.literal(self.field(node, Field::Index)?)?;
                 Some(format!("{object}.{key}"))
             }
             "call_expression" | "await_expression" => self.module_of(node),
@@ -488,14 +500,14 @@ impl Js<'_> {
     }
 
     fn call(&self, node: Node, sink: &mut Sink) {
-        let callee = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("constructor"));
+        let callee = self
+            .field(node, Field::Function)
+            .or_else(|| self.field(node, Field::Constructor));
         let Some(name) = callee.and_then(|c| self.qualified(c)) else {
             return;
         };
-        let args: Vec<Node> = node
-            .child_by_field_name("arguments")
+        let args: Vec<Node> = self
+            .field(node, Field::Arguments)
             .map(|a| {
                 let mut cursor = a.walk();
                 a.named_children(&mut cursor).collect()
@@ -514,7 +526,7 @@ impl Js<'_> {
                 }
                 Some(program) => {
                     let mut words = vec![program];
-                    if let Some(list) = args.get(1).filter(|a| a.kind() == "array") {
+                    if let Some(list) = args.get(1).filter(|a| self.kind(**a) == "array") {
                         let mut cursor = list.walk();
                         words.extend(
                             list.named_children(&mut cursor)
@@ -540,7 +552,7 @@ impl Js<'_> {
         }
         let dynamic = DYNAMIC_CALLS.contains(&name)
             || (name == "setTimeout" || name == "setInterval")
-                && first.is_some_and(|f| f.kind() == "string");
+                && first.is_some_and(|f| self.kind(f) == "string");
         if dynamic {
             let all_args: Vec<Node> = args.clone();
             if all_args
@@ -683,13 +695,13 @@ impl Js<'_> {
         if let Some(text) = self.literal(node) {
             return Some(text);
         }
-        match node.kind() {
+        match self.kind(node) {
             "call_expression" => {
-                let name = self.qualified(node.child_by_field_name("function")?)?;
+                let name = self.qualified(self.field(node, Field::Function)?)?;
                 match name.as_str() {
                     "os.homedir" => Some("~".into()),
                     "path.join" | "path.resolve" => {
-                        let args = node.child_by_field_name("arguments")?;
+                        let args = self.field(node, Field::Arguments)?;
                         let mut cursor = args.walk();
                         let parts: Option<Vec<String>> = args
                             .named_children(&mut cursor)
@@ -706,7 +718,7 @@ impl Js<'_> {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_fragment" => out.push_str(self.text(child)),
                         "template_substitution" => {
                             out.push_str(&self.path_value(child.named_child(0)?)?)
@@ -718,11 +730,11 @@ impl Js<'_> {
             }
             // os.homedir() + "/.ssh/id_rsa"
             "binary_expression"
-                if node.child_by_field_name("operator").map(|o| self.text(o)) == Some("+") =>
+                if self.field(node, Field::Operator).map(|o| self.text(o)) == Some("+") =>
             {
                 Some(
-                    self.path_value(node.child_by_field_name("left")?)?
-                        + &self.path_value(node.child_by_field_name("right")?)?,
+                    self.path_value(self.field(node, Field::Left)?)?
+                        + &self.path_value(self.field(node, Field::Right)?)?,
                 )
             }
             _ => None,
@@ -730,46 +742,34 @@ impl Js<'_> {
     }
 
     fn contains_call(&self, node: Node, names: &[&str]) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if matches!(n.kind(), "call_expression" | "new_expression")
-                && let Some(f) = n
-                    .child_by_field_name("function")
-                    .or_else(|| n.child_by_field_name("constructor"))
+        ast::any_named(node, |n| {
+            matches!(self.kind(n), "call_expression" | "new_expression")
+                && self
+                    .field(n, Field::Function)
+                    .or_else(|| self.field(n, Field::Constructor))
                     .and_then(|f| self.qualified(f))
-                && names.contains(&f.as_str())
-            {
-                return true;
-            }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+                    .is_some_and(|f| names.contains(&f.as_str()))
+        })
     }
 
     fn is_process_env(&self, node: Node) -> bool {
         matches!(
             self.text(node),
             "process.env" | "Deno.env.toObject()" | "Bun.env"
-        ) || (node.kind() == "object" && self.text(node).contains("...process.env"))
+        ) || (self.kind(node) == "object" && self.text(node).contains("...process.env"))
     }
 
     fn mentions_whole_env(&self, node: Node) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "member_expression" && self.text(n) == "process.env" {
-                let parent_reads_one = n.parent().is_some_and(|p| {
-                    matches!(p.kind(), "member_expression" | "subscript_expression")
-                        && p.child_by_field_name("object") == Some(n)
-                });
-                if !parent_reads_one {
-                    return true;
-                }
+        ast::any_named(node, |n| {
+            if self.kind(n) != "member_expression" || self.text(n) != "process.env" {
+                return false;
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+            let parent_reads_one = n.parent().is_some_and(|p| {
+                matches!(self.kind(p), "member_expression" | "subscript_expression")
+                    && self.field(p, Field::Object) == Some(n)
+            });
+            !parent_reads_one
+        })
     }
 
     /// Cookies and web storage read by a browser script.
@@ -778,9 +778,9 @@ impl Js<'_> {
             return;
         }
         // `localStorage.getItem` is reported once, at `localStorage`.
-        if node.kind() == "identifier"
+        if self.kind(node) == "identifier"
             && node.parent().is_some_and(|p| {
-                p.kind() == "member_expression" && p.child_by_field_name("property") == Some(node)
+                self.kind(p) == "member_expression" && self.field(p, Field::Property) == Some(node)
             })
         {
             return;
@@ -801,7 +801,7 @@ impl Js<'_> {
 
     /// `process.env.X` and `process.env['X']`.
     fn env_access(&self, node: Node, sink: &mut Sink) {
-        let Some(object) = node.child_by_field_name("object") else {
+        let Some(object) = self.field(node, Field::Object) else {
             return;
         };
         if !matches!(
@@ -810,13 +810,11 @@ impl Js<'_> {
         ) {
             return;
         }
-        let var = match node.kind() {
-            "member_expression" => node
-                .child_by_field_name("property")
+        let var = match self.kind(node) {
+            "member_expression" => self
+                .field(node, Field::Property)
                 .map(|p| self.text(p).to_owned()),
-            _ => node
-                .child_by_field_name("index")
-                .and_then(|i| self.literal(i)),
+            _ => self.field(node, Field::Index).and_then(|i| self.literal(i)),
         };
         if let Some(var) = var.filter(|v| !v.is_empty()) {
             sink.emit(
@@ -831,20 +829,20 @@ impl Js<'_> {
     /// `const { TOKEN, HOST: host } = process.env`.
     fn env_destructuring(&self, node: Node, sink: &mut Sink) {
         let (Some(name), Some(value)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("value"),
+            self.field(node, Field::Name),
+            self.field(node, Field::Value),
         ) else {
             return;
         };
-        if name.kind() != "object_pattern" || self.text(value) != "process.env" {
+        if self.kind(name) != "object_pattern" || self.text(value) != "process.env" {
             return;
         }
         let mut cursor = name.walk();
         for prop in name.named_children(&mut cursor) {
-            let key = match prop.kind() {
+            let key = match self.kind(prop) {
                 "shorthand_property_identifier_pattern" => Some(self.text(prop).to_owned()),
-                "pair_pattern" => prop
-                    .child_by_field_name("key")
+                "pair_pattern" => self
+                    .field(prop, Field::Key)
                     .map(|k| self.text(k).to_owned()),
                 _ => None,
             };
@@ -895,8 +893,9 @@ impl Lower<'_, '_> {
     }
 
     fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
-        let field = |name: &str| node.child_by_field_name(name);
-        match node.kind() {
+        let source = self.source;
+        let field = |name: Field| source.field(node, name);
+        match self.source.kind(node) {
             "expression_statement" | "export_statement" => {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
@@ -908,16 +907,16 @@ impl Lower<'_, '_> {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for declarator in children {
-                    if declarator.kind() != "variable_declarator" {
+                    if self.source.kind(declarator) != "variable_declarator" {
                         continue;
                     }
-                    let Some(name) = declarator.child_by_field_name("name") else {
+                    let Some(name) = self.source.field(declarator, Field::Name) else {
                         continue;
                     };
-                    let value = declarator.child_by_field_name("value");
-                    if let (Some(value), "identifier") = (value, name.kind())
+                    let value = self.source.field(declarator, Field::Value);
+                    if let (Some(value), "identifier") = (value, self.source.kind(name))
                         && matches!(
-                            value.kind(),
+                            self.source.kind(value),
                             "arrow_function" | "function_expression" | "function"
                         )
                     {
@@ -929,37 +928,45 @@ impl Lower<'_, '_> {
                 }
             }
             "assignment_expression" => {
-                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                let (Some(left), Some(right)) = (field(Field::Left), field(Field::Right)) else {
                     return;
                 };
                 let value = self.expr(right);
                 self.bind(left, value, out);
             }
             "augmented_assignment_expression" => {
-                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                let (Some(left), Some(right)) = (field(Field::Left), field(Field::Right)) else {
                     return;
                 };
                 let value = self.expr(right);
-                match left.kind() {
+                match self.source.kind(left) {
                     "identifier" => out.push(Stmt::Update(self.text(left), value)),
                     _ => self.bind(left, value, out),
                 }
             }
             "import_statement" => self.import(node, out),
             "for_in_statement" => {
-                let vars = field("left").map(|l| self.names(l)).unwrap_or_default();
-                let iter = field("right").map_or(Expr::Other, |r| self.expr(r));
-                let body = field("body").map(|b| self.block_of(b)).unwrap_or_default();
+                let vars = field(Field::Left)
+                    .map(|l| self.names(l))
+                    .unwrap_or_default();
+                let iter = field(Field::Right).map_or(Expr::Other, |r| self.expr(r));
+                let body = field(Field::Body)
+                    .map(|b| self.block_of(b))
+                    .unwrap_or_default();
                 out.push(Stmt::Loop { vars, iter, body });
             }
             "for_statement" | "while_statement" | "do_statement" => {
                 let mut body = Vec::new();
-                for name in ["initializer", "condition", "increment"] {
+                for name in [Field::Initializer, Field::Condition, Field::Increment] {
                     if let Some(part) = field(name) {
                         self.statement(part, &mut body);
                     }
                 }
-                body.extend(field("body").map(|b| self.block_of(b)).unwrap_or_default());
+                body.extend(
+                    field(Field::Body)
+                        .map(|b| self.block_of(b))
+                        .unwrap_or_default(),
+                );
                 out.push(Stmt::Loop {
                     vars: Vec::new(),
                     iter: Expr::Other,
@@ -967,11 +974,11 @@ impl Lower<'_, '_> {
                 });
             }
             "if_statement" => {
-                if let Some(condition) = field("condition") {
+                if let Some(condition) = field(Field::Condition) {
                     out.push(Stmt::Eval(self.expr(condition)));
                 }
                 let mut arms = Vec::new();
-                for name in ["consequence", "alternative"] {
+                for name in [Field::Consequence, Field::Alternative] {
                     if let Some(arm) = field(name) {
                         arms.push(self.block_of(arm));
                     }
@@ -984,7 +991,7 @@ impl Lower<'_, '_> {
                 out.push(Stmt::Branch(vec![self.block(node)]));
             }
             "function_declaration" | "generator_function_declaration" | "method_definition" => {
-                if let Some(name) = field("name") {
+                if let Some(name) = field(Field::Name) {
                     let function = self.function(self.text(name), node);
                     out.push(Stmt::Def(function));
                 }
@@ -1006,7 +1013,7 @@ impl Lower<'_, '_> {
 
     /// A statement or block as a statement list.
     fn block_of(&mut self, node: Node) -> Vec<Stmt> {
-        if node.kind() == "statement_block" {
+        if self.source.kind(node) == "statement_block" {
             return self.block(node);
         }
         let mut out = Vec::new();
@@ -1019,11 +1026,12 @@ impl Lower<'_, '_> {
     }
 
     fn function(&mut self, name: String, node: Node) -> std::rc::Rc<flow::Function> {
-        let params = match node
-            .child_by_field_name("parameters")
-            .or_else(|| node.child_by_field_name("parameter"))
+        let params = match self
+            .source
+            .field(node, Field::Parameters)
+            .or_else(|| self.source.field(node, Field::Parameter))
         {
-            Some(p) if p.kind() == "identifier" => vec![self.text(p)],
+            Some(p) if self.source.kind(p) == "identifier" => vec![self.text(p)],
             Some(p) => {
                 let mut cursor = p.walk();
                 let children: Vec<Node> = p.named_children(&mut cursor).collect();
@@ -1032,10 +1040,11 @@ impl Lower<'_, '_> {
                     .map(|param| {
                         let mut n = param;
                         // `x: string`, `x = 1`, `...x`: the identifier inside.
-                        while n.kind() != "identifier" {
-                            match n
-                                .child_by_field_name("pattern")
-                                .or_else(|| n.child_by_field_name("left"))
+                        while self.source.kind(n) != "identifier" {
+                            match self
+                                .source
+                                .field(n, Field::Pattern)
+                                .or_else(|| self.source.field(n, Field::Left))
                                 .or_else(|| n.named_child(0))
                             {
                                 Some(inner) => n = inner,
@@ -1048,8 +1057,8 @@ impl Lower<'_, '_> {
             }
             None => Vec::new(),
         };
-        let body = match node.child_by_field_name("body") {
-            Some(b) if b.kind() == "statement_block" => self.block(b),
+        let body = match self.source.field(node, Field::Body) {
+            Some(b) if self.source.kind(b) == "statement_block" => self.block(b),
             Some(b) => vec![Stmt::Return(self.expr(b))],
             None => Vec::new(),
         };
@@ -1057,14 +1066,14 @@ impl Lower<'_, '_> {
     }
 
     fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
-        match target.kind() {
+        match self.source.kind(target) {
             "identifier" => out.push(Stmt::Let(self.text(target), value)),
             "member_expression" | "subscript_expression" => {
                 let mut base = target;
-                while let Some(inner) = base.child_by_field_name("object") {
+                while let Some(inner) = self.source.field(base, Field::Object) {
                     base = inner;
                 }
-                if base.kind() == "identifier" {
+                if self.source.kind(base) == "identifier" {
                     out.push(Stmt::Update(self.text(base), value));
                 } else {
                     out.push(Stmt::Eval(value));
@@ -1074,7 +1083,7 @@ impl Lower<'_, '_> {
                 let mut cursor = target.walk();
                 let children: Vec<Node> = target.named_children(&mut cursor).collect();
                 for prop in children {
-                    match prop.kind() {
+                    match self.source.kind(prop) {
                         "shorthand_property_identifier_pattern" => {
                             let name = self.text(prop);
                             out.push(Stmt::Let(
@@ -1084,9 +1093,9 @@ impl Lower<'_, '_> {
                         }
                         "pair_pattern" => {
                             if let (Some(key), Some(local)) = (
-                                prop.child_by_field_name("key"),
-                                prop.child_by_field_name("value"),
-                            ) && local.kind() == "identifier"
+                                self.source.field(prop, Field::Key),
+                                self.source.field(prop, Field::Value),
+                            ) && self.source.kind(local) == "identifier"
                             {
                                 let key = self.text(key).trim_matches(['"', '\'']).to_owned();
                                 out.push(Stmt::Let(
@@ -1121,7 +1130,7 @@ impl Lower<'_, '_> {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             if matches!(
-                n.kind(),
+                self.source.kind(n),
                 "identifier" | "shorthand_property_identifier_pattern"
             ) {
                 names.push(self.text(n));
@@ -1134,36 +1143,42 @@ impl Lower<'_, '_> {
     }
 
     fn import(&self, node: Node, out: &mut Vec<Stmt>) {
-        let Some(module) = node
-            .child_by_field_name("source")
+        let Some(module) = self
+            .source
+            .field(node, Field::Source)
             .map(|s| module_name(self.source.text(s).trim_matches(['"', '\'', '`'])))
         else {
             return;
         };
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match self.source.kind(n) {
                 "import_clause" => {
                     let mut c = n.walk();
                     for child in n.named_children(&mut c) {
-                        if child.kind() == "identifier" {
+                        if self.source.kind(child) == "identifier" {
                             out.push(Stmt::Let(self.text(child), Expr::Module(module.clone())));
                         }
                     }
                 }
                 "namespace_import" => {
                     let mut c = n.walk();
-                    if let Some(id) = n.named_children(&mut c).find(|c| c.kind() == "identifier") {
+                    if let Some(id) = n
+                        .named_children(&mut c)
+                        .find(|c| self.source.kind(*c) == "identifier")
+                    {
                         out.push(Stmt::Let(self.text(id), Expr::Module(module.clone())));
                     }
                 }
                 "import_specifier" => {
-                    let name = n
-                        .child_by_field_name("name")
+                    let name = self
+                        .source
+                        .field(n, Field::Name)
                         .map(|x| self.text(x))
                         .unwrap_or_default();
-                    let alias = n
-                        .child_by_field_name("alias")
+                    let alias = self
+                        .source
+                        .field(n, Field::Alias)
                         .map(|x| self.text(x))
                         .unwrap_or_else(|| name.clone());
                     out.push(Stmt::Let(alias, Expr::Module(format!("{module}.{name}"))));
@@ -1192,16 +1207,17 @@ impl Lower<'_, '_> {
     }
 
     fn expr_inner(&mut self, node: Node) -> Expr {
-        let field = |name: &str| node.child_by_field_name(name);
-        let boxed = |this: &mut Self, name: &str| -> Box<Expr> {
+        let source = self.source;
+        let field = |name: Field| source.field(node, name);
+        let boxed = |this: &mut Self, name: Field| -> Box<Expr> {
             Box::new(field(name).map_or(Expr::Other, |n| this.expr(n)))
         };
-        match node.kind() {
+        match self.source.kind(node) {
             "string" => {
                 let mut out = String::new();
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.source.kind(child) {
                         "string_fragment" => out.push_str(self.source.text(child)),
                         "escape_sequence" => out.push_str(&unescape(self.source.text(child))),
                         _ => {}
@@ -1219,7 +1235,7 @@ impl Lower<'_, '_> {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for child in children {
-                    if child.kind() != "template_substitution" {
+                    if self.source.kind(child) != "template_substitution" {
                         continue;
                     }
                     let from = child.start_byte() - start;
@@ -1237,18 +1253,22 @@ impl Lower<'_, '_> {
             "number" | "true" | "false" | "null" | "undefined" | "regex" => Expr::Other,
             "identifier" | "this" => Expr::Var(self.text(node)),
             "member_expression" => {
-                let property = field("property").map(|p| self.text(p)).unwrap_or_default();
-                Expr::Attr(boxed(self, "object"), property)
+                let property = field(Field::Property)
+                    .map(|p| self.text(p))
+                    .unwrap_or_default();
+                Expr::Attr(boxed(self, Field::Object), property)
             }
-            "subscript_expression" => Expr::Index(boxed(self, "object"), boxed(self, "index")),
+            "subscript_expression" => {
+                Expr::Index(boxed(self, Field::Object), boxed(self, Field::Index))
+            }
             "call_expression" | "new_expression" => {
-                let callee = if node.kind() == "new_expression" {
-                    boxed(self, "constructor")
+                let callee = if self.source.kind(node) == "new_expression" {
+                    boxed(self, Field::Constructor)
                 } else {
-                    boxed(self, "function")
+                    boxed(self, Field::Function)
                 };
-                let args = field("arguments")
-                    .filter(|a| a.kind() == "arguments")
+                let args = field(Field::Arguments)
+                    .filter(|a| self.source.kind(*a) == "arguments")
                     .map(|a| self.exprs(a))
                     .unwrap_or_default()
                     .into_iter()
@@ -1261,8 +1281,10 @@ impl Lower<'_, '_> {
                 }
             }
             "binary_expression" => {
-                let op = field("operator").map(|o| self.source.text(o)).unwrap_or("");
-                let (left, right) = (boxed(self, "left"), boxed(self, "right"));
+                let op = field(Field::Operator)
+                    .map(|o| self.source.text(o))
+                    .unwrap_or("");
+                let (left, right) = (boxed(self, Field::Left), boxed(self, Field::Right));
                 match op {
                     "+" => Expr::Concat(vec![*left, *right]),
                     "||" | "??" | "&&" => Expr::Either(vec![*left, *right]),
@@ -1270,8 +1292,8 @@ impl Lower<'_, '_> {
                 }
             }
             "ternary_expression" => Expr::Either(vec![
-                *boxed(self, "consequence"),
-                *boxed(self, "alternative"),
+                *boxed(self, Field::Consequence),
+                *boxed(self, Field::Alternative),
             ]),
             "parenthesized_expression"
             | "await_expression"
@@ -1285,13 +1307,15 @@ impl Lower<'_, '_> {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for entry in children {
-                    match entry.kind() {
+                    match self.source.kind(entry) {
                         "pair" => {
-                            let key = entry
-                                .child_by_field_name("key")
+                            let key = self
+                                .source
+                                .field(entry, Field::Key)
                                 .map(|k| self.text(k).trim_matches(['"', '\'']).to_owned());
-                            let value = entry
-                                .child_by_field_name("value")
+                            let value = self
+                                .source
+                                .field(entry, Field::Value)
                                 .map_or(Expr::Other, |v| self.expr(v));
                             entries.push((key, value));
                         }
