@@ -172,6 +172,20 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
     root.has_error()
 }
 
+/// A call as the rules see it.
+struct CallSite<'t> {
+    /// The callee, resolved through requires and imports (`child_process.exec`).
+    name: String,
+    at: usize,
+    args: Vec<Node<'t>>,
+}
+
+impl<'t> CallSite<'t> {
+    fn first(&self) -> Option<Node<'t>> {
+        self.args.first().copied()
+    }
+}
+
 struct Js<'s> {
     source: Source<'s>,
     /// Script a browser runs (see [`scan_browser_script`]).
@@ -499,6 +513,7 @@ impl Js<'_> {
         }
     }
 
+    /// A call or `new`, through one small function per rule.
     fn call(&self, node: Node, sink: &mut Sink) {
         let callee = self
             .field(node, Field::Function)
@@ -513,174 +528,246 @@ impl Js<'_> {
                 a.named_children(&mut cursor).collect()
             })
             .unwrap_or_default();
-        let at = self.at(node);
-        let name = name.as_str();
-        let first = args.first().copied();
+        let call = CallSite {
+            name,
+            at: self.at(node),
+            args,
+        };
+        self.command_run(&call, sink);
+        self.code_evaluated(&call, sink);
+        self.network_used(&call, sink);
+        self.environment_serialized(&call, sink);
+        self.char_codes_decoded(&call, sink);
+        self.base64_decoded(&call, sink);
+        self.environment_read(&call, sink);
+        self.file_accessed(&call, sink);
+        self.credential_path_built(&call, sink);
+        self.native_code_loaded(&call, sink);
+    }
 
-        if EXEC_CALLS.contains(&name) {
-            match first.and_then(|f| self.literal(f)) {
-                Some(command) if SHELL_STRING_CALLS.contains(&name) => {
-                    sink.with_origin(at, |sink| {
-                        shell::scan(&command, 0, sink, 1);
-                    });
-                }
-                Some(program) => {
-                    let mut words = vec![program];
-                    if let Some(list) = args.get(1).filter(|a| self.kind(**a) == "array") {
-                        let mut cursor = list.walk();
-                        words.extend(
-                            list.named_children(&mut cursor)
-                                .map(|i| self.literal(i).unwrap_or_else(|| "\"$ARG\"".into())),
-                        );
-                    }
-                    let command = words
-                        .iter()
-                        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    sink.with_origin(at, |sink| {
-                        shell::scan(&command, 0, sink, 1);
-                    });
-                }
-                None => sink.emit(
-                    rules::EXEC_COMPUTED_SHELL,
-                    at,
-                    format!("{name} runs a command built at run time"),
-                    Some("*".into()),
-                ),
-            }
+    /// `child_process.exec("…")`, `spawn("git", [...])`: the command is scanned as shell.
+    fn command_run(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        if !EXEC_CALLS.contains(&name) {
+            return;
         }
+        let at = call.at;
+        match call.first().and_then(|f| self.literal(f)) {
+            Some(command) if SHELL_STRING_CALLS.contains(&name) => {
+                sink.with_origin(at, |sink| {
+                    shell::scan(&command, 0, sink, 1);
+                });
+            }
+            Some(program) => {
+                let mut words = vec![program];
+                if let Some(list) = call.args.get(1).filter(|a| self.kind(**a) == "array") {
+                    let mut cursor = list.walk();
+                    words.extend(
+                        list.named_children(&mut cursor)
+                            .map(|i| self.literal(i).unwrap_or_else(|| "\"$ARG\"".into())),
+                    );
+                }
+                let command = words
+                    .iter()
+                    .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                sink.with_origin(at, |sink| {
+                    shell::scan(&command, 0, sink, 1);
+                });
+            }
+            None => sink.emit(
+                rules::EXEC_COMPUTED_SHELL,
+                at,
+                format!("{name} runs a command built at run time"),
+                Some("*".into()),
+            ),
+        }
+    }
+
+    /// `eval`, `new Function`, `vm.runIn…`: of downloaded, decoded or computed code.
+    fn code_evaluated(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        let first = call.first();
         let dynamic = DYNAMIC_CALLS.contains(&name)
             || (name == "setTimeout" || name == "setInterval")
                 && first.is_some_and(|f| self.kind(f) == "string");
-        if dynamic {
-            let all_args: Vec<Node> = args.clone();
-            if all_args
-                .iter()
-                .any(|a| self.contains_call(*a, NETWORK_CALLS))
-            {
-                sink.emit(
-                    rules::EXEC_REMOTE_CODE,
-                    at,
-                    format!("{name} runs code downloaded over the network"),
-                    None,
-                );
-            } else if all_args
-                .iter()
-                .any(|a| self.contains_call(*a, DECODE_CALLS))
-            {
-                sink.emit(
-                    rules::EXEC_DECODE_AND_RUN,
-                    at,
-                    format!("{name} runs decoded data"),
-                    None,
-                );
-            } else if !(name == "eval" && first.is_some_and(|f| self.literal(f).is_some())) {
-                sink.emit(
-                    rules::DYNAMIC_CODE,
-                    at,
-                    format!("{name} evaluates code built at run time"),
-                    None,
-                );
-            }
+        if !dynamic {
+            return;
         }
-        if NETWORK_CALLS.contains(&name) || (self.browser && BROWSER_NETWORK_CALLS.contains(&name))
+        if call
+            .args
+            .iter()
+            .any(|a| self.contains_call(*a, NETWORK_CALLS))
         {
-            sink.note_network();
-            let host = first
-                .and_then(|u| self.literal_prefix(u))
-                .and_then(|p| knowledge::host_of(&p));
-            let value = host.unwrap_or_else(|| "*".into());
             sink.emit(
-                rules::USES_NETWORK,
-                at,
-                format!("{name} connects to {value}"),
-                Some(value),
+                rules::EXEC_REMOTE_CODE,
+                call.at,
+                format!("{name} runs code downloaded over the network"),
+                None,
             );
-            for arg in &args {
-                if self.mentions_whole_env(*arg) {
-                    sink.emit(
-                        rules::ENV_DUMP,
-                        self.at(*arg),
-                        "sends the whole environment over the network",
-                        Some("*".into()),
-                    );
-                    sink.note_env_dump(self.at(*arg));
-                }
+        } else if call
+            .args
+            .iter()
+            .any(|a| self.contains_call(*a, DECODE_CALLS))
+        {
+            sink.emit(
+                rules::EXEC_DECODE_AND_RUN,
+                call.at,
+                format!("{name} runs decoded data"),
+                None,
+            );
+        } else if !(name == "eval" && first.is_some_and(|f| self.literal(f).is_some())) {
+            sink.emit(
+                rules::DYNAMIC_CODE,
+                call.at,
+                format!("{name} evaluates code built at run time"),
+                None,
+            );
+        }
+    }
+
+    /// A request or connection: its host, and the whole environment sent with it.
+    fn network_used(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        if !(NETWORK_CALLS.contains(&name)
+            || (self.browser && BROWSER_NETWORK_CALLS.contains(&name)))
+        {
+            return;
+        }
+        sink.note_network();
+        let host = call
+            .first()
+            .and_then(|u| self.literal_prefix(u))
+            .and_then(|p| knowledge::host_of(&p));
+        let value = host.unwrap_or_else(|| "*".into());
+        sink.emit(
+            rules::USES_NETWORK,
+            call.at,
+            format!("{name} connects to {value}"),
+            Some(value),
+        );
+        for arg in &call.args {
+            if self.mentions_whole_env(*arg) {
+                sink.emit(
+                    rules::ENV_DUMP,
+                    self.at(*arg),
+                    "sends the whole environment over the network",
+                    Some("*".into()),
+                );
+                sink.note_env_dump(self.at(*arg));
             }
         }
+    }
+
+    /// `JSON.stringify(process.env)`.
+    fn environment_serialized(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
         if matches!(
             name,
             "JSON.stringify" | "console.log" | "Object.entries" | "Object.keys"
-        ) && first.is_some_and(|f| self.is_process_env(f))
+        ) && call.first().is_some_and(|f| self.is_process_env(f))
         {
             sink.emit(
                 rules::ENV_DUMP,
-                at,
+                call.at,
                 format!("{name} serializes the whole environment"),
                 Some("*".into()),
             );
-            sink.note_env_dump(at);
+            sink.note_env_dump(call.at);
         }
-        if name == "String.fromCharCode" {
-            let codes: Option<Vec<u32>> = args.iter().map(|a| self.text(*a).parse().ok()).collect();
+    }
+
+    /// `String.fromCharCode(99, 117, …)`: the text is scanned.
+    fn char_codes_decoded(&self, call: &CallSite, sink: &mut Sink) {
+        if call.name == "String.fromCharCode" {
+            let codes: Option<Vec<u32>> = call
+                .args
+                .iter()
+                .map(|a| self.text(*a).parse().ok())
+                .collect();
             if let Some(codes) = codes {
-                text::scan_char_codes(&codes, at, sink);
+                text::scan_char_codes(&codes, call.at, sink);
             }
         }
-        if matches!(name, "atob" | "Buffer.from")
-            && let Some(blob) = first.and_then(|f| self.literal(f))
+    }
+
+    /// `atob("…")`, `Buffer.from("…")`: the blob is decoded and scanned.
+    fn base64_decoded(&self, call: &CallSite, sink: &mut Sink) {
+        if matches!(call.name.as_str(), "atob" | "Buffer.from")
+            && let Some(blob) = call.first().and_then(|f| self.literal(f))
         {
-            text::scan_blob(&blob, at, sink);
+            text::scan_blob(&blob, call.at, sink);
         }
-        if matches!(name, "Deno.env.get")
-            && let Some(var) = first.and_then(|f| self.literal(f))
+    }
+
+    /// `Deno.env.get("NAME")`.
+    fn environment_read(&self, call: &CallSite, sink: &mut Sink) {
+        if call.name == "Deno.env.get"
+            && let Some(var) = call.first().and_then(|f| self.literal(f))
         {
-            sink.emit(rules::USES_ENV, at, format!("reads ${var}"), Some(var));
+            sink.emit(rules::USES_ENV, call.at, format!("reads ${var}"), Some(var));
         }
-        if name.starts_with("fs.")
+    }
+
+    /// `fs.readFileSync(path)`, `fs.writeFile(path, …)`: a read or a write of a known path.
+    fn file_accessed(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        if !(name.starts_with("fs.")
             || name.starts_with("fs/promises.")
-            || name.starts_with("fs.promises.")
+            || name.starts_with("fs.promises."))
         {
-            let op = name.rsplit('.').next().unwrap_or("");
-            if let Some(path) = first.and_then(|f| self.path_value(f)) {
-                if op.starts_with("write")
-                    || op.starts_with("append")
-                    || op == "createWriteStream"
-                    || op.starts_with("copyFile")
-                    || op == "symlink"
-                {
-                    text::report_write(&path, at, None, sink);
-                } else if op.starts_with("read") || op == "createReadStream" {
-                    text::report_read(&path, at, sink);
-                }
-            }
+            return;
         }
-        if matches!(name, "path.join" | "path.resolve") {
-            let parts: Option<Vec<String>> = args.iter().map(|a| self.path_value(*a)).collect();
-            if let Some(joined) = parts.map(|p| p.join("/"))
-                && let Some(hit) = knowledge::sensitive_path(&joined)
+        let op = name.rsplit('.').next().unwrap_or("");
+        if let Some(path) = call.first().and_then(|f| self.path_value(f)) {
+            if op.starts_with("write")
+                || op.starts_with("append")
+                || op == "createWriteStream"
+                || op.starts_with("copyFile")
+                || op == "symlink"
             {
-                sink.emit(
-                    rules::CRED_SENSITIVE_PATH,
-                    at,
-                    format!("builds the path of {hit}"),
-                    Some(joined),
-                );
-                sink.note_credential(at);
+                text::report_write(&path, call.at, None, sink);
+            } else if op.starts_with("read") || op == "createReadStream" {
+                text::report_read(&path, call.at, sink);
             }
         }
+    }
+
+    /// `path.join(os.homedir(), ".ssh", "id_rsa")`: the path of a credential built.
+    fn credential_path_built(&self, call: &CallSite, sink: &mut Sink) {
+        if !matches!(call.name.as_str(), "path.join" | "path.resolve") {
+            return;
+        }
+        let parts: Option<Vec<String>> = call.args.iter().map(|a| self.path_value(*a)).collect();
+        if let Some(joined) = parts.map(|p| p.join("/"))
+            && let Some(hit) = knowledge::sensitive_path(&joined)
+        {
+            sink.emit(
+                rules::CRED_SENSITIVE_PATH,
+                call.at,
+                format!("builds the path of {hit}"),
+                Some(joined),
+            );
+            sink.note_credential(call.at);
+        }
+    }
+
+    /// `process.dlopen`, `ffi.Library`, `require("x.node")`.
+    fn native_code_loaded(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
         if matches!(
             name,
             "process.dlopen" | "ffi-napi.Library" | "ffi.Library" | "koffi.load"
         ) || (name == "require"
-            && first
+            && call
+                .first()
                 .and_then(|f| self.literal(f))
                 .is_some_and(|m| m.ends_with(".node")))
         {
             sink.emit(
                 rules::NATIVE_CODE,
-                at,
+                call.at,
                 format!("{name} loads native code"),
                 None,
             );
@@ -880,8 +967,7 @@ impl Lower<'_, '_> {
         }
         self.depth += 1;
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        for child in children {
+        for child in node.named_children(&mut cursor) {
             self.statement(child, &mut out);
         }
         self.depth -= 1;
@@ -898,15 +984,13 @@ impl Lower<'_, '_> {
         match self.source.kind(node) {
             "expression_statement" | "export_statement" => {
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for child in children {
+                for child in node.named_children(&mut cursor) {
                     self.statement(child, out);
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for declarator in children {
+                for declarator in node.named_children(&mut cursor) {
                     if self.source.kind(declarator) != "variable_declarator" {
                         continue;
                     }
@@ -1081,8 +1165,7 @@ impl Lower<'_, '_> {
             }
             "object_pattern" => {
                 let mut cursor = target.walk();
-                let children: Vec<Node> = target.named_children(&mut cursor).collect();
-                for prop in children {
+                for prop in target.named_children(&mut cursor) {
                     match self.source.kind(prop) {
                         "shorthand_property_identifier_pattern" => {
                             let name = self.text(prop);
@@ -1192,8 +1275,11 @@ impl Lower<'_, '_> {
 
     fn exprs(&mut self, node: Node) -> Vec<Expr> {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        children.into_iter().map(|c| self.expr(c)).collect()
+        let mut exprs = Vec::new();
+        for child in node.named_children(&mut cursor) {
+            exprs.push(self.expr(child));
+        }
+        exprs
     }
 
     fn expr(&mut self, node: Node) -> Expr {
@@ -1233,8 +1319,7 @@ impl Lower<'_, '_> {
                 let mut parts = Vec::new();
                 let mut at = 1.min(text.len());
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for child in children {
+                for child in node.named_children(&mut cursor) {
                     if self.source.kind(child) != "template_substitution" {
                         continue;
                     }
@@ -1305,8 +1390,7 @@ impl Lower<'_, '_> {
             "object" => {
                 let mut entries = Vec::new();
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for entry in children {
+                for entry in node.named_children(&mut cursor) {
                     match self.source.kind(entry) {
                         "pair" => {
                             let key = self

@@ -1282,8 +1282,11 @@ impl Lower<'_, '_> {
 
     fn exprs(&mut self, node: Node) -> Vec<Expr> {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        children.into_iter().map(|c| self.expr(c)).collect()
+        let mut exprs = Vec::new();
+        for child in node.named_children(&mut cursor) {
+            exprs.push(self.expr(child));
+        }
+        exprs
     }
 
     fn expr(&mut self, node: Node) -> Expr {
@@ -1351,8 +1354,7 @@ impl Lower<'_, '_> {
                 let mut args = Vec::new();
                 if let Some(list) = field(Field::Arguments) {
                     let mut cursor = list.walk();
-                    let children: Vec<Node> = list.named_children(&mut cursor).collect();
-                    for arg in children {
+                    for arg in list.named_children(&mut cursor) {
                         if self.source.kind(arg) == "keyword_argument" {
                             let key = self
                                 .source
@@ -1410,8 +1412,7 @@ impl Lower<'_, '_> {
             "dictionary" => {
                 let mut entries = Vec::new();
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for pair in children {
+                for pair in node.named_children(&mut cursor) {
                     if self.source.kind(pair) == "pair" {
                         let key = self
                             .source
