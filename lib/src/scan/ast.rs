@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use std::num::NonZeroU16;
 
-use tree_sitter::{Language, Node};
+use tree_sitter::Node;
 
 use super::Grammar;
 
@@ -51,6 +51,11 @@ impl<'s> Source<'s> {
     /// The kind of a node (as `Node::kind`, without measuring the name).
     pub fn kind(&self, node: Node) -> &'static str {
         self.syntax.kind(node)
+    }
+
+    /// The shared shape of a node's kind.
+    pub fn shape(&self, node: Node) -> Shape {
+        self.syntax.shape(node)
     }
 
     /// The child of `node` in `field`.
@@ -185,12 +190,19 @@ impl Field {
 /// `Node::kind` measures and validates the name on every call, a table lookup does not.
 pub(crate) struct Syntax {
     kinds: Vec<String>,
+    /// The shared shape of each kind, by id.
+    shapes: Vec<Shape>,
     fields: [Option<NonZeroU16>; Field::ALL.len()],
+    /// The object and name fields of [`Shape::Member`].
+    member: (Field, Field),
+    /// The object and key fields of [`Shape::Index`].
+    index: (Field, Field),
 }
 
 impl Syntax {
-    fn new(language: &Language) -> Syntax {
-        let kinds = (0..language.node_kind_count())
+    fn new(grammar: Grammar) -> Syntax {
+        let language = grammar.language();
+        let kinds: Vec<String> = (0..language.node_kind_count())
             .map(|id| {
                 u16::try_from(id)
                     .ok()
@@ -200,7 +212,34 @@ impl Syntax {
             })
             .collect();
         let fields = Field::ALL.map(|f| language.field_id_for_name(f.name()));
-        Syntax { kinds, fields }
+        let (shapes, member, index) = match shapes(grammar) {
+            Some(table) => (
+                kinds
+                    .iter()
+                    .map(|kind| {
+                        table
+                            .kinds
+                            .iter()
+                            .find(|(name, _)| name == kind)
+                            .map_or(Shape::Other, |(_, shape)| *shape)
+                    })
+                    .collect(),
+                table.member,
+                table.index,
+            ),
+            None => (
+                Vec::new(),
+                (Field::Object, Field::Property),
+                (Field::Object, Field::Index),
+            ),
+        };
+        Syntax {
+            kinds,
+            shapes,
+            fields,
+            member,
+            index,
+        }
     }
 
     /// The tables of `grammar`.
@@ -213,7 +252,7 @@ impl Syntax {
             Grammar::TypeScript => 3,
             Grammar::Tsx => 4,
         };
-        TABLES[slot].get_or_init(|| Syntax::new(&grammar.language()))
+        TABLES[slot].get_or_init(|| Syntax::new(grammar))
     }
 
     /// The kind of a node, as `Node::kind` names it.
@@ -223,6 +262,14 @@ impl Syntax {
             // Ids outside the table (ERROR nodes) are rare: ask the tree.
             _ => error_kind(node),
         }
+    }
+
+    /// The shared shape of a node's kind.
+    pub fn shape(&self, node: Node) -> Shape {
+        self.shapes
+            .get(usize::from(node.kind_id()))
+            .copied()
+            .unwrap_or(Shape::Other)
     }
 
     /// The child in `field`.
@@ -280,5 +327,140 @@ pub(crate) fn any_named<'t>(root: Node<'t>, mut found: impl FnMut(Node<'t>) -> b
                 return false;
             }
         }
+    }
+}
+
+/// The expression shapes both grammars have, which [`Fold`] folds once for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `a + b` and other binary operators (`binary_operator`, `binary_expression`).
+    Binary,
+    /// `(a)`
+    Parenthesized,
+    /// A name, possibly bound to a constant or a module.
+    Name,
+    /// `a.b` (`attribute`, `member_expression`).
+    Member,
+    /// `a["b"]` (`subscript`, `subscript_expression`).
+    Index,
+    /// Anything else: the grammar's own forms.
+    Other,
+}
+
+/// Which kinds and fields of a grammar make the shared shapes.
+struct Shapes {
+    kinds: [(&'static str, Shape); 5],
+    /// The object and name fields of [`Shape::Member`].
+    member: (Field, Field),
+    /// The object and key fields of [`Shape::Index`].
+    index: (Field, Field),
+}
+
+fn shapes(grammar: Grammar) -> Option<Shapes> {
+    match grammar {
+        Grammar::Python => Some(Shapes {
+            kinds: [
+                ("binary_operator", Shape::Binary),
+                ("parenthesized_expression", Shape::Parenthesized),
+                ("identifier", Shape::Name),
+                ("attribute", Shape::Member),
+                ("subscript", Shape::Index),
+            ],
+            member: (Field::Object, Field::Attribute),
+            index: (Field::Value, Field::Subscript),
+        }),
+        Grammar::JavaScript | Grammar::TypeScript | Grammar::Tsx => Some(Shapes {
+            kinds: [
+                ("binary_expression", Shape::Binary),
+                ("parenthesized_expression", Shape::Parenthesized),
+                ("identifier", Shape::Name),
+                ("member_expression", Shape::Member),
+                ("subscript_expression", Shape::Index),
+            ],
+            member: (Field::Object, Field::Property),
+            index: (Field::Object, Field::Index),
+        }),
+        Grammar::Bash => None,
+    }
+}
+
+/// Constant folding and name resolution shared by the Python and JavaScript analysers: the
+/// shapes both grammars have (`a + b`, `(a)`, names bound to constants or modules, `a.b`,
+/// `a["b"]`) are folded here once, and each analyser supplies only its grammar's own forms
+/// (string literals, decoders, `getattr`, `require`). Every step is bounded by
+/// [`Source::guarded`].
+pub(crate) trait Fold<'s> {
+    /// The source being read and its bindings.
+    fn source(&self) -> &Source<'s>;
+
+    /// The constant value of one of the grammar's own forms (a string literal, a decoded
+    /// constant, `['a', 'b'].join('')`).
+    fn own_literal(&self, node: Node) -> Option<String>;
+
+    /// The constant start of one of the grammar's own forms (`f"https://x/{q}"`,
+    /// `"https://x/{}".format(q)`).
+    fn own_literal_prefix(&self, node: Node) -> Option<String>;
+
+    /// The qualified name of one of the grammar's own callee forms (`getattr(os, 'system')`,
+    /// `require('child_process')`).
+    fn own_qualified(&self, node: Node) -> Option<String>;
+
+    /// The constant string value of an expression, when it has one.
+    fn literal(&self, node: Node) -> Option<String> {
+        let source = self.source();
+        source.guarded(|| match source.shape(node) {
+            Shape::Binary => {
+                let op = source
+                    .field(node, Field::Operator)
+                    .map(|o| source.text(o))?;
+                if op != "+" {
+                    return None;
+                }
+                Some(
+                    self.literal(source.field(node, Field::Left)?)?
+                        + &self.literal(source.field(node, Field::Right)?)?,
+                )
+            }
+            Shape::Parenthesized => self.literal(node.named_child(0)?),
+            Shape::Name => source.constants.get(source.text(node)).cloned(),
+            Shape::Member | Shape::Index | Shape::Other => self.own_literal(node),
+        })
+    }
+
+    /// The leading constant part of a string expression (`API + q` → the value of `API`).
+    fn literal_prefix(&self, node: Node) -> Option<String> {
+        let source = self.source();
+        source.guarded(|| {
+            if let Some(full) = self.literal(node) {
+                return Some(full);
+            }
+            match source.shape(node) {
+                Shape::Binary => self.literal_prefix(source.field(node, Field::Left)?),
+                _ => self.own_literal_prefix(node),
+            }
+        })
+    }
+
+    /// The dotted name a callee resolves to through imports, member access and constant
+    /// subscripts (`sp.run` → `subprocess.run`, `m['ex' + 'ec']` → `child_process.exec`).
+    fn qualified(&self, node: Node) -> Option<String> {
+        let source = self.source();
+        source.guarded(|| match source.shape(node) {
+            Shape::Name => Some(source.resolve(source.text(node))),
+            Shape::Member => {
+                let (object, name) = source.syntax.member;
+                let object = self.qualified(source.field(node, object)?)?;
+                let name = source.text(source.field(node, name)?);
+                Some(format!("{object}.{name}"))
+            }
+            Shape::Index => {
+                let (object, key) = source.syntax.index;
+                let object = self.qualified(source.field(node, object)?)?;
+                let key = self.literal(source.field(node, key)?)?;
+                Some(format!("{object}.{key}"))
+            }
+            Shape::Parenthesized => self.qualified(node.named_child(0)?),
+            Shape::Binary | Shape::Other => self.own_qualified(node),
+        })
     }
 }

@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::ast::{self, Field, Source};
+use super::ast::{self, Field, Fold, Source};
 use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
@@ -204,7 +204,95 @@ impl<'s> std::ops::Deref for Js<'s> {
     }
 }
 
+impl<'s> Fold<'s> for Js<'s> {
+    fn source(&self) -> &Source<'s> {
+        &self.source
+    }
+
+    fn own_literal(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "string" => self.fragments(node),
+            "template_string" => {
+                if node.named_child_count() == 0 {
+                    return Some(self.text(node).trim_matches('`').to_owned());
+                }
+                self.fragments(node)
+            }
+            "call_expression" => {
+                let function = self.field(node, Field::Function)?;
+                // atob('…') and Buffer.from('…', 'base64').toString(): decoded, as text.
+                if let Some(decoded) = self.decoded_literal(node) {
+                    return Some(decoded);
+                }
+                // ['ex', 'ec'].join('')
+                if self.kind(function) == "member_expression"
+                    && self.text(self.field(function, Field::Property)?) == "join"
+                {
+                    let array = self.field(function, Field::Object)?;
+                    if self.kind(array) == "array" {
+                        let sep = self
+                            .field(node, Field::Arguments)?
+                            .named_child(0)
+                            .and_then(|s| self.literal(s))
+                            .unwrap_or_else(|| ",".into());
+                        let mut cursor = array.walk();
+                        let parts: Option<Vec<String>> = array
+                            .named_children(&mut cursor)
+                            .map(|p| self.literal(p))
+                            .collect();
+                        return parts.map(|p| p.join(&sep));
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn own_literal_prefix(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "template_string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match self.kind(child) {
+                        "string_fragment" => out.push_str(self.text(child)),
+                        _ => break,
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            "new_expression" => {
+                self.literal_prefix(self.field(node, Field::Arguments)?.named_child(0)?)
+            }
+            _ => None,
+        }
+    }
+
+    /// `require('x')`, `await import('x')`.
+    fn own_qualified(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "call_expression" | "await_expression" => self.module_of(node),
+            _ => None,
+        }
+    }
+}
+
 impl Js<'_> {
+    /// The text of a string or template without substitutions: its fragments and escapes.
+    fn fragments(&self, node: Node) -> Option<String> {
+        let mut cursor = node.walk();
+        let mut out = String::new();
+        for child in node.named_children(&mut cursor) {
+            match self.kind(child) {
+                "string_fragment" => out.push_str(self.text(child)),
+                "escape_sequence" => out.push_str(&unescape(self.text(child))),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
     /// Binds the file's imports, requires and constants in document order (a constant can
     /// build on one bound before it) and returns the nodes the rules look at, in that order.
     fn read_tree<'t>(&mut self, root: Node<'t>) -> Vec<Node<'t>> {
@@ -359,82 +447,6 @@ impl Js<'_> {
         None
     }
 
-    fn literal(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_inner(node))
-    }
-
-    fn literal_inner(&self, node: Node) -> Option<String> {
-        match self.kind(node) {
-            "string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match self.kind(child) {
-                        "string_fragment" => out.push_str(self.text(child)),
-                        "escape_sequence" => out.push_str(&unescape(self.text(child))),
-                        _ => return None,
-                    }
-                }
-                Some(out)
-            }
-            "template_string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match self.kind(child) {
-                        "string_fragment" => out.push_str(self.text(child)),
-                        "escape_sequence" => out.push_str(&unescape(self.text(child))),
-                        _ => return None,
-                    }
-                }
-                if node.named_child_count() == 0 {
-                    return Some(self.text(node).trim_matches('`').to_owned());
-                }
-                Some(out)
-            }
-            "binary_expression" => {
-                let op = self.field(node, Field::Operator).map(|o| self.text(o))?;
-                if op != "+" {
-                    return None;
-                }
-                Some(
-                    self.literal(self.field(node, Field::Left)?)?
-                        + &self.literal(self.field(node, Field::Right)?)?,
-                )
-            }
-            "parenthesized_expression" => self.literal(node.named_child(0)?),
-            "identifier" => self.source.constants.get(self.text(node)).cloned(),
-            "call_expression" => {
-                let function = self.field(node, Field::Function)?;
-                // atob('…') and Buffer.from('…', 'base64').toString(): decoded, as text.
-                if let Some(decoded) = self.decoded_literal(node) {
-                    return Some(decoded);
-                }
-                // ['ex', 'ec'].join('')
-                if self.kind(function) == "member_expression"
-                    && self.text(self.field(function, Field::Property)?) == "join"
-                {
-                    let array = self.field(function, Field::Object)?;
-                    if self.kind(array) == "array" {
-                        let sep = self
-                            .field(node, Field::Arguments)?
-                            .named_child(0)
-                            .and_then(|s| self.literal(s))
-                            .unwrap_or_else(|| ",".into());
-                        let mut cursor = array.walk();
-                        let parts: Option<Vec<String>> = array
-                            .named_children(&mut cursor)
-                            .map(|p| self.literal(p))
-                            .collect();
-                        return parts.map(|p| p.join(&sep));
-                    }
-                }
-                None
-            }
-            _ => None,
-        }
-    }
-
     /// The text a constant base64 string decodes to through `atob` or `Buffer.from(…,
     /// 'base64').toString()`, when it is UTF-8.
     fn decoded_literal(&self, node: Node) -> Option<String> {
@@ -460,57 +472,6 @@ impl Js<'_> {
             _ => return None,
         };
         text::decode_base64_text(&blob)
-    }
-
-    fn literal_prefix(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_prefix_inner(node))
-    }
-
-    fn literal_prefix_inner(&self, node: Node) -> Option<String> {
-        if let Some(full) = self.literal(node) {
-            return Some(full);
-        }
-        match self.kind(node) {
-            "binary_expression" => self.literal_prefix(self.field(node, Field::Left)?),
-            "template_string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match self.kind(child) {
-                        "string_fragment" => out.push_str(self.text(child)),
-                        _ => break,
-                    }
-                }
-                (!out.is_empty()).then_some(out)
-            }
-            "new_expression" => {
-                self.literal_prefix(self.field(node, Field::Arguments)?.named_child(0)?)
-            }
-            _ => None,
-        }
-    }
-
-    fn qualified(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.qualified_inner(node))
-    }
-
-    fn qualified_inner(&self, node: Node) -> Option<String> {
-        match self.kind(node) {
-            "identifier" => Some(self.resolve(self.text(node))),
-            "member_expression" => {
-                let object = self.qualified(self.field(node, Field::Object)?)?;
-                let property = self.text(self.field(node, Field::Property)?);
-                Some(format!("{object}.{property}"))
-            }
-            "subscript_expression" => {
-                let object = self.qualified(self.field(node, Field::Object)?)?;
-                let key = self.literal(self.field(node, Field::Index)?)?;
-                Some(format!("{object}.{key}"))
-            }
-            "call_expression" | "await_expression" => self.module_of(node),
-            "parenthesized_expression" => self.qualified(node.named_child(0)?),
-            _ => None,
-        }
     }
 
     /// A call or `new`, through one small function per rule.

@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::ast::{self, Field, Source};
+use super::ast::{self, Field, Fold, Source};
 use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
@@ -208,6 +208,82 @@ impl<'s> std::ops::Deref for Py<'s> {
     }
 }
 
+impl<'s> Fold<'s> for Py<'s> {
+    fn source(&self) -> &Source<'s> {
+        &self.source
+    }
+
+    fn own_literal(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match self.kind(child) {
+                        "string_content" => out.push_str(self.text(child)),
+                        "string_start" | "string_end" => {}
+                        // f"{home}/x" with `home` a known constant.
+                        "interpolation" => {
+                            out.push_str(&self.literal(self.field(child, Field::Expression)?)?)
+                        }
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            "call" => self.decoded_literal(node),
+            "concatenated_string" => {
+                let mut cursor = node.walk();
+                node.named_children(&mut cursor)
+                    .map(|c| self.literal(c))
+                    .collect()
+            }
+            _ => None,
+        }
+    }
+
+    fn own_literal_prefix(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match self.kind(child) {
+                        "string_content" => out.push_str(self.text(child)),
+                        "string_start" => {}
+                        _ => break,
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            "call" => {
+                // "https://x/{}".format(…)
+                let function = self.field(node, Field::Function)?;
+                if self.kind(function) == "attribute" {
+                    return self.literal_prefix(self.field(function, Field::Object)?);
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// `getattr(os, 'sys' + 'tem')`, `__import__('os')`.
+    fn own_qualified(&self, node: Node) -> Option<String> {
+        if self.kind(node) != "call" {
+            return None;
+        }
+        let function = self.qualified(self.field(node, Field::Function)?)?;
+        let args = self.field(node, Field::Arguments)?;
+        if function == "getattr" {
+            let object = self.qualified(args.named_child(0)?)?;
+            let name = self.literal(args.named_child(1)?)?;
+            return Some(format!("{object}.{name}"));
+        }
+        self.module_expression(node)
+    }
+}
+
 impl Py<'_> {
     /// Binds the file's imports and constants in document order (a constant can build on one
     /// bound before it) and returns the nodes the rules look at, in the same order.
@@ -312,52 +388,6 @@ impl Py<'_> {
         None
     }
 
-    /// The constant string value of an expression, when it has one.
-    fn literal(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_inner(node))
-    }
-
-    fn literal_inner(&self, node: Node) -> Option<String> {
-        match self.kind(node) {
-            "string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match self.kind(child) {
-                        "string_content" => out.push_str(self.text(child)),
-                        "string_start" | "string_end" => {}
-                        // f"{home}/x" with `home` a known constant.
-                        "interpolation" => {
-                            out.push_str(&self.literal(self.field(child, Field::Expression)?)?)
-                        }
-                        _ => return None,
-                    }
-                }
-                Some(out)
-            }
-            "call" => self.decoded_literal(node),
-            "concatenated_string" => {
-                let mut cursor = node.walk();
-                node.named_children(&mut cursor)
-                    .map(|c| self.literal(c))
-                    .collect()
-            }
-            "binary_operator" => {
-                let op = self.field(node, Field::Operator).map(|o| self.text(o))?;
-                if op != "+" {
-                    return None;
-                }
-                Some(
-                    self.literal(self.field(node, Field::Left)?)?
-                        + &self.literal(self.field(node, Field::Right)?)?,
-                )
-            }
-            "parenthesized_expression" => self.literal(node.named_child(0)?),
-            "identifier" => self.source.constants.get(self.text(node)).cloned(),
-            _ => None,
-        }
-    }
-
     /// `base64.b64decode('…').decode()` of a constant: the decoded text.
     fn decoded_literal(&self, node: Node) -> Option<String> {
         let function = self.field(node, Field::Function)?;
@@ -379,75 +409,6 @@ impl Py<'_> {
         }
         let blob = self.literal(self.field(inner, Field::Arguments)?.named_child(0)?)?;
         text::decode_base64_text(&blob)
-    }
-
-    /// The leading constant part of a string expression (`API + q` → the value of `API`).
-    fn literal_prefix(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_prefix_inner(node))
-    }
-
-    fn literal_prefix_inner(&self, node: Node) -> Option<String> {
-        if let Some(full) = self.literal(node) {
-            return Some(full);
-        }
-        match self.kind(node) {
-            "binary_operator" => self.literal_prefix(self.field(node, Field::Left)?),
-            "string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match self.kind(child) {
-                        "string_content" => out.push_str(self.text(child)),
-                        "string_start" => {}
-                        _ => break,
-                    }
-                }
-                (!out.is_empty()).then_some(out)
-            }
-            "call" => {
-                // "https://x/{}".format(…)
-                let function = self.field(node, Field::Function)?;
-                if self.kind(function) == "attribute" {
-                    return self.literal_prefix(self.field(function, Field::Object)?);
-                }
-                None
-            }
-            _ => None,
-        }
-    }
-
-    /// The dotted name a callee resolves to through imports, attribute access, constant
-    /// subscripts and `getattr`.
-    fn qualified(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.qualified_inner(node))
-    }
-
-    fn qualified_inner(&self, node: Node) -> Option<String> {
-        match self.kind(node) {
-            "identifier" => Some(self.resolve(self.text(node))),
-            "attribute" => {
-                let object = self.qualified(self.field(node, Field::Object)?)?;
-                let attribute = self.text(self.field(node, Field::Attribute)?);
-                Some(format!("{object}.{attribute}"))
-            }
-            "subscript" => {
-                let value = self.qualified(self.field(node, Field::Value)?)?;
-                let key = self.literal(self.field(node, Field::Subscript)?)?;
-                Some(format!("{value}.{key}"))
-            }
-            "call" => {
-                let function = self.qualified(self.field(node, Field::Function)?)?;
-                let args = self.field(node, Field::Arguments)?;
-                if function == "getattr" {
-                    let object = self.qualified(args.named_child(0)?)?;
-                    let name = self.literal(args.named_child(1)?)?;
-                    return Some(format!("{object}.{name}"));
-                }
-                self.module_expression(node)
-            }
-            "parenthesized_expression" => self.qualified(node.named_child(0)?),
-            _ => None,
-        }
     }
 
     /// A call, through one small function per rule.
