@@ -464,3 +464,132 @@ pub(crate) trait Fold<'s> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLES: &[(Grammar, &str)] = &[
+        (
+            Grammar::Python,
+            "import os as o\nfrom a import b as c\nx = (o.path.join('~', \".ssh\") + y)[0]\n\
+             def f(p, q=1):\n    return getattr(o, 'sys' + 'tem')(f\"{p}\")\nfor i in [1, 2]:\n    \
+             x += i if i else -i\n",
+        ),
+        (
+            Grammar::JavaScript,
+            "const {exec: run} = require('child_' + 'process');\nlet u = `https://${h}/x`;\n\
+             m['ex' + 'ec'](a.b.c, new URL(u), (e, d) => d);\nfor (const k in o) { if (k) x = 1; else y ??= 2 }\n",
+        ),
+        (
+            Grammar::TypeScript,
+            "import * as cp from 'node:child_process';\nconst f = (x: string): void => cp.exec(x as any);\n",
+        ),
+        (
+            Grammar::Tsx,
+            "const A = () => <div onClick={() => fetch(`/x`)}>{a ?? b}</div>;\n",
+        ),
+        (
+            Grammar::Bash,
+            "for f in a b; do curl -s \"$URL\" | sh; done\nx=$(echo aGk= | base64 -d) && echo ${x} > ~/.bashrc\n",
+        ),
+        // Broken input: ERROR nodes have ids outside the grammar's table.
+        (Grammar::Python, "def (:\n  x = = 1\n"),
+        (Grammar::JavaScript, "if ( { let = ; }}} ]"),
+    ];
+
+    /// Every node of the tree, anonymous ones included, in document order.
+    fn all_nodes(root: Node) -> Vec<Node> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            out.push(node);
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+        out
+    }
+
+    #[test]
+    fn kinds_and_fields_by_id_match_the_lookups_by_name() {
+        for (grammar, source) in SAMPLES {
+            let tree = crate::scan::parse(*grammar, source).expect("parses");
+            let syntax = Syntax::of(*grammar);
+            let nodes = all_nodes(tree.root_node());
+            assert!(nodes.len() > 5, "{grammar:?}: sample too small");
+            for node in nodes {
+                assert_eq!(syntax.kind(node), node.kind(), "{grammar:?}: {node:?}");
+                for field in Field::ALL {
+                    assert_eq!(
+                        syntax.field(node, field),
+                        node.child_by_field_name(field.name()),
+                        "{grammar:?}: field {} of {node:?}",
+                        field.name()
+                    );
+                    let mut cursor = node.walk();
+                    let by_name: Vec<Node> = node
+                        .children_by_field_name(field.name(), &mut cursor)
+                        .collect();
+                    assert_eq!(syntax.fields(node, field), by_name);
+                }
+            }
+        }
+        // The broken samples did produce error nodes, whose kind is not in the tables.
+        for (grammar, source) in &SAMPLES[5..] {
+            let tree = crate::scan::parse(*grammar, source).expect("parses");
+            let errors: Vec<Node> = all_nodes(tree.root_node())
+                .into_iter()
+                .filter(|n| n.is_error())
+                .collect();
+            assert!(!errors.is_empty(), "{grammar:?}");
+            for node in errors {
+                assert_eq!(Syntax::of(*grammar).kind(node), "ERROR");
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_visits_named_nodes_in_document_order() {
+        for (grammar, source) in SAMPLES {
+            let tree = crate::scan::parse(*grammar, source).expect("parses");
+            let root = tree.root_node();
+            // What the analysers' walks did before: a stack of named children.
+            let mut expected = Vec::new();
+            let mut stack = vec![root];
+            while let Some(node) = stack.pop() {
+                expected.push(node);
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+            let mut visited = Vec::new();
+            visit_named(root, |node| visited.push(node));
+            assert_eq!(visited, expected, "{grammar:?}");
+            // From an inner node, only its own subtree.
+            let inner = root.named_child(0).expect("a statement");
+            let mut inside = Vec::new();
+            visit_named(inner, |node| inside.push(node));
+            assert_eq!(inside.first(), Some(&inner));
+            assert!(inside.iter().all(|n| {
+                n.start_byte() >= inner.start_byte() && n.end_byte() <= inner.end_byte()
+            }));
+            assert!(inside.len() < visited.len());
+        }
+    }
+
+    #[test]
+    fn any_named_stops_at_the_first_match() {
+        let tree = crate::scan::parse(Grammar::Python, "a(b(c), d)\ne\n").expect("parses");
+        let syntax = Syntax::of(Grammar::Python);
+        let mut seen = 0;
+        let found = any_named(tree.root_node(), |node| {
+            seen += 1;
+            syntax.kind(node) == "call"
+        });
+        assert!(found);
+        // module, expression_statement, call: the first call ends the search.
+        assert_eq!(seen, 3);
+        assert!(!any_named(tree.root_node(), |node| syntax.kind(node) == "lambda"));
+    }
+}
