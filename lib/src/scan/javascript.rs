@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::ast::Source;
+use super::ast::{self, Field, Fold, Source};
 use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
@@ -142,13 +142,13 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
     };
     let root = tree.root_node();
     let mut js = Js {
-        source: Source::new(source, base),
+        source: Source::new(source, base, grammar),
         browser,
     };
-    js.collect_bindings(root);
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
+    // One walk binds names and picks out what the rules look at; the rules run after it, so
+    // that they see every constant and alias of the file.
+    for node in js.read_tree(root) {
+        match js.kind(node) {
             "call_expression" | "new_expression" => js.call(node, sink),
             "member_expression" | "subscript_expression" => {
                 js.env_access(node, sink);
@@ -159,9 +159,6 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
             "string" | "template_string" => js.string(node, sink),
             _ => {}
         }
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
     }
     // After the walk, which notes whether the file uses the network.
     if flow::worth_following(source, sink) {
@@ -173,6 +170,20 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
         flow::run(flow::Lang::JavaScript, &lowered, sink);
     }
     root.has_error()
+}
+
+/// A call as the rules see it.
+struct CallSite<'t> {
+    /// The callee, resolved through requires and imports (`child_process.exec`).
+    name: String,
+    at: usize,
+    args: Vec<Node<'t>>,
+}
+
+impl<'t> CallSite<'t> {
+    fn first(&self) -> Option<Node<'t>> {
+        self.args.first().copied()
+    }
 }
 
 struct Js<'s> {
@@ -193,99 +204,203 @@ impl<'s> std::ops::Deref for Js<'s> {
     }
 }
 
-impl Js<'_> {
-    fn collect_bindings(&mut self, root: Node) {
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            match node.kind() {
-                "variable_declarator" => {
-                    if let (Some(name), Some(value)) = (
-                        node.child_by_field_name("name"),
-                        node.child_by_field_name("value"),
-                    ) {
-                        let target = self.module_of(value).or_else(|| {
-                            self.qualified(value)
-                                .filter(|q| q.contains('.') || self.source.aliases.contains_key(q))
-                        });
-                        match (name.kind(), target) {
-                            ("identifier", Some(module)) => {
-                                self.source
-                                    .aliases
-                                    .insert(self.text(name).to_owned(), module);
-                            }
-                            ("object_pattern", Some(module)) => self.destructure(name, &module),
-                            ("identifier", None) => {
-                                if let Some(value) = self.literal(value) {
-                                    self.source
-                                        .constants
-                                        .insert(self.text(name).to_owned(), value);
-                                }
-                            }
-                            _ => {}
-                        }
+impl<'s> Fold<'s> for Js<'s> {
+    fn source(&self) -> &Source<'s> {
+        &self.source
+    }
+
+    fn own_literal(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "string" => self.fragments(node),
+            "template_string" => {
+                if node.named_child_count() == 0 {
+                    return Some(self.text(node).trim_matches('`').to_owned());
+                }
+                self.fragments(node)
+            }
+            "call_expression" => {
+                let function = self.field(node, Field::Function)?;
+                // atob('…') and Buffer.from('…', 'base64').toString(): decoded, as text.
+                if let Some(decoded) = self.decoded_literal(node) {
+                    return Some(decoded);
+                }
+                // ['ex', 'ec'].join('')
+                if self.kind(function) == "member_expression"
+                    && self.text(self.field(function, Field::Property)?) == "join"
+                {
+                    let array = self.field(function, Field::Object)?;
+                    if self.kind(array) == "array" {
+                        let sep = self
+                            .field(node, Field::Arguments)?
+                            .named_child(0)
+                            .and_then(|s| self.literal(s))
+                            .unwrap_or_else(|| ",".into());
+                        let mut cursor = array.walk();
+                        let parts: Option<Vec<String>> = array
+                            .named_children(&mut cursor)
+                            .map(|p| self.literal(p))
+                            .collect();
+                        return parts.map(|p| p.join(&sep));
                     }
                 }
-                "import_statement" => {
-                    let module = node
-                        .child_by_field_name("source")
-                        .and_then(|s| self.literal(s))
-                        .map(|s| module_name(&s));
-                    if let Some(module) = module {
-                        let mut s = vec![node];
-                        while let Some(n) = s.pop() {
-                            match n.kind() {
-                                "import_clause" => {
-                                    let mut c = n.walk();
-                                    for child in n.named_children(&mut c) {
-                                        if child.kind() == "identifier" {
-                                            self.source.aliases.insert(
-                                                self.text(child).to_owned(),
-                                                module.clone(),
-                                            );
-                                        }
-                                    }
-                                }
-                                "namespace_import" => {
-                                    let mut c = n.walk();
-                                    if let Some(id) =
-                                        n.named_children(&mut c).find(|c| c.kind() == "identifier")
-                                    {
-                                        self.source
-                                            .aliases
-                                            .insert(self.text(id).to_owned(), module.clone());
-                                    }
-                                }
-                                "import_specifier" => {
-                                    let name = n
-                                        .child_by_field_name("name")
-                                        .map(|x| self.text(x).to_owned())
-                                        .unwrap_or_default();
-                                    let alias = n
-                                        .child_by_field_name("alias")
-                                        .map(|x| self.text(x).to_owned())
-                                        .unwrap_or_else(|| name.clone());
-                                    self.source
-                                        .aliases
-                                        .insert(alias, format!("{module}.{name}"));
-                                }
-                                _ => {}
-                            }
-                            let mut c = n.walk();
-                            s.extend(n.named_children(&mut c));
-                        }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn own_literal_prefix(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "template_string" => {
+                let mut cursor = node.walk();
+                let mut out = String::new();
+                for child in node.named_children(&mut cursor) {
+                    match self.kind(child) {
+                        "string_fragment" => out.push_str(self.text(child)),
+                        _ => break,
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            "new_expression" => {
+                self.literal_prefix(self.field(node, Field::Arguments)?.named_child(0)?)
+            }
+            _ => None,
+        }
+    }
+
+    /// `require('x')`, `await import('x')`.
+    fn own_qualified(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
+            "call_expression" | "await_expression" => self.module_of(node),
+            _ => None,
+        }
+    }
+}
+
+impl Js<'_> {
+    /// The text of a string or template without substitutions: its fragments and escapes.
+    fn fragments(&self, node: Node) -> Option<String> {
+        let mut cursor = node.walk();
+        let mut out = String::new();
+        for child in node.named_children(&mut cursor) {
+            match self.kind(child) {
+                "string_fragment" => out.push_str(self.text(child)),
+                "escape_sequence" => out.push_str(&unescape(self.text(child))),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// Binds the file's imports, requires and constants in document order (a constant can
+    /// build on one bound before it) and returns the nodes the rules look at, in that order.
+    fn read_tree<'t>(&mut self, root: Node<'t>) -> Vec<Node<'t>> {
+        let mut picked = Vec::new();
+        ast::visit_named(root, |node| match self.kind(node) {
+            "call_expression"
+            | "new_expression"
+            | "member_expression"
+            | "subscript_expression"
+            | "string"
+            | "template_string" => picked.push(node),
+            // Only a browser script's identifiers matter (`localStorage`).
+            "identifier" if self.browser => picked.push(node),
+            "variable_declarator" => {
+                picked.push(node);
+                self.bind_declarator(node);
+            }
+            "import_statement" => self.bind_import(node),
+            _ => {}
+        });
+        picked
+    }
+
+    /// `const cp = require('child_process')`, `const {exec: run} = cp`, `const API = '…'`.
+    fn bind_declarator(&mut self, node: Node) {
+        if let (Some(name), Some(value)) = (
+            self.field(node, Field::Name),
+            self.field(node, Field::Value),
+        ) {
+            let target = self.module_of(value).or_else(|| {
+                self.qualified(value)
+                    .filter(|q| q.contains('.') || self.source.aliases.contains_key(q))
+            });
+            match (self.kind(name), target) {
+                ("identifier", Some(module)) => {
+                    self.source
+                        .aliases
+                        .insert(self.text(name).to_owned(), module);
+                }
+                ("object_pattern", Some(module)) => self.destructure(name, &module),
+                ("identifier", None) => {
+                    if let Some(value) = self.literal(value) {
+                        self.source
+                            .constants
+                            .insert(self.text(name).to_owned(), value);
                     }
                 }
                 _ => {}
             }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+
+    /// `import * as cp from 'node:child_process'`, `import {exec as run} from '…'`.
+    fn bind_import(&mut self, node: Node) {
+        let module = self
+            .field(node, Field::Source)
+            .and_then(|s| self.literal(s))
+            .map(|s| module_name(&s));
+        if let Some(module) = module {
+            let mut s = vec![node];
+            while let Some(n) = s.pop() {
+                match self.kind(n) {
+                    "import_clause" => {
+                        let mut c = n.walk();
+                        for child in n.named_children(&mut c) {
+                            if self.kind(child) == "identifier" {
+                                self.source
+                                    .aliases
+                                    .insert(self.text(child).to_owned(), module.clone());
+                            }
+                        }
+                    }
+                    "namespace_import" => {
+                        let mut c = n.walk();
+                        if let Some(id) = n
+                            .named_children(&mut c)
+                            .find(|c| self.kind(*c) == "identifier")
+                        {
+                            self.source
+                                .aliases
+                                .insert(self.text(id).to_owned(), module.clone());
+                        }
+                    }
+                    "import_specifier" => {
+                        let name = self
+                            .field(n, Field::Name)
+                            .map(|x| self.text(x).to_owned())
+                            .unwrap_or_default();
+                        let alias = self
+                            .field(n, Field::Alias)
+                            .map(|x| self.text(x).to_owned())
+                            .unwrap_or_else(|| name.clone());
+                        self.source
+                            .aliases
+                            .insert(alias, format!("{module}.{name}"));
+                    }
+                    _ => {}
+                }
+                let mut c = n.walk();
+                s.extend(n.named_children(&mut c));
+            }
         }
     }
 
     fn destructure(&mut self, pattern: Node, module: &str) {
         let mut cursor = pattern.walk();
         for prop in pattern.named_children(&mut cursor) {
-            match prop.kind() {
+            match self.kind(prop) {
                 "shorthand_property_identifier_pattern" => {
                     let name = self.text(prop).to_owned();
                     self.source
@@ -293,10 +408,9 @@ impl Js<'_> {
                         .insert(name.clone(), format!("{module}.{name}"));
                 }
                 "pair_pattern" => {
-                    if let (Some(key), Some(value)) = (
-                        prop.child_by_field_name("key"),
-                        prop.child_by_field_name("value"),
-                    ) {
+                    if let (Some(key), Some(value)) =
+                        (self.field(prop, Field::Key), self.field(prop, Field::Value))
+                    {
                         let key = self
                             .literal(key)
                             .unwrap_or_else(|| self.text(key).to_owned());
@@ -316,116 +430,40 @@ impl Js<'_> {
     }
 
     fn module_of_inner(&self, node: Node) -> Option<String> {
-        let node = if node.kind() == "await_expression" {
+        let node = if self.kind(node) == "await_expression" {
             node.named_child(0)?
         } else {
             node
         };
-        if node.kind() != "call_expression" {
+        if self.kind(node) != "call_expression" {
             return None;
         }
-        let function = node.child_by_field_name("function")?;
+        let function = self.field(node, Field::Function)?;
         let name = self.text(function);
-        if name == "require" || name == "import" || function.kind() == "import" {
-            let first = node.child_by_field_name("arguments")?.named_child(0)?;
+        if name == "require" || name == "import" || self.kind(function) == "import" {
+            let first = self.field(node, Field::Arguments)?.named_child(0)?;
             return self.literal(first).map(|m| module_name(&m));
         }
         None
     }
 
-    fn literal(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_inner(node))
-    }
-
-    fn literal_inner(&self, node: Node) -> Option<String> {
-        match node.kind() {
-            "string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match child.kind() {
-                        "string_fragment" => out.push_str(self.text(child)),
-                        "escape_sequence" => out.push_str(&unescape(self.text(child))),
-                        _ => return None,
-                    }
-                }
-                Some(out)
-            }
-            "template_string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match child.kind() {
-                        "string_fragment" => out.push_str(self.text(child)),
-                        "escape_sequence" => out.push_str(&unescape(self.text(child))),
-                        _ => return None,
-                    }
-                }
-                if node.named_child_count() == 0 {
-                    return Some(self.text(node).trim_matches('`').to_owned());
-                }
-                Some(out)
-            }
-            "binary_expression" => {
-                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
-                if op != "+" {
-                    return None;
-                }
-                Some(
-                    self.literal(node.child_by_field_name("left")?)?
-                        + &self.literal(node.child_by_field_name("right")?)?,
-                )
-            }
-            "parenthesized_expression" => self.literal(node.named_child(0)?),
-            "identifier" => self.source.constants.get(self.text(node)).cloned(),
-            "call_expression" => {
-                let function = node.child_by_field_name("function")?;
-                // atob('…') and Buffer.from('…', 'base64').toString(): decoded, as text.
-                if let Some(decoded) = self.decoded_literal(node) {
-                    return Some(decoded);
-                }
-                // ['ex', 'ec'].join('')
-                if function.kind() == "member_expression"
-                    && self.text(function.child_by_field_name("property")?) == "join"
-                {
-                    let array = function.child_by_field_name("object")?;
-                    if array.kind() == "array" {
-                        let sep = node
-                            .child_by_field_name("arguments")?
-                            .named_child(0)
-                            .and_then(|s| self.literal(s))
-                            .unwrap_or_else(|| ",".into());
-                        let mut cursor = array.walk();
-                        let parts: Option<Vec<String>> = array
-                            .named_children(&mut cursor)
-                            .map(|p| self.literal(p))
-                            .collect();
-                        return parts.map(|p| p.join(&sep));
-                    }
-                }
-                None
-            }
-            _ => None,
-        }
-    }
-
     /// The text a constant base64 string decodes to through `atob` or `Buffer.from(…,
     /// 'base64').toString()`, when it is UTF-8.
     fn decoded_literal(&self, node: Node) -> Option<String> {
-        let function = node.child_by_field_name("function")?;
-        let args = node.child_by_field_name("arguments")?;
+        let function = self.field(node, Field::Function)?;
+        let args = self.field(node, Field::Arguments)?;
         let blob = match self.text(function) {
             "atob" | "window.atob" => self.literal(args.named_child(0)?)?,
-            _ if function.kind() == "member_expression"
-                && self.text(function.child_by_field_name("property")?) == "toString" =>
+            _ if self.kind(function) == "member_expression"
+                && self.text(self.field(function, Field::Property)?) == "toString" =>
             {
-                let inner = function.child_by_field_name("object")?;
-                if inner.kind() != "call_expression"
-                    || self.text(inner.child_by_field_name("function")?) != "Buffer.from"
+                let inner = self.field(function, Field::Object)?;
+                if self.kind(inner) != "call_expression"
+                    || self.text(self.field(inner, Field::Function)?) != "Buffer.from"
                 {
                     return None;
                 }
-                let inner_args = inner.child_by_field_name("arguments")?;
+                let inner_args = self.field(inner, Field::Arguments)?;
                 if self.literal(inner_args.named_child(1)?)? != "base64" {
                     return None;
                 }
@@ -436,239 +474,261 @@ impl Js<'_> {
         text::decode_base64_text(&blob)
     }
 
-    fn literal_prefix(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_prefix_inner(node))
-    }
-
-    fn literal_prefix_inner(&self, node: Node) -> Option<String> {
-        if let Some(full) = self.literal(node) {
-            return Some(full);
-        }
-        match node.kind() {
-            "binary_expression" => self.literal_prefix(node.child_by_field_name("left")?),
-            "template_string" => {
-                let mut cursor = node.walk();
-                let mut out = String::new();
-                for child in node.named_children(&mut cursor) {
-                    match child.kind() {
-                        "string_fragment" => out.push_str(self.text(child)),
-                        _ => break,
-                    }
-                }
-                (!out.is_empty()).then_some(out)
-            }
-            "new_expression" => {
-                self.literal_prefix(node.child_by_field_name("arguments")?.named_child(0)?)
-            }
-            _ => None,
-        }
-    }
-
-    fn qualified(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.qualified_inner(node))
-    }
-
-    fn qualified_inner(&self, node: Node) -> Option<String> {
-        match node.kind() {
-            "identifier" => Some(self.resolve(self.text(node))),
-            "member_expression" => {
-                let object = self.qualified(node.child_by_field_name("object")?)?;
-                let property = self.text(node.child_by_field_name("property")?);
-                Some(format!("{object}.{property}"))
-            }
-            "subscript_expression" => {
-                let object = self.qualified(node.child_by_field_name("object")?)?;
-                let key = self.literal(node.child_by_field_name("index")?)?;
-                Some(format!("{object}.{key}"))
-            }
-            "call_expression" | "await_expression" => self.module_of(node),
-            "parenthesized_expression" => self.qualified(node.named_child(0)?),
-            _ => None,
-        }
-    }
-
+    /// A call or `new`, through one small function per rule.
     fn call(&self, node: Node, sink: &mut Sink) {
-        let callee = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("constructor"));
+        let callee = self
+            .field(node, Field::Function)
+            .or_else(|| self.field(node, Field::Constructor));
         let Some(name) = callee.and_then(|c| self.qualified(c)) else {
             return;
         };
-        let args: Vec<Node> = node
-            .child_by_field_name("arguments")
+        let args: Vec<Node> = self
+            .field(node, Field::Arguments)
             .map(|a| {
                 let mut cursor = a.walk();
                 a.named_children(&mut cursor).collect()
             })
             .unwrap_or_default();
-        let at = self.at(node);
-        let name = name.as_str();
-        let first = args.first().copied();
+        let call = CallSite {
+            name,
+            at: self.at(node),
+            args,
+        };
+        self.command_run(&call, sink);
+        self.code_evaluated(&call, sink);
+        self.network_used(&call, sink);
+        self.environment_serialized(&call, sink);
+        self.char_codes_decoded(&call, sink);
+        self.base64_decoded(&call, sink);
+        self.environment_read(&call, sink);
+        self.file_accessed(&call, sink);
+        self.credential_path_built(&call, sink);
+        self.native_code_loaded(&call, sink);
+    }
 
-        if EXEC_CALLS.contains(&name) {
-            match first.and_then(|f| self.literal(f)) {
-                Some(command) if SHELL_STRING_CALLS.contains(&name) => {
-                    sink.with_origin(at, |sink| {
-                        shell::scan(&command, 0, sink, 1);
-                    });
-                }
-                Some(program) => {
-                    let mut words = vec![program];
-                    if let Some(list) = args.get(1).filter(|a| a.kind() == "array") {
-                        let mut cursor = list.walk();
-                        words.extend(
-                            list.named_children(&mut cursor)
-                                .map(|i| self.literal(i).unwrap_or_else(|| "\"$ARG\"".into())),
-                        );
-                    }
-                    let command = words
-                        .iter()
-                        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    sink.with_origin(at, |sink| {
-                        shell::scan(&command, 0, sink, 1);
-                    });
-                }
-                None => sink.emit(
-                    rules::EXEC_COMPUTED_SHELL,
-                    at,
-                    format!("{name} runs a command built at run time"),
-                    Some("*".into()),
-                ),
-            }
+    /// `child_process.exec("…")`, `spawn("git", [...])`: the command is scanned as shell.
+    fn command_run(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        if !EXEC_CALLS.contains(&name) {
+            return;
         }
+        let at = call.at;
+        match call.first().and_then(|f| self.literal(f)) {
+            Some(command) if SHELL_STRING_CALLS.contains(&name) => {
+                sink.with_origin(at, |sink| {
+                    shell::scan(&command, 0, sink, 1);
+                });
+            }
+            Some(program) => {
+                let mut words = vec![program];
+                if let Some(list) = call.args.get(1).filter(|a| self.kind(**a) == "array") {
+                    let mut cursor = list.walk();
+                    words.extend(
+                        list.named_children(&mut cursor)
+                            .map(|i| self.literal(i).unwrap_or_else(|| "\"$ARG\"".into())),
+                    );
+                }
+                let command = words
+                    .iter()
+                    .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                sink.with_origin(at, |sink| {
+                    shell::scan(&command, 0, sink, 1);
+                });
+            }
+            None => sink.emit(
+                rules::EXEC_COMPUTED_SHELL,
+                at,
+                format!("{name} runs a command built at run time"),
+                Some("*".into()),
+            ),
+        }
+    }
+
+    /// `eval`, `new Function`, `vm.runIn…`: of downloaded, decoded or computed code.
+    fn code_evaluated(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        let first = call.first();
         let dynamic = DYNAMIC_CALLS.contains(&name)
             || (name == "setTimeout" || name == "setInterval")
-                && first.is_some_and(|f| f.kind() == "string");
-        if dynamic {
-            let all_args: Vec<Node> = args.clone();
-            if all_args
-                .iter()
-                .any(|a| self.contains_call(*a, NETWORK_CALLS))
-            {
-                sink.emit(
-                    rules::EXEC_REMOTE_CODE,
-                    at,
-                    format!("{name} runs code downloaded over the network"),
-                    None,
-                );
-            } else if all_args
-                .iter()
-                .any(|a| self.contains_call(*a, DECODE_CALLS))
-            {
-                sink.emit(
-                    rules::EXEC_DECODE_AND_RUN,
-                    at,
-                    format!("{name} runs decoded data"),
-                    None,
-                );
-            } else if !(name == "eval" && first.is_some_and(|f| self.literal(f).is_some())) {
-                sink.emit(
-                    rules::DYNAMIC_CODE,
-                    at,
-                    format!("{name} evaluates code built at run time"),
-                    None,
-                );
-            }
+                && first.is_some_and(|f| self.kind(f) == "string");
+        if !dynamic {
+            return;
         }
-        if NETWORK_CALLS.contains(&name) || (self.browser && BROWSER_NETWORK_CALLS.contains(&name))
+        if call
+            .args
+            .iter()
+            .any(|a| self.contains_call(*a, NETWORK_CALLS))
         {
-            sink.note_network();
-            let host = first
-                .and_then(|u| self.literal_prefix(u))
-                .and_then(|p| knowledge::host_of(&p));
-            let value = host.unwrap_or_else(|| "*".into());
             sink.emit(
-                rules::USES_NETWORK,
-                at,
-                format!("{name} connects to {value}"),
-                Some(value),
+                rules::EXEC_REMOTE_CODE,
+                call.at,
+                format!("{name} runs code downloaded over the network"),
+                None,
             );
-            for arg in &args {
-                if self.mentions_whole_env(*arg) {
-                    sink.emit(
-                        rules::ENV_DUMP,
-                        self.at(*arg),
-                        "sends the whole environment over the network",
-                        Some("*".into()),
-                    );
-                    sink.note_env_dump(self.at(*arg));
-                }
+        } else if call
+            .args
+            .iter()
+            .any(|a| self.contains_call(*a, DECODE_CALLS))
+        {
+            sink.emit(
+                rules::EXEC_DECODE_AND_RUN,
+                call.at,
+                format!("{name} runs decoded data"),
+                None,
+            );
+        } else if !(name == "eval" && first.is_some_and(|f| self.literal(f).is_some())) {
+            sink.emit(
+                rules::DYNAMIC_CODE,
+                call.at,
+                format!("{name} evaluates code built at run time"),
+                None,
+            );
+        }
+    }
+
+    /// A request or connection: its host, and the whole environment sent with it.
+    fn network_used(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        if !(NETWORK_CALLS.contains(&name)
+            || (self.browser && BROWSER_NETWORK_CALLS.contains(&name)))
+        {
+            return;
+        }
+        sink.note_network();
+        let host = call
+            .first()
+            .and_then(|u| self.literal_prefix(u))
+            .and_then(|p| knowledge::host_of(&p));
+        let value = host.unwrap_or_else(|| "*".into());
+        sink.emit(
+            rules::USES_NETWORK,
+            call.at,
+            format!("{name} connects to {value}"),
+            Some(value),
+        );
+        for arg in &call.args {
+            if self.mentions_whole_env(*arg) {
+                sink.emit(
+                    rules::ENV_DUMP,
+                    self.at(*arg),
+                    "sends the whole environment over the network",
+                    Some("*".into()),
+                );
+                sink.note_env_dump(self.at(*arg));
             }
         }
+    }
+
+    /// `JSON.stringify(process.env)`.
+    fn environment_serialized(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
         if matches!(
             name,
             "JSON.stringify" | "console.log" | "Object.entries" | "Object.keys"
-        ) && first.is_some_and(|f| self.is_process_env(f))
+        ) && call.first().is_some_and(|f| self.is_process_env(f))
         {
             sink.emit(
                 rules::ENV_DUMP,
-                at,
+                call.at,
                 format!("{name} serializes the whole environment"),
                 Some("*".into()),
             );
-            sink.note_env_dump(at);
+            sink.note_env_dump(call.at);
         }
-        if name == "String.fromCharCode" {
-            let codes: Option<Vec<u32>> = args.iter().map(|a| self.text(*a).parse().ok()).collect();
+    }
+
+    /// `String.fromCharCode(99, 117, …)`: the text is scanned.
+    fn char_codes_decoded(&self, call: &CallSite, sink: &mut Sink) {
+        if call.name == "String.fromCharCode" {
+            let codes: Option<Vec<u32>> = call
+                .args
+                .iter()
+                .map(|a| self.text(*a).parse().ok())
+                .collect();
             if let Some(codes) = codes {
-                text::scan_char_codes(&codes, at, sink);
+                text::scan_char_codes(&codes, call.at, sink);
             }
         }
-        if matches!(name, "atob" | "Buffer.from")
-            && let Some(blob) = first.and_then(|f| self.literal(f))
+    }
+
+    /// `atob("…")`, `Buffer.from("…")`: the blob is decoded and scanned.
+    fn base64_decoded(&self, call: &CallSite, sink: &mut Sink) {
+        if matches!(call.name.as_str(), "atob" | "Buffer.from")
+            && let Some(blob) = call.first().and_then(|f| self.literal(f))
         {
-            text::scan_blob(&blob, at, sink);
+            text::scan_blob(&blob, call.at, sink);
         }
-        if matches!(name, "Deno.env.get")
-            && let Some(var) = first.and_then(|f| self.literal(f))
+    }
+
+    /// `Deno.env.get("NAME")`.
+    fn environment_read(&self, call: &CallSite, sink: &mut Sink) {
+        if call.name == "Deno.env.get"
+            && let Some(var) = call.first().and_then(|f| self.literal(f))
         {
-            sink.emit(rules::USES_ENV, at, format!("reads ${var}"), Some(var));
+            sink.emit(rules::USES_ENV, call.at, format!("reads ${var}"), Some(var));
         }
-        if name.starts_with("fs.")
+    }
+
+    /// `fs.readFileSync(path)`, `fs.writeFile(path, …)`: a read or a write of a known path.
+    fn file_accessed(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
+        if !(name.starts_with("fs.")
             || name.starts_with("fs/promises.")
-            || name.starts_with("fs.promises.")
+            || name.starts_with("fs.promises."))
         {
-            let op = name.rsplit('.').next().unwrap_or("");
-            if let Some(path) = first.and_then(|f| self.path_value(f)) {
-                if op.starts_with("write")
-                    || op.starts_with("append")
-                    || op == "createWriteStream"
-                    || op.starts_with("copyFile")
-                    || op == "symlink"
-                {
-                    text::report_write(&path, at, None, sink);
-                } else if op.starts_with("read") || op == "createReadStream" {
-                    text::report_read(&path, at, sink);
-                }
-            }
+            return;
         }
-        if matches!(name, "path.join" | "path.resolve") {
-            let parts: Option<Vec<String>> = args.iter().map(|a| self.path_value(*a)).collect();
-            if let Some(joined) = parts.map(|p| p.join("/"))
-                && let Some(hit) = knowledge::sensitive_path(&joined)
+        let op = name.rsplit('.').next().unwrap_or("");
+        if let Some(path) = call.first().and_then(|f| self.path_value(f)) {
+            if op.starts_with("write")
+                || op.starts_with("append")
+                || op == "createWriteStream"
+                || op.starts_with("copyFile")
+                || op == "symlink"
             {
-                sink.emit(
-                    rules::CRED_SENSITIVE_PATH,
-                    at,
-                    format!("builds the path of {hit}"),
-                    Some(joined),
-                );
-                sink.note_credential(at);
+                text::report_write(&path, call.at, None, sink);
+            } else if op.starts_with("read") || op == "createReadStream" {
+                text::report_read(&path, call.at, sink);
             }
         }
+    }
+
+    /// `path.join(os.homedir(), ".ssh", "id_rsa")`: the path of a credential built.
+    fn credential_path_built(&self, call: &CallSite, sink: &mut Sink) {
+        if !matches!(call.name.as_str(), "path.join" | "path.resolve") {
+            return;
+        }
+        let parts: Option<Vec<String>> = call.args.iter().map(|a| self.path_value(*a)).collect();
+        if let Some(joined) = parts.map(|p| p.join("/"))
+            && let Some(hit) = knowledge::sensitive_path(&joined)
+        {
+            sink.emit(
+                rules::CRED_SENSITIVE_PATH,
+                call.at,
+                format!("builds the path of {hit}"),
+                Some(joined),
+            );
+            sink.note_credential(call.at);
+        }
+    }
+
+    /// `process.dlopen`, `ffi.Library`, `require("x.node")`.
+    fn native_code_loaded(&self, call: &CallSite, sink: &mut Sink) {
+        let name = call.name.as_str();
         if matches!(
             name,
             "process.dlopen" | "ffi-napi.Library" | "ffi.Library" | "koffi.load"
         ) || (name == "require"
-            && first
+            && call
+                .first()
                 .and_then(|f| self.literal(f))
                 .is_some_and(|m| m.ends_with(".node")))
         {
             sink.emit(
                 rules::NATIVE_CODE,
-                at,
+                call.at,
                 format!("{name} loads native code"),
                 None,
             );
@@ -683,13 +743,13 @@ impl Js<'_> {
         if let Some(text) = self.literal(node) {
             return Some(text);
         }
-        match node.kind() {
+        match self.kind(node) {
             "call_expression" => {
-                let name = self.qualified(node.child_by_field_name("function")?)?;
+                let name = self.qualified(self.field(node, Field::Function)?)?;
                 match name.as_str() {
                     "os.homedir" => Some("~".into()),
                     "path.join" | "path.resolve" => {
-                        let args = node.child_by_field_name("arguments")?;
+                        let args = self.field(node, Field::Arguments)?;
                         let mut cursor = args.walk();
                         let parts: Option<Vec<String>> = args
                             .named_children(&mut cursor)
@@ -706,7 +766,7 @@ impl Js<'_> {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_fragment" => out.push_str(self.text(child)),
                         "template_substitution" => {
                             out.push_str(&self.path_value(child.named_child(0)?)?)
@@ -718,11 +778,11 @@ impl Js<'_> {
             }
             // os.homedir() + "/.ssh/id_rsa"
             "binary_expression"
-                if node.child_by_field_name("operator").map(|o| self.text(o)) == Some("+") =>
+                if self.field(node, Field::Operator).map(|o| self.text(o)) == Some("+") =>
             {
                 Some(
-                    self.path_value(node.child_by_field_name("left")?)?
-                        + &self.path_value(node.child_by_field_name("right")?)?,
+                    self.path_value(self.field(node, Field::Left)?)?
+                        + &self.path_value(self.field(node, Field::Right)?)?,
                 )
             }
             _ => None,
@@ -730,46 +790,34 @@ impl Js<'_> {
     }
 
     fn contains_call(&self, node: Node, names: &[&str]) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if matches!(n.kind(), "call_expression" | "new_expression")
-                && let Some(f) = n
-                    .child_by_field_name("function")
-                    .or_else(|| n.child_by_field_name("constructor"))
+        ast::any_named(node, |n| {
+            matches!(self.kind(n), "call_expression" | "new_expression")
+                && self
+                    .field(n, Field::Function)
+                    .or_else(|| self.field(n, Field::Constructor))
                     .and_then(|f| self.qualified(f))
-                && names.contains(&f.as_str())
-            {
-                return true;
-            }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+                    .is_some_and(|f| names.contains(&f.as_str()))
+        })
     }
 
     fn is_process_env(&self, node: Node) -> bool {
         matches!(
             self.text(node),
             "process.env" | "Deno.env.toObject()" | "Bun.env"
-        ) || (node.kind() == "object" && self.text(node).contains("...process.env"))
+        ) || (self.kind(node) == "object" && self.text(node).contains("...process.env"))
     }
 
     fn mentions_whole_env(&self, node: Node) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "member_expression" && self.text(n) == "process.env" {
-                let parent_reads_one = n.parent().is_some_and(|p| {
-                    matches!(p.kind(), "member_expression" | "subscript_expression")
-                        && p.child_by_field_name("object") == Some(n)
-                });
-                if !parent_reads_one {
-                    return true;
-                }
+        ast::any_named(node, |n| {
+            if self.kind(n) != "member_expression" || self.text(n) != "process.env" {
+                return false;
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+            let parent_reads_one = n.parent().is_some_and(|p| {
+                matches!(self.kind(p), "member_expression" | "subscript_expression")
+                    && self.field(p, Field::Object) == Some(n)
+            });
+            !parent_reads_one
+        })
     }
 
     /// Cookies and web storage read by a browser script.
@@ -778,9 +826,9 @@ impl Js<'_> {
             return;
         }
         // `localStorage.getItem` is reported once, at `localStorage`.
-        if node.kind() == "identifier"
+        if self.kind(node) == "identifier"
             && node.parent().is_some_and(|p| {
-                p.kind() == "member_expression" && p.child_by_field_name("property") == Some(node)
+                self.kind(p) == "member_expression" && self.field(p, Field::Property) == Some(node)
             })
         {
             return;
@@ -801,7 +849,7 @@ impl Js<'_> {
 
     /// `process.env.X` and `process.env['X']`.
     fn env_access(&self, node: Node, sink: &mut Sink) {
-        let Some(object) = node.child_by_field_name("object") else {
+        let Some(object) = self.field(node, Field::Object) else {
             return;
         };
         if !matches!(
@@ -810,13 +858,11 @@ impl Js<'_> {
         ) {
             return;
         }
-        let var = match node.kind() {
-            "member_expression" => node
-                .child_by_field_name("property")
+        let var = match self.kind(node) {
+            "member_expression" => self
+                .field(node, Field::Property)
                 .map(|p| self.text(p).to_owned()),
-            _ => node
-                .child_by_field_name("index")
-                .and_then(|i| self.literal(i)),
+            _ => self.field(node, Field::Index).and_then(|i| self.literal(i)),
         };
         if let Some(var) = var.filter(|v| !v.is_empty()) {
             sink.emit(
@@ -831,20 +877,20 @@ impl Js<'_> {
     /// `const { TOKEN, HOST: host } = process.env`.
     fn env_destructuring(&self, node: Node, sink: &mut Sink) {
         let (Some(name), Some(value)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("value"),
+            self.field(node, Field::Name),
+            self.field(node, Field::Value),
         ) else {
             return;
         };
-        if name.kind() != "object_pattern" || self.text(value) != "process.env" {
+        if self.kind(name) != "object_pattern" || self.text(value) != "process.env" {
             return;
         }
         let mut cursor = name.walk();
         for prop in name.named_children(&mut cursor) {
-            let key = match prop.kind() {
+            let key = match self.kind(prop) {
                 "shorthand_property_identifier_pattern" => Some(self.text(prop).to_owned()),
-                "pair_pattern" => prop
-                    .child_by_field_name("key")
+                "pair_pattern" => self
+                    .field(prop, Field::Key)
                     .map(|k| self.text(k).to_owned()),
                 _ => None,
             };
@@ -882,8 +928,7 @@ impl Lower<'_, '_> {
         }
         self.depth += 1;
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        for child in children {
+        for child in node.named_children(&mut cursor) {
             self.statement(child, &mut out);
         }
         self.depth -= 1;
@@ -895,29 +940,28 @@ impl Lower<'_, '_> {
     }
 
     fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
-        let field = |name: &str| node.child_by_field_name(name);
-        match node.kind() {
+        let source = self.source;
+        let field = |name: Field| source.field(node, name);
+        match self.source.kind(node) {
             "expression_statement" | "export_statement" => {
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for child in children {
+                for child in node.named_children(&mut cursor) {
                     self.statement(child, out);
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for declarator in children {
-                    if declarator.kind() != "variable_declarator" {
+                for declarator in node.named_children(&mut cursor) {
+                    if self.source.kind(declarator) != "variable_declarator" {
                         continue;
                     }
-                    let Some(name) = declarator.child_by_field_name("name") else {
+                    let Some(name) = self.source.field(declarator, Field::Name) else {
                         continue;
                     };
-                    let value = declarator.child_by_field_name("value");
-                    if let (Some(value), "identifier") = (value, name.kind())
+                    let value = self.source.field(declarator, Field::Value);
+                    if let (Some(value), "identifier") = (value, self.source.kind(name))
                         && matches!(
-                            value.kind(),
+                            self.source.kind(value),
                             "arrow_function" | "function_expression" | "function"
                         )
                     {
@@ -929,37 +973,45 @@ impl Lower<'_, '_> {
                 }
             }
             "assignment_expression" => {
-                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                let (Some(left), Some(right)) = (field(Field::Left), field(Field::Right)) else {
                     return;
                 };
                 let value = self.expr(right);
                 self.bind(left, value, out);
             }
             "augmented_assignment_expression" => {
-                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                let (Some(left), Some(right)) = (field(Field::Left), field(Field::Right)) else {
                     return;
                 };
                 let value = self.expr(right);
-                match left.kind() {
+                match self.source.kind(left) {
                     "identifier" => out.push(Stmt::Update(self.text(left), value)),
                     _ => self.bind(left, value, out),
                 }
             }
             "import_statement" => self.import(node, out),
             "for_in_statement" => {
-                let vars = field("left").map(|l| self.names(l)).unwrap_or_default();
-                let iter = field("right").map_or(Expr::Other, |r| self.expr(r));
-                let body = field("body").map(|b| self.block_of(b)).unwrap_or_default();
+                let vars = field(Field::Left)
+                    .map(|l| self.names(l))
+                    .unwrap_or_default();
+                let iter = field(Field::Right).map_or(Expr::Other, |r| self.expr(r));
+                let body = field(Field::Body)
+                    .map(|b| self.block_of(b))
+                    .unwrap_or_default();
                 out.push(Stmt::Loop { vars, iter, body });
             }
             "for_statement" | "while_statement" | "do_statement" => {
                 let mut body = Vec::new();
-                for name in ["initializer", "condition", "increment"] {
+                for name in [Field::Initializer, Field::Condition, Field::Increment] {
                     if let Some(part) = field(name) {
                         self.statement(part, &mut body);
                     }
                 }
-                body.extend(field("body").map(|b| self.block_of(b)).unwrap_or_default());
+                body.extend(
+                    field(Field::Body)
+                        .map(|b| self.block_of(b))
+                        .unwrap_or_default(),
+                );
                 out.push(Stmt::Loop {
                     vars: Vec::new(),
                     iter: Expr::Other,
@@ -967,11 +1019,11 @@ impl Lower<'_, '_> {
                 });
             }
             "if_statement" => {
-                if let Some(condition) = field("condition") {
+                if let Some(condition) = field(Field::Condition) {
                     out.push(Stmt::Eval(self.expr(condition)));
                 }
                 let mut arms = Vec::new();
-                for name in ["consequence", "alternative"] {
+                for name in [Field::Consequence, Field::Alternative] {
                     if let Some(arm) = field(name) {
                         arms.push(self.block_of(arm));
                     }
@@ -984,7 +1036,7 @@ impl Lower<'_, '_> {
                 out.push(Stmt::Branch(vec![self.block(node)]));
             }
             "function_declaration" | "generator_function_declaration" | "method_definition" => {
-                if let Some(name) = field("name") {
+                if let Some(name) = field(Field::Name) {
                     let function = self.function(self.text(name), node);
                     out.push(Stmt::Def(function));
                 }
@@ -1006,7 +1058,7 @@ impl Lower<'_, '_> {
 
     /// A statement or block as a statement list.
     fn block_of(&mut self, node: Node) -> Vec<Stmt> {
-        if node.kind() == "statement_block" {
+        if self.source.kind(node) == "statement_block" {
             return self.block(node);
         }
         let mut out = Vec::new();
@@ -1019,11 +1071,12 @@ impl Lower<'_, '_> {
     }
 
     fn function(&mut self, name: String, node: Node) -> std::rc::Rc<flow::Function> {
-        let params = match node
-            .child_by_field_name("parameters")
-            .or_else(|| node.child_by_field_name("parameter"))
+        let params = match self
+            .source
+            .field(node, Field::Parameters)
+            .or_else(|| self.source.field(node, Field::Parameter))
         {
-            Some(p) if p.kind() == "identifier" => vec![self.text(p)],
+            Some(p) if self.source.kind(p) == "identifier" => vec![self.text(p)],
             Some(p) => {
                 let mut cursor = p.walk();
                 let children: Vec<Node> = p.named_children(&mut cursor).collect();
@@ -1032,10 +1085,11 @@ impl Lower<'_, '_> {
                     .map(|param| {
                         let mut n = param;
                         // `x: string`, `x = 1`, `...x`: the identifier inside.
-                        while n.kind() != "identifier" {
-                            match n
-                                .child_by_field_name("pattern")
-                                .or_else(|| n.child_by_field_name("left"))
+                        while self.source.kind(n) != "identifier" {
+                            match self
+                                .source
+                                .field(n, Field::Pattern)
+                                .or_else(|| self.source.field(n, Field::Left))
                                 .or_else(|| n.named_child(0))
                             {
                                 Some(inner) => n = inner,
@@ -1048,8 +1102,8 @@ impl Lower<'_, '_> {
             }
             None => Vec::new(),
         };
-        let body = match node.child_by_field_name("body") {
-            Some(b) if b.kind() == "statement_block" => self.block(b),
+        let body = match self.source.field(node, Field::Body) {
+            Some(b) if self.source.kind(b) == "statement_block" => self.block(b),
             Some(b) => vec![Stmt::Return(self.expr(b))],
             None => Vec::new(),
         };
@@ -1057,14 +1111,14 @@ impl Lower<'_, '_> {
     }
 
     fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
-        match target.kind() {
+        match self.source.kind(target) {
             "identifier" => out.push(Stmt::Let(self.text(target), value)),
             "member_expression" | "subscript_expression" => {
                 let mut base = target;
-                while let Some(inner) = base.child_by_field_name("object") {
+                while let Some(inner) = self.source.field(base, Field::Object) {
                     base = inner;
                 }
-                if base.kind() == "identifier" {
+                if self.source.kind(base) == "identifier" {
                     out.push(Stmt::Update(self.text(base), value));
                 } else {
                     out.push(Stmt::Eval(value));
@@ -1072,9 +1126,8 @@ impl Lower<'_, '_> {
             }
             "object_pattern" => {
                 let mut cursor = target.walk();
-                let children: Vec<Node> = target.named_children(&mut cursor).collect();
-                for prop in children {
-                    match prop.kind() {
+                for prop in target.named_children(&mut cursor) {
+                    match self.source.kind(prop) {
                         "shorthand_property_identifier_pattern" => {
                             let name = self.text(prop);
                             out.push(Stmt::Let(
@@ -1084,9 +1137,9 @@ impl Lower<'_, '_> {
                         }
                         "pair_pattern" => {
                             if let (Some(key), Some(local)) = (
-                                prop.child_by_field_name("key"),
-                                prop.child_by_field_name("value"),
-                            ) && local.kind() == "identifier"
+                                self.source.field(prop, Field::Key),
+                                self.source.field(prop, Field::Value),
+                            ) && self.source.kind(local) == "identifier"
                             {
                                 let key = self.text(key).trim_matches(['"', '\'']).to_owned();
                                 out.push(Stmt::Let(
@@ -1121,7 +1174,7 @@ impl Lower<'_, '_> {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             if matches!(
-                n.kind(),
+                self.source.kind(n),
                 "identifier" | "shorthand_property_identifier_pattern"
             ) {
                 names.push(self.text(n));
@@ -1134,36 +1187,42 @@ impl Lower<'_, '_> {
     }
 
     fn import(&self, node: Node, out: &mut Vec<Stmt>) {
-        let Some(module) = node
-            .child_by_field_name("source")
+        let Some(module) = self
+            .source
+            .field(node, Field::Source)
             .map(|s| module_name(self.source.text(s).trim_matches(['"', '\'', '`'])))
         else {
             return;
         };
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match self.source.kind(n) {
                 "import_clause" => {
                     let mut c = n.walk();
                     for child in n.named_children(&mut c) {
-                        if child.kind() == "identifier" {
+                        if self.source.kind(child) == "identifier" {
                             out.push(Stmt::Let(self.text(child), Expr::Module(module.clone())));
                         }
                     }
                 }
                 "namespace_import" => {
                     let mut c = n.walk();
-                    if let Some(id) = n.named_children(&mut c).find(|c| c.kind() == "identifier") {
+                    if let Some(id) = n
+                        .named_children(&mut c)
+                        .find(|c| self.source.kind(*c) == "identifier")
+                    {
                         out.push(Stmt::Let(self.text(id), Expr::Module(module.clone())));
                     }
                 }
                 "import_specifier" => {
-                    let name = n
-                        .child_by_field_name("name")
+                    let name = self
+                        .source
+                        .field(n, Field::Name)
                         .map(|x| self.text(x))
                         .unwrap_or_default();
-                    let alias = n
-                        .child_by_field_name("alias")
+                    let alias = self
+                        .source
+                        .field(n, Field::Alias)
                         .map(|x| self.text(x))
                         .unwrap_or_else(|| name.clone());
                     out.push(Stmt::Let(alias, Expr::Module(format!("{module}.{name}"))));
@@ -1177,8 +1236,11 @@ impl Lower<'_, '_> {
 
     fn exprs(&mut self, node: Node) -> Vec<Expr> {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        children.into_iter().map(|c| self.expr(c)).collect()
+        let mut exprs = Vec::new();
+        for child in node.named_children(&mut cursor) {
+            exprs.push(self.expr(child));
+        }
+        exprs
     }
 
     fn expr(&mut self, node: Node) -> Expr {
@@ -1192,16 +1254,17 @@ impl Lower<'_, '_> {
     }
 
     fn expr_inner(&mut self, node: Node) -> Expr {
-        let field = |name: &str| node.child_by_field_name(name);
-        let boxed = |this: &mut Self, name: &str| -> Box<Expr> {
+        let source = self.source;
+        let field = |name: Field| source.field(node, name);
+        let boxed = |this: &mut Self, name: Field| -> Box<Expr> {
             Box::new(field(name).map_or(Expr::Other, |n| this.expr(n)))
         };
-        match node.kind() {
+        match self.source.kind(node) {
             "string" => {
                 let mut out = String::new();
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.source.kind(child) {
                         "string_fragment" => out.push_str(self.source.text(child)),
                         "escape_sequence" => out.push_str(&unescape(self.source.text(child))),
                         _ => {}
@@ -1217,9 +1280,8 @@ impl Lower<'_, '_> {
                 let mut parts = Vec::new();
                 let mut at = 1.min(text.len());
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for child in children {
-                    if child.kind() != "template_substitution" {
+                for child in node.named_children(&mut cursor) {
+                    if self.source.kind(child) != "template_substitution" {
                         continue;
                     }
                     let from = child.start_byte() - start;
@@ -1236,8 +1298,8 @@ impl Lower<'_, '_> {
             }
             "number" => flow::parse_int(&self.text(node)).map_or(Expr::Other, Expr::Int),
             "unary_expression" => match (
-                field("operator").map(|o| self.text(o)),
-                field("argument").map(|a| self.expr(a)),
+                field(Field::Operator).map(|o| self.text(o)),
+                field(Field::Argument).map(|a| self.expr(a)),
             ) {
                 (Some(op), Some(Expr::Int(n))) if op == "-" => Expr::Int(-n),
                 (_, inner) => Expr::Opaque(inner.into_iter().collect()),
@@ -1247,18 +1309,22 @@ impl Lower<'_, '_> {
             "true" | "false" | "null" | "undefined" | "regex" => Expr::Other,
             "identifier" | "this" => Expr::Var(self.text(node)),
             "member_expression" => {
-                let property = field("property").map(|p| self.text(p)).unwrap_or_default();
-                Expr::Attr(boxed(self, "object"), property)
+                let property = field(Field::Property)
+                    .map(|p| self.text(p))
+                    .unwrap_or_default();
+                Expr::Attr(boxed(self, Field::Object), property)
             }
-            "subscript_expression" => Expr::Index(boxed(self, "object"), boxed(self, "index")),
+            "subscript_expression" => {
+                Expr::Index(boxed(self, Field::Object), boxed(self, Field::Index))
+            }
             "call_expression" | "new_expression" => {
-                let callee = if node.kind() == "new_expression" {
-                    boxed(self, "constructor")
+                let callee = if self.source.kind(node) == "new_expression" {
+                    boxed(self, Field::Constructor)
                 } else {
-                    boxed(self, "function")
+                    boxed(self, Field::Function)
                 };
-                let args = field("arguments")
-                    .filter(|a| a.kind() == "arguments")
+                let args = field(Field::Arguments)
+                    .filter(|a| self.source.kind(*a) == "arguments")
                     .map(|a| self.exprs(a))
                     .unwrap_or_default()
                     .into_iter()
@@ -1271,8 +1337,10 @@ impl Lower<'_, '_> {
                 }
             }
             "binary_expression" => {
-                let op = field("operator").map(|o| self.source.text(o)).unwrap_or("");
-                let (left, right) = (boxed(self, "left"), boxed(self, "right"));
+                let op = field(Field::Operator)
+                    .map(|o| self.source.text(o))
+                    .unwrap_or("");
+                let (left, right) = (boxed(self, Field::Left), boxed(self, Field::Right));
                 match op {
                     "+" => Expr::Concat(vec![*left, *right]),
                     "||" | "??" | "&&" => Expr::Either(vec![*left, *right]),
@@ -1282,8 +1350,8 @@ impl Lower<'_, '_> {
                 }
             }
             "ternary_expression" => Expr::Either(vec![
-                *boxed(self, "consequence"),
-                *boxed(self, "alternative"),
+                *boxed(self, Field::Consequence),
+                *boxed(self, Field::Alternative),
             ]),
             "parenthesized_expression"
             | "await_expression"
@@ -1295,15 +1363,16 @@ impl Lower<'_, '_> {
             "object" => {
                 let mut entries = Vec::new();
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for entry in children {
-                    match entry.kind() {
+                for entry in node.named_children(&mut cursor) {
+                    match self.source.kind(entry) {
                         "pair" => {
-                            let key = entry
-                                .child_by_field_name("key")
+                            let key = self
+                                .source
+                                .field(entry, Field::Key)
                                 .map(|k| self.text(k).trim_matches(['"', '\'']).to_owned());
-                            let value = entry
-                                .child_by_field_name("value")
+                            let value = self
+                                .source
+                                .field(entry, Field::Value)
                                 .map_or(Expr::Other, |v| self.expr(v));
                             entries.push((key, value));
                         }

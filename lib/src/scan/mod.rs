@@ -52,6 +52,18 @@ pub(crate) enum Grammar {
     Tsx,
 }
 
+impl Grammar {
+    pub(crate) fn language(self) -> tree_sitter::Language {
+        match self {
+            Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
+            Grammar::Python => tree_sitter_python::LANGUAGE.into(),
+            Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        }
+    }
+}
+
 /// Parses `source` with `grammar`, reusing one parser per language and thread (creating a
 /// parser for every markdown code block costs more than parsing it).
 pub(crate) fn parse(grammar: Grammar, source: &str) -> Option<tree_sitter::Tree> {
@@ -65,15 +77,8 @@ pub(crate) fn parse(grammar: Grammar, source: &str) -> Option<tree_sitter::Tree>
         let parser = match parsers.entry(grammar) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::hash_map::Entry::Vacant(entry) => {
-                let language: tree_sitter::Language = match grammar {
-                    Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
-                    Grammar::Python => tree_sitter_python::LANGUAGE.into(),
-                    Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-                    Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-                    Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-                };
                 let mut parser = tree_sitter::Parser::new();
-                parser.set_language(&language).ok()?;
+                parser.set_language(&grammar.language()).ok()?;
                 entry.insert(parser)
             }
         };

@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::ast::Source;
+use super::ast::{self, Field, Fold, Source};
 use super::flow::{self, Arg, Expr, Stmt, unescape};
 use super::knowledge;
 use super::rules;
@@ -130,16 +130,16 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
     };
     let root = tree.root_node();
     let mut py = Py {
-        source: Source::new(source, base),
+        source: Source::new(source, base, super::Grammar::Python),
         socket_at: None,
         dup2_at: None,
         spawns_shell: false,
         downloads: Vec::new(),
     };
-    py.collect_bindings(root);
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
+    // One walk binds names and picks out what the rules look at; the rules run after it, so
+    // that they see every constant and alias of the file.
+    for node in py.read_tree(root) {
+        match py.kind(node) {
             "call" => py.call(node, sink),
             "subscript" => py.environ_subscript(node, sink),
             "string" => py.string(node, sink),
@@ -147,9 +147,6 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
             "import_statement" | "import_from_statement" => py.native_import(node, sink),
             _ => {}
         }
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
     }
     if flow::worth_following(source, sink) {
         let lowered = Lower {
@@ -170,6 +167,29 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
     root.has_error()
 }
 
+/// A call as the rules see it.
+struct CallSite<'t> {
+    /// The callee, resolved through imports (`subprocess.run`).
+    name: String,
+    at: usize,
+    args: Vec<Node<'t>>,
+    positional: Vec<Node<'t>>,
+    keywords: Vec<(String, Node<'t>)>,
+}
+
+impl<'t> CallSite<'t> {
+    fn first(&self) -> Option<Node<'t>> {
+        self.positional.first().copied()
+    }
+
+    fn keyword(&self, key: &str) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+    }
+}
+
 struct Py<'s> {
     source: Source<'s>,
     socket_at: Option<usize>,
@@ -188,116 +208,23 @@ impl<'s> std::ops::Deref for Py<'s> {
     }
 }
 
-impl Py<'_> {
-    fn collect_bindings(&mut self, root: Node) {
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            match node.kind() {
-                "import_statement" => {
-                    let mut cursor = node.walk();
-                    for name in node.children_by_field_name("name", &mut cursor) {
-                        let (module, alias) = self.import_name(name);
-                        let local = alias
-                            .unwrap_or_else(|| module.split('.').next().unwrap_or("").to_owned());
-                        let target = if name.kind() == "aliased_import" {
-                            module.clone()
-                        } else {
-                            local.clone()
-                        };
-                        self.source.aliases.insert(local, target);
-                    }
-                }
-                "import_from_statement" => {
-                    let module = node
-                        .child_by_field_name("module_name")
-                        .map(|m| self.text(m).to_owned())
-                        .unwrap_or_default();
-                    let mut cursor = node.walk();
-                    for name in node.children_by_field_name("name", &mut cursor) {
-                        let (item, alias) = self.import_name(name);
-                        let local = alias.unwrap_or_else(|| item.clone());
-                        self.source
-                            .aliases
-                            .insert(local, format!("{module}.{item}"));
-                    }
-                }
-                "assignment" => {
-                    if let (Some(left), Some(right)) = (
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ) && left.kind() == "identifier"
-                    {
-                        // Paths count as constants too: `home = os.path.expanduser("~")`.
-                        if let Some(value) = self.literal(right).or_else(|| self.path_value(right))
-                        {
-                            self.source
-                                .constants
-                                .insert(self.text(left).to_owned(), value);
-                        } else if let Some(module) = self.module_expression(right) {
-                            self.source
-                                .aliases
-                                .insert(self.text(left).to_owned(), module);
-                        }
-                    }
-                }
-                _ => {}
-            }
-            // In document order, so that a constant can build on one bound before it.
-            let mut cursor = node.walk();
-            let children: Vec<Node> = node.named_children(&mut cursor).collect();
-            stack.extend(children.into_iter().rev());
-        }
+impl<'s> Fold<'s> for Py<'s> {
+    fn source(&self) -> &Source<'s> {
+        &self.source
     }
 
-    fn import_name(&self, node: Node) -> (String, Option<String>) {
-        if node.kind() == "aliased_import" {
-            let name = node
-                .child_by_field_name("name")
-                .map(|n| self.text(n).to_owned())
-                .unwrap_or_default();
-            let alias = node
-                .child_by_field_name("alias")
-                .map(|n| self.text(n).to_owned());
-            (name, alias)
-        } else {
-            (self.text(node).to_owned(), None)
-        }
-    }
-
-    /// `__import__('os')` and `importlib.import_module('os')` with a constant name.
-    fn module_expression(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.module_expression_inner(node))
-    }
-
-    fn module_expression_inner(&self, node: Node) -> Option<String> {
-        if node.kind() != "call" {
-            return None;
-        }
-        let function = self.qualified(node.child_by_field_name("function")?)?;
-        if function == "__import__" || function == "importlib.import_module" {
-            let first = node.child_by_field_name("arguments")?.named_child(0)?;
-            return self.literal(first);
-        }
-        None
-    }
-
-    /// The constant string value of an expression, when it has one.
-    fn literal(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_inner(node))
-    }
-
-    fn literal_inner(&self, node: Node) -> Option<String> {
-        match node.kind() {
+    fn own_literal(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
             "string" => {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_content" => out.push_str(self.text(child)),
                         "string_start" | "string_end" => {}
                         // f"{home}/x" with `home` a known constant.
                         "interpolation" => {
-                            out.push_str(&self.literal(child.child_by_field_name("expression")?)?)
+                            out.push_str(&self.literal(self.field(child, Field::Expression)?)?)
                         }
                         _ => return None,
                     }
@@ -311,61 +238,17 @@ impl Py<'_> {
                     .map(|c| self.literal(c))
                     .collect()
             }
-            "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
-                if op != "+" {
-                    return None;
-                }
-                Some(
-                    self.literal(node.child_by_field_name("left")?)?
-                        + &self.literal(node.child_by_field_name("right")?)?,
-                )
-            }
-            "parenthesized_expression" => self.literal(node.named_child(0)?),
-            "identifier" => self.source.constants.get(self.text(node)).cloned(),
             _ => None,
         }
     }
 
-    /// `base64.b64decode('…').decode()` of a constant: the decoded text.
-    fn decoded_literal(&self, node: Node) -> Option<String> {
-        let function = node.child_by_field_name("function")?;
-        if function.kind() != "attribute"
-            || self.text(function.child_by_field_name("attribute")?) != "decode"
-        {
-            return None;
-        }
-        let inner = function.child_by_field_name("object")?;
-        if inner.kind() != "call" {
-            return None;
-        }
-        let decoder = self.qualified(inner.child_by_field_name("function")?)?;
-        if !matches!(
-            decoder.as_str(),
-            "base64.b64decode" | "base64.standard_b64decode" | "base64.urlsafe_b64decode"
-        ) {
-            return None;
-        }
-        let blob = self.literal(inner.child_by_field_name("arguments")?.named_child(0)?)?;
-        text::decode_base64_text(&blob)
-    }
-
-    /// The leading constant part of a string expression (`API + q` → the value of `API`).
-    fn literal_prefix(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.literal_prefix_inner(node))
-    }
-
-    fn literal_prefix_inner(&self, node: Node) -> Option<String> {
-        if let Some(full) = self.literal(node) {
-            return Some(full);
-        }
-        match node.kind() {
-            "binary_operator" => self.literal_prefix(node.child_by_field_name("left")?),
+    fn own_literal_prefix(&self, node: Node) -> Option<String> {
+        match self.kind(node) {
             "string" => {
                 let mut cursor = node.walk();
                 let mut out = String::new();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.kind(child) {
                         "string_content" => out.push_str(self.text(child)),
                         "string_start" => {}
                         _ => break,
@@ -375,9 +258,9 @@ impl Py<'_> {
             }
             "call" => {
                 // "https://x/{}".format(…)
-                let function = node.child_by_field_name("function")?;
-                if function.kind() == "attribute" {
-                    return self.literal_prefix(function.child_by_field_name("object")?);
+                let function = self.field(node, Field::Function)?;
+                if self.kind(function) == "attribute" {
+                    return self.literal_prefix(self.field(function, Field::Object)?);
                 }
                 None
             }
@@ -385,55 +268,181 @@ impl Py<'_> {
         }
     }
 
-    /// The dotted name a callee resolves to through imports, attribute access, constant
-    /// subscripts and `getattr`.
-    fn qualified(&self, node: Node) -> Option<String> {
-        self.guarded(|| self.qualified_inner(node))
+    /// `getattr(os, 'sys' + 'tem')`, `__import__('os')`.
+    fn own_qualified(&self, node: Node) -> Option<String> {
+        if self.kind(node) != "call" {
+            return None;
+        }
+        let function = self.qualified(self.field(node, Field::Function)?)?;
+        let args = self.field(node, Field::Arguments)?;
+        if function == "getattr" {
+            let object = self.qualified(args.named_child(0)?)?;
+            let name = self.literal(args.named_child(1)?)?;
+            return Some(format!("{object}.{name}"));
+        }
+        self.module_expression(node)
+    }
+}
+
+impl Py<'_> {
+    /// Binds the file's imports and constants in document order (a constant can build on one
+    /// bound before it) and returns the nodes the rules look at, in the same order.
+    fn read_tree<'t>(&mut self, root: Node<'t>) -> Vec<Node<'t>> {
+        let mut picked = Vec::new();
+        ast::visit_named(root, |node| {
+            let kind = self.kind(node);
+            match kind {
+                "call" | "subscript" | "string" | "list" | "tuple" => picked.push(node),
+                "import_statement" | "import_from_statement" => {
+                    picked.push(node);
+                    self.bind_import(node, kind);
+                }
+                "assignment" => self.bind_assignment(node),
+                _ => {}
+            }
+        });
+        picked
     }
 
-    fn qualified_inner(&self, node: Node) -> Option<String> {
-        match node.kind() {
-            "identifier" => Some(self.resolve(self.text(node))),
-            "attribute" => {
-                let object = self.qualified(node.child_by_field_name("object")?)?;
-                let attribute = self.text(node.child_by_field_name("attribute")?);
-                Some(format!("{object}.{attribute}"))
-            }
-            "subscript" => {
-                let value = self.qualified(node.child_by_field_name("value")?)?;
-                let key = self.literal(node.child_by_field_name("subscript")?)?;
-                Some(format!("{value}.{key}"))
-            }
-            "call" => {
-                let function = self.qualified(node.child_by_field_name("function")?)?;
-                let args = node.child_by_field_name("arguments")?;
-                if function == "getattr" {
-                    let object = self.qualified(args.named_child(0)?)?;
-                    let name = self.literal(args.named_child(1)?)?;
-                    return Some(format!("{object}.{name}"));
+    fn bind_import(&mut self, node: Node, kind: &str) {
+        match kind {
+            "import_statement" => {
+                for name in self.syntax.fields(node, Field::Name) {
+                    let (module, alias) = self.import_name(name);
+                    let local =
+                        alias.unwrap_or_else(|| module.split('.').next().unwrap_or("").to_owned());
+                    let target = if self.kind(name) == "aliased_import" {
+                        module.clone()
+                    } else {
+                        local.clone()
+                    };
+                    self.source.aliases.insert(local, target);
                 }
-                self.module_expression(node)
             }
-            "parenthesized_expression" => self.qualified(node.named_child(0)?),
-            _ => None,
+            "import_from_statement" => {
+                let module = self
+                    .field(node, Field::ModuleName)
+                    .map(|m| self.text(m).to_owned())
+                    .unwrap_or_default();
+                for name in self.syntax.fields(node, Field::Name) {
+                    let (item, alias) = self.import_name(name);
+                    let local = alias.unwrap_or_else(|| item.clone());
+                    self.source
+                        .aliases
+                        .insert(local, format!("{module}.{item}"));
+                }
+            }
+            _ => {}
         }
     }
 
+    /// `NAME = constant`, `NAME = path`, `NAME = __import__('os')`.
+    fn bind_assignment(&mut self, node: Node) {
+        if let (Some(left), Some(right)) = (
+            self.field(node, Field::Left),
+            self.field(node, Field::Right),
+        ) && self.kind(left) == "identifier"
+        {
+            // Paths count as constants too: `home = os.path.expanduser("~")`.
+            if let Some(value) = self.literal(right).or_else(|| self.path_value(right)) {
+                self.source
+                    .constants
+                    .insert(self.text(left).to_owned(), value);
+            } else if let Some(module) = self.module_expression(right) {
+                self.source
+                    .aliases
+                    .insert(self.text(left).to_owned(), module);
+            }
+        }
+    }
+
+    fn import_name(&self, node: Node) -> (String, Option<String>) {
+        if self.kind(node) == "aliased_import" {
+            let name = self
+                .field(node, Field::Name)
+                .map(|n| self.text(n).to_owned())
+                .unwrap_or_default();
+            let alias = self
+                .field(node, Field::Alias)
+                .map(|n| self.text(n).to_owned());
+            (name, alias)
+        } else {
+            (self.text(node).to_owned(), None)
+        }
+    }
+
+    /// `__import__('os')` and `importlib.import_module('os')` with a constant name.
+    fn module_expression(&self, node: Node) -> Option<String> {
+        self.guarded(|| self.module_expression_inner(node))
+    }
+
+    fn module_expression_inner(&self, node: Node) -> Option<String> {
+        if self.kind(node) != "call" {
+            return None;
+        }
+        let function = self.qualified(self.field(node, Field::Function)?)?;
+        if function == "__import__" || function == "importlib.import_module" {
+            let first = self.field(node, Field::Arguments)?.named_child(0)?;
+            return self.literal(first);
+        }
+        None
+    }
+
+    /// `base64.b64decode('…').decode()` of a constant: the decoded text.
+    fn decoded_literal(&self, node: Node) -> Option<String> {
+        let function = self.field(node, Field::Function)?;
+        if self.kind(function) != "attribute"
+            || self.text(self.field(function, Field::Attribute)?) != "decode"
+        {
+            return None;
+        }
+        let inner = self.field(function, Field::Object)?;
+        if self.kind(inner) != "call" {
+            return None;
+        }
+        let decoder = self.qualified(self.field(inner, Field::Function)?)?;
+        if !matches!(
+            decoder.as_str(),
+            "base64.b64decode" | "base64.standard_b64decode" | "base64.urlsafe_b64decode"
+        ) {
+            return None;
+        }
+        let blob = self.literal(self.field(inner, Field::Arguments)?.named_child(0)?)?;
+        text::decode_base64_text(&blob)
+    }
+
+    /// A call, through one small function per rule.
     fn call(&mut self, node: Node, sink: &mut Sink) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = self.field(node, Field::Function) else {
             return;
         };
-        // (Path.home() / ".ssh" / "id_rsa").read_bytes(): a method of a path value.
-        if function.kind() == "attribute"
-            && let Some(method) = function
-                .child_by_field_name("attribute")
-                .map(|m| self.text(m))
+        self.path_method(node, function, sink);
+        let Some(name) = self.qualified(function) else {
+            return;
+        };
+        let call = self.call_site(node, name);
+        self.download_saved(&call);
+        self.command_run(&call, sink);
+        self.code_evaluated(&call, sink);
+        self.network_used(&call, sink);
+        self.environment_serialized(&call, sink);
+        self.environment_read(&call, sink);
+        self.reverse_shell_part(&call);
+        self.file_opened(&call, sink);
+        self.credential_path_built(&call, sink);
+        self.native_code_loaded(&call, sink);
+    }
+
+    /// `(Path.home() / ".ssh" / "id_rsa").read_bytes()`: a method of a path value.
+    fn path_method(&self, node: Node, function: Node, sink: &mut Sink) {
+        if self.kind(function) == "attribute"
+            && let Some(method) = self.field(function, Field::Attribute).map(|m| self.text(m))
             && matches!(
                 method,
                 "read_bytes" | "read_text" | "open" | "write_text" | "write_bytes"
             )
-            && let Some(object) = function.child_by_field_name("object")
-            && object.kind() != "identifier"
+            && let Some(object) = self.field(function, Field::Object)
+            && self.kind(object) != "identifier"
             && let Some(path) = self.path_value(object)
         {
             if method.starts_with("write") {
@@ -442,157 +451,195 @@ impl Py<'_> {
                 text::report_read(&path, self.at(node), sink);
             }
         }
-        let Some(name) = self.qualified(function) else {
-            return;
-        };
-        let args: Vec<Node> = node
-            .child_by_field_name("arguments")
+    }
+
+    fn call_site<'t>(&self, node: Node<'t>, name: String) -> CallSite<'t> {
+        let args: Vec<Node> = self
+            .field(node, Field::Arguments)
             .map(|a| {
                 let mut cursor = a.walk();
                 a.named_children(&mut cursor).collect()
             })
             .unwrap_or_default();
-        let positional: Vec<Node> = args
+        let positional = args
             .iter()
             .copied()
-            .filter(|a| a.kind() != "keyword_argument")
+            .filter(|a| self.kind(*a) != "keyword_argument")
             .collect();
-        let keywords: Vec<(String, Node)> = args
+        let keywords = args
             .iter()
-            .filter(|a| a.kind() == "keyword_argument")
+            .filter(|a| self.kind(**a) == "keyword_argument")
             .filter_map(|a| {
                 Some((
-                    self.text(a.child_by_field_name("name")?).to_owned(),
-                    a.child_by_field_name("value")?,
+                    self.text(self.field(*a, Field::Name)?).to_owned(),
+                    self.field(*a, Field::Value)?,
                 ))
             })
             .collect();
-        let keyword = |key: &str| keywords.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
-        let at = self.at(node);
-        let short = name.as_str();
+        CallSite {
+            name,
+            at: self.at(node),
+            args,
+            positional,
+            keywords,
+        }
+    }
 
+    /// `urlretrieve(url, path)`: remembered, running the file later is download-and-execute.
+    fn download_saved(&mut self, call: &CallSite) {
         if matches!(
-            short,
+            call.name.as_str(),
             "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download"
-        ) && let Some(path) = positional
+        ) && let Some(path) = call
+            .positional
             .get(1)
             .copied()
-            .or_else(|| keyword("filename"))
-            .or_else(|| keyword("out"))
+            .or_else(|| call.keyword("filename"))
+            .or_else(|| call.keyword("out"))
             .and_then(|p| self.path_value(p))
         {
-            let url = positional.first().and_then(|u| self.literal_prefix(*u));
+            let url = call.first().and_then(|u| self.literal_prefix(u));
             self.downloads.push((path, url));
         }
-        if EXEC_CALLS.contains(&short) {
-            self.downloaded_run(positional.first().copied(), short, at, sink);
-            let shell_true = keyword("shell").is_some_and(|v| self.text(v) == "True");
-            self.exec_call(
-                short,
-                positional.first().copied(),
-                shell_true || SHELL_STRING_CALLS.contains(&short),
-                at,
-                sink,
-            );
+    }
+
+    /// `subprocess.run([...])`, `os.system("…")`: the command is scanned as shell.
+    fn command_run(&mut self, call: &CallSite, sink: &mut Sink) {
+        let short = call.name.as_str();
+        if !EXEC_CALLS.contains(&short) {
+            return;
         }
-        if DYNAMIC_CALLS.contains(&short)
+        self.downloaded_run(call.first(), short, call.at, sink);
+        let shell_true = call
+            .keyword("shell")
+            .is_some_and(|v| self.text(v) == "True");
+        self.exec_call(
+            short,
+            call.first(),
+            shell_true || SHELL_STRING_CALLS.contains(&short),
+            call.at,
+            sink,
+        );
+    }
+
+    /// `eval`, `exec`, `pickle.loads`…: of downloaded, decoded or computed code.
+    fn code_evaluated(&self, call: &CallSite, sink: &mut Sink) {
+        let short = call.name.as_str();
+        let arg = call.first();
+        if !(DYNAMIC_CALLS.contains(&short)
             || (matches!(short, "importlib.import_module" | "__import__")
-                && positional
-                    .first()
-                    .is_some_and(|a| self.literal(*a).is_none()))
+                && arg.is_some_and(|a| self.literal(a).is_none())))
         {
-            let arg = positional.first().copied();
-            if arg.is_some_and(|a| self.contains_call(a, NETWORK_CALLS)) {
-                sink.emit(
-                    rules::EXEC_REMOTE_CODE,
-                    at,
-                    format!("{short} runs code downloaded over the network"),
-                    None,
-                );
-            } else if arg.is_some_and(|a| self.contains_call(a, DECODE_CALLS)) {
-                sink.emit(
-                    rules::EXEC_DECODE_AND_RUN,
-                    at,
-                    format!("{short} runs decoded data"),
-                    None,
-                );
-            } else if !(matches!(short, "eval" | "exec" | "compile")
-                && arg.is_some_and(|a| self.literal(a).is_some()))
-            {
-                sink.emit(
-                    rules::DYNAMIC_CODE,
-                    at,
-                    format!("{short} evaluates code built at run time"),
-                    None,
-                );
-            }
+            return;
         }
-        if NETWORK_CALLS.contains(&short)
-            || short.starts_with("requests.Session")
-            || short.ends_with(".urlopen")
-        {
-            sink.note_network();
-            let url = positional.first().copied().or_else(|| keyword("url"));
-            let host = url.and_then(|u| self.literal_prefix(u)).and_then(|p| {
-                knowledge::host_of(&p).or_else(|| {
-                    (short.starts_with("http.client")
-                        || short == "ftplib.FTP"
-                        || short.starts_with("smtplib"))
-                    .then(|| p.to_ascii_lowercase())
-                })
-            });
-            let value = host.unwrap_or_else(|| "*".into());
+        if arg.is_some_and(|a| self.contains_call(a, NETWORK_CALLS)) {
             sink.emit(
-                rules::USES_NETWORK,
-                at,
-                format!("{short} connects to {value}"),
-                Some(value),
+                rules::EXEC_REMOTE_CODE,
+                call.at,
+                format!("{short} runs code downloaded over the network"),
+                None,
             );
-            for arg in &args {
-                if self.mentions_environ(*arg) {
-                    sink.emit(
-                        rules::ENV_DUMP,
-                        self.at(*arg),
-                        "sends the whole environment over the network",
-                        Some("*".into()),
-                    );
-                    sink.note_env_dump(self.at(*arg));
-                }
+        } else if arg.is_some_and(|a| self.contains_call(a, DECODE_CALLS)) {
+            sink.emit(
+                rules::EXEC_DECODE_AND_RUN,
+                call.at,
+                format!("{short} runs decoded data"),
+                None,
+            );
+        } else if !(matches!(short, "eval" | "exec" | "compile")
+            && arg.is_some_and(|a| self.literal(a).is_some()))
+        {
+            sink.emit(
+                rules::DYNAMIC_CODE,
+                call.at,
+                format!("{short} evaluates code built at run time"),
+                None,
+            );
+        }
+    }
+
+    /// A request or connection: its host, and the whole environment sent with it.
+    fn network_used(&self, call: &CallSite, sink: &mut Sink) {
+        let short = call.name.as_str();
+        if !(NETWORK_CALLS.contains(&short)
+            || short.starts_with("requests.Session")
+            || short.ends_with(".urlopen"))
+        {
+            return;
+        }
+        sink.note_network();
+        let url = call.first().or_else(|| call.keyword("url"));
+        let host = url.and_then(|u| self.literal_prefix(u)).and_then(|p| {
+            knowledge::host_of(&p).or_else(|| {
+                (short.starts_with("http.client")
+                    || short == "ftplib.FTP"
+                    || short.starts_with("smtplib"))
+                .then(|| p.to_ascii_lowercase())
+            })
+        });
+        let value = host.unwrap_or_else(|| "*".into());
+        sink.emit(
+            rules::USES_NETWORK,
+            call.at,
+            format!("{short} connects to {value}"),
+            Some(value),
+        );
+        for arg in &call.args {
+            if self.mentions_environ(*arg) {
+                sink.emit(
+                    rules::ENV_DUMP,
+                    self.at(*arg),
+                    "sends the whole environment over the network",
+                    Some("*".into()),
+                );
+                sink.note_env_dump(self.at(*arg));
             }
         }
+    }
+
+    /// `json.dumps(os.environ)`, `print(dict(os.environ))`.
+    fn environment_serialized(&self, call: &CallSite, sink: &mut Sink) {
+        let short = call.name.as_str();
         if matches!(
             short,
             "json.dumps" | "json.dump" | "print" | "str" | "repr" | "pprint.pprint"
-        ) && positional
-            .first()
-            .is_some_and(|a| self.is_whole_environ(*a))
+        ) && call.first().is_some_and(|a| self.is_whole_environ(a))
         {
             sink.emit(
                 rules::ENV_DUMP,
-                at,
+                call.at,
                 format!("{short} serializes the whole environment"),
                 Some("*".into()),
             );
-            sink.note_env_dump(at);
+            sink.note_env_dump(call.at);
         }
+    }
+
+    /// `os.getenv("NAME")`.
+    fn environment_read(&self, call: &CallSite, sink: &mut Sink) {
         if matches!(
-            short,
+            call.name.as_str(),
             "os.getenv" | "os.environ.get" | "os.environ.setdefault" | "os.environ.pop"
-        ) && let Some(var) = positional.first().and_then(|a| self.literal(*a))
+        ) && let Some(var) = call.first().and_then(|a| self.literal(a))
         {
-            sink.emit(rules::USES_ENV, at, format!("reads ${var}"), Some(var));
+            sink.emit(rules::USES_ENV, call.at, format!("reads ${var}"), Some(var));
         }
+    }
+
+    /// The parts of a reverse shell (a socket, `os.dup2`, a shell spawned), reported together
+    /// once the file is read.
+    fn reverse_shell_part(&mut self, call: &CallSite) {
+        let short = call.name.as_str();
         if matches!(short, "socket.socket" | "socket.create_connection") {
-            self.socket_at.get_or_insert(at);
-            sink.note_network();
+            self.socket_at.get_or_insert(call.at);
         }
         if short == "os.dup2" {
-            self.dup2_at.get_or_insert(at);
+            self.dup2_at.get_or_insert(call.at);
         }
         if short == "pty.spawn"
             || (EXEC_CALLS.contains(&short)
-                && positional.first().is_some_and(|a| {
-                    let t = self.text(*a);
+                && call.first().is_some_and(|a| {
+                    let t = self.text(a);
                     t.contains("/bin/sh")
                         || t.contains("/bin/bash")
                         || t.contains("\"sh\"")
@@ -602,47 +649,67 @@ impl Py<'_> {
         {
             self.spawns_shell = true;
         }
-        if matches!(short, "open" | "io.open" | "codecs.open" | "builtins.open")
-            && let Some(path) = positional.first().and_then(|a| self.path_value(*a))
+    }
+
+    /// `open(path, mode)`: a read or a write of a known path.
+    fn file_opened(&self, call: &CallSite, sink: &mut Sink) {
+        if matches!(
+            call.name.as_str(),
+            "open" | "io.open" | "codecs.open" | "builtins.open"
+        ) && let Some(path) = call.first().and_then(|a| self.path_value(a))
         {
-            let mode = positional
+            let mode = call
+                .positional
                 .get(1)
                 .copied()
-                .or_else(|| keyword("mode"))
+                .or_else(|| call.keyword("mode"))
                 .and_then(|m| self.literal(m))
                 .unwrap_or_else(|| "r".into());
             if mode.contains(['w', 'a', 'x', '+']) {
-                text::report_write(&path, at, None, sink);
+                text::report_write(&path, call.at, None, sink);
             } else {
-                text::report_read(&path, at, sink);
+                text::report_read(&path, call.at, sink);
             }
         }
-        if matches!(
-            short,
+    }
+
+    /// `os.path.join(home, ".ssh", "id_rsa")`: the path of a credential built.
+    fn credential_path_built(&self, call: &CallSite, sink: &mut Sink) {
+        if !matches!(
+            call.name.as_str(),
             "os.path.join" | "pathlib.Path" | "Path" | "os.path.expanduser"
         ) {
-            let parts: Option<Vec<String>> =
-                positional.iter().map(|a| self.path_value(*a)).collect();
-            if let Some(parts) = parts {
-                let joined = parts.join("/");
-                if let Some(hit) = knowledge::sensitive_path(&joined) {
-                    sink.emit(
-                        rules::CRED_SENSITIVE_PATH,
-                        at,
-                        format!("builds the path of {hit}"),
-                        Some(joined),
-                    );
-                    sink.note_credential(at);
-                }
+            return;
+        }
+        let parts: Option<Vec<String>> = call
+            .positional
+            .iter()
+            .map(|a| self.path_value(*a))
+            .collect();
+        if let Some(parts) = parts {
+            let joined = parts.join("/");
+            if let Some(hit) = knowledge::sensitive_path(&joined) {
+                sink.emit(
+                    rules::CRED_SENSITIVE_PATH,
+                    call.at,
+                    format!("builds the path of {hit}"),
+                    Some(joined),
+                );
+                sink.note_credential(call.at);
             }
         }
+    }
+
+    /// `ctypes.CDLL(…)`.
+    fn native_code_loaded(&self, call: &CallSite, sink: &mut Sink) {
+        let short = call.name.as_str();
         if matches!(
             short,
             "ctypes.CDLL" | "ctypes.cdll.LoadLibrary" | "ctypes.WinDLL" | "cffi.FFI"
         ) {
             sink.emit(
                 rules::NATIVE_CODE,
-                at,
+                call.at,
                 format!("{short} loads native code"),
                 None,
             );
@@ -655,7 +722,7 @@ impl Py<'_> {
             return;
         }
         let Some(program) = program else { return };
-        let first = if matches!(program.kind(), "list" | "tuple") {
+        let first = if matches!(self.kind(program), "list" | "tuple") {
             program.named_child(0).and_then(|p| self.path_value(p))
         } else {
             self.path_value(program)
@@ -676,10 +743,10 @@ impl Py<'_> {
         if let Some(text) = self.literal(node) {
             return Some(text);
         }
-        match node.kind() {
+        match self.kind(node) {
             "call" => {
-                let function = self.qualified(node.child_by_field_name("function")?)?;
-                let first = node.child_by_field_name("arguments")?.named_child(0);
+                let function = self.qualified(self.field(node, Field::Function)?)?;
+                let first = self.field(node, Field::Arguments)?.named_child(0);
                 if matches!(function.as_str(), "pathlib.Path.home" | "Path.home") {
                     return Some("~".into());
                 }
@@ -689,7 +756,7 @@ impl Py<'_> {
                         self.literal(first)
                     }
                     "os.path.join" => {
-                        let args = node.child_by_field_name("arguments")?;
+                        let args = self.field(node, Field::Arguments)?;
                         let mut cursor = args.walk();
                         let parts: Option<Vec<String>> = args
                             .named_children(&mut cursor)
@@ -702,12 +769,12 @@ impl Py<'_> {
             }
             "parenthesized_expression" => self.path_value(node.named_child(0)?),
             "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| self.text(o))?;
+                let op = self.field(node, Field::Operator).map(|o| self.text(o))?;
                 if op != "/" {
                     return None;
                 }
                 // `Path.home() / ".ssh" / "id_rsa"`: the left side is a path value itself.
-                let left = node.child_by_field_name("left")?;
+                let left = self.field(node, Field::Left)?;
                 let left = match self.path_value(left) {
                     Some(left) => left,
                     None if self.text(left).contains("home()") => "~".to_owned(),
@@ -715,7 +782,7 @@ impl Py<'_> {
                 };
                 Some(format!(
                     "{left}/{}",
-                    self.path_value(node.child_by_field_name("right")?)?
+                    self.path_value(self.field(node, Field::Right)?)?
                 ))
             }
             _ => None,
@@ -731,7 +798,7 @@ impl Py<'_> {
         sink: &mut Sink,
     ) {
         let Some(first) = first else { return };
-        match first.kind() {
+        match self.kind(first) {
             "list" | "tuple" => {
                 let mut cursor = first.walk();
                 let items: Vec<Option<String>> = first
@@ -800,24 +867,21 @@ impl Py<'_> {
     }
 
     fn contains_call(&self, node: Node, names: &[&str]) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "call"
-                && let Some(f) = n
-                    .child_by_field_name("function")
+        ast::any_named(node, |n| {
+            self.kind(n) == "call"
+                && self
+                    .field(n, Field::Function)
                     .and_then(|f| self.qualified(f))
-                && (names.contains(&f.as_str())
-                    || names.iter().any(|name| {
-                        f.ends_with(&format!(".{}", name.rsplit('.').next().unwrap_or(name)))
-                            && name.contains("urlopen")
-                    }))
-            {
-                return true;
-            }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+                    .is_some_and(|f| {
+                        names.contains(&f.as_str())
+                            || names.iter().any(|name| {
+                                f.ends_with(&format!(
+                                    ".{}",
+                                    name.rsplit('.').next().unwrap_or(name)
+                                )) && name.contains("urlopen")
+                            })
+                    })
+        })
     }
 
     fn is_whole_environ(&self, node: Node) -> bool {
@@ -828,7 +892,7 @@ impl Py<'_> {
                 text,
                 "dict(os.environ)" | "os.environ.copy()" | "{**os.environ}"
             )
-            || (node.kind() == "call"
+            || (self.kind(node) == "call"
                 && self.mentions_environ(node)
                 && !text.contains(".get(")
                 && !text.contains('['))
@@ -836,36 +900,30 @@ impl Py<'_> {
 
     /// Whether the whole environment (not one variable of it) flows into `node`.
     fn mentions_environ(&self, node: Node) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "attribute" && self.qualified(n).as_deref() == Some("os.environ") {
-                let parent = n.parent();
-                let one_variable = parent.is_some_and(|p| {
-                    p.kind() == "subscript"
-                        || (p.kind() == "attribute"
-                            && p.parent().is_some_and(|g| {
-                                g.kind() == "call" && self.text(p).ends_with(".get")
-                            }))
-                });
-                if !one_variable {
-                    return true;
-                }
+        ast::any_named(node, |n| {
+            if self.kind(n) != "attribute" || self.qualified(n).as_deref() != Some("os.environ") {
+                return false;
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+            let one_variable = n.parent().is_some_and(|p| {
+                self.kind(p) == "subscript"
+                    || (self.kind(p) == "attribute"
+                        && p.parent().is_some_and(|g| {
+                            self.kind(g) == "call" && self.text(p).ends_with(".get")
+                        }))
+            });
+            !one_variable
+        })
     }
 
     fn environ_subscript(&self, node: Node, sink: &mut Sink) {
-        let Some(value) = node.child_by_field_name("value") else {
+        let Some(value) = self.field(node, Field::Value) else {
             return;
         };
         if self.qualified(value).as_deref() != Some("os.environ") {
             return;
         }
-        if let Some(var) = node
-            .child_by_field_name("subscript")
+        if let Some(var) = self
+            .field(node, Field::Subscript)
             .and_then(|s| self.literal(s))
         {
             sink.emit(
@@ -889,7 +947,7 @@ impl Py<'_> {
         let codes: Option<Vec<u32>> = node
             .named_children(&mut cursor)
             .map(|c| {
-                (c.kind() == "integer")
+                (self.kind(c) == "integer")
                     .then(|| self.text(c).parse().ok())
                     .flatten()
                     .filter(|v| (9..0x110000).contains(v))
@@ -951,8 +1009,9 @@ impl Lower<'_, '_> {
     }
 
     fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
-        let field = |name: &str| node.child_by_field_name(name);
-        match node.kind() {
+        let source = self.source;
+        let field = |name: Field| source.field(node, name);
+        match self.source.kind(node) {
             "expression_statement" => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
@@ -960,18 +1019,18 @@ impl Lower<'_, '_> {
                 }
             }
             "assignment" => {
-                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                let (Some(left), Some(right)) = (field(Field::Left), field(Field::Right)) else {
                     return;
                 };
                 let value = self.expr(right);
                 self.bind(left, value, out);
             }
             "augmented_assignment" => {
-                let (Some(left), Some(right)) = (field("left"), field("right")) else {
+                let (Some(left), Some(right)) = (field(Field::Left), field(Field::Right)) else {
                     return;
                 };
                 let value = self.expr(right);
-                if left.kind() == "identifier" {
+                if self.source.kind(left) == "identifier" {
                     let name = self.source.text(left).to_owned();
                     out.push(Stmt::Update(name, value));
                 } else {
@@ -982,19 +1041,25 @@ impl Lower<'_, '_> {
                 self.import(node, out);
             }
             "for_statement" => {
-                let vars = field("left").map(|l| self.names(l)).unwrap_or_default();
-                let iter = field("right").map_or(Expr::Other, |r| self.expr(r));
-                let mut body = field("body").map(|b| self.block(b)).unwrap_or_default();
-                if let Some(alternative) = field("alternative") {
+                let vars = field(Field::Left)
+                    .map(|l| self.names(l))
+                    .unwrap_or_default();
+                let iter = field(Field::Right).map_or(Expr::Other, |r| self.expr(r));
+                let mut body = field(Field::Body)
+                    .map(|b| self.block(b))
+                    .unwrap_or_default();
+                if let Some(alternative) = field(Field::Alternative) {
                     body.extend(self.block(alternative));
                 }
                 out.push(Stmt::Loop { vars, iter, body });
             }
             "while_statement" => {
-                if let Some(condition) = field("condition") {
+                if let Some(condition) = field(Field::Condition) {
                     out.push(Stmt::Eval(self.expr(condition)));
                 }
-                let body = field("body").map(|b| self.block(b)).unwrap_or_default();
+                let body = field(Field::Body)
+                    .map(|b| self.block(b))
+                    .unwrap_or_default();
                 out.push(Stmt::Loop {
                     vars: Vec::new(),
                     iter: Expr::Other,
@@ -1002,16 +1067,15 @@ impl Lower<'_, '_> {
                 });
             }
             "if_statement" => {
-                if let Some(condition) = field("condition") {
+                if let Some(condition) = field(Field::Condition) {
                     out.push(Stmt::Eval(self.expr(condition)));
                 }
                 let mut arms = vec![
-                    field("consequence")
+                    field(Field::Consequence)
                         .map(|b| self.block(b))
                         .unwrap_or_default(),
                 ];
-                let mut cursor = node.walk();
-                for alternative in node.children_by_field_name("alternative", &mut cursor) {
+                for alternative in self.source.syntax.fields(node, Field::Alternative) {
                     arms.push(self.block(alternative));
                 }
                 out.push(Stmt::Branch(arms));
@@ -1033,10 +1097,11 @@ impl Lower<'_, '_> {
             "with_clause" => {
                 let mut cursor = node.walk();
                 for item in node.named_children(&mut cursor) {
-                    if let Some(value) = item.child_by_field_name("value") {
-                        if value.kind() == "as_pattern" {
-                            let target = value
-                                .child_by_field_name("alias")
+                    if let Some(value) = self.source.field(item, Field::Value) {
+                        if self.source.kind(value) == "as_pattern" {
+                            let target = self
+                                .source
+                                .field(value, Field::Alias)
                                 .and_then(|a| a.named_child(0).or(Some(a)));
                             let expr = value.named_child(0).map_or(Expr::Other, |v| self.expr(v));
                             match target {
@@ -1050,11 +1115,13 @@ impl Lower<'_, '_> {
                 }
             }
             "function_definition" => {
-                let name = field("name").map(|n| self.source.text(n).to_owned());
-                let params = field("parameters")
+                let name = field(Field::Name).map(|n| self.source.text(n).to_owned());
+                let params = field(Field::Parameters)
                     .map(|p| self.parameters(p))
                     .unwrap_or_default();
-                let body = field("body").map(|b| self.block(b)).unwrap_or_default();
+                let body = field(Field::Body)
+                    .map(|b| self.block(b))
+                    .unwrap_or_default();
                 if let Some(name) = name {
                     out.push(Stmt::Def(std::rc::Rc::new(flow::Function {
                         name,
@@ -1080,17 +1147,18 @@ impl Lower<'_, '_> {
 
     /// `x = v`, `a, b = v`, `x[k] = v`, `x.y = v`.
     fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
-        match target.kind() {
+        match self.source.kind(target) {
             "identifier" => out.push(Stmt::Let(self.source.text(target).to_owned(), value)),
             "subscript" | "attribute" => {
                 let mut base = target;
-                while let Some(inner) = base
-                    .child_by_field_name("value")
-                    .or_else(|| base.child_by_field_name("object"))
+                while let Some(inner) = self
+                    .source
+                    .field(base, Field::Value)
+                    .or_else(|| self.source.field(base, Field::Object))
                 {
                     base = inner;
                 }
-                if base.kind() == "identifier" {
+                if self.source.kind(base) == "identifier" {
                     out.push(Stmt::Update(self.source.text(base).to_owned(), value));
                 } else {
                     out.push(Stmt::Eval(value));
@@ -1114,7 +1182,7 @@ impl Lower<'_, '_> {
         let mut names = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if n.kind() == "identifier" {
+            if self.source.kind(n) == "identifier" {
                 names.push(self.source.text(n).to_owned());
             } else if names.len() < 16 {
                 // In order, so that `for i, b in enumerate(x)` unpacks `i` then `b`.
@@ -1129,29 +1197,32 @@ impl Lower<'_, '_> {
     fn parameters(&self, node: Node) -> Vec<String> {
         let mut cursor = node.walk();
         node.named_children(&mut cursor)
-            .filter_map(|p| match p.kind() {
+            .filter_map(|p| match self.source.kind(p) {
                 "identifier" => Some(self.source.text(p).to_owned()),
-                _ => p
-                    .child_by_field_name("name")
+                _ => self
+                    .source
+                    .field(p, Field::Name)
                     .or_else(|| p.named_child(0))
-                    .filter(|n| n.kind() == "identifier")
+                    .filter(|n| self.source.kind(*n) == "identifier")
                     .map(|n| self.source.text(n).to_owned()),
             })
             .collect()
     }
 
     fn import(&self, node: Node, out: &mut Vec<Stmt>) {
-        let module = node
-            .child_by_field_name("module_name")
+        let module = self
+            .source
+            .field(node, Field::ModuleName)
             .map(|m| self.source.text(m).to_owned());
-        let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
-            let (item, alias) = if name.kind() == "aliased_import" {
+        for name in self.source.syntax.fields(node, Field::Name) {
+            let (item, alias) = if self.source.kind(name) == "aliased_import" {
                 (
-                    name.child_by_field_name("name")
+                    self.source
+                        .field(name, Field::Name)
                         .map(|n| self.source.text(n).to_owned())
                         .unwrap_or_default(),
-                    name.child_by_field_name("alias")
+                    self.source
+                        .field(name, Field::Alias)
                         .map(|n| self.source.text(n).to_owned()),
                 )
             } else {
@@ -1174,8 +1245,11 @@ impl Lower<'_, '_> {
 
     fn exprs(&mut self, node: Node) -> Vec<Expr> {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        children.into_iter().map(|c| self.expr(c)).collect()
+        let mut exprs = Vec::new();
+        for child in node.named_children(&mut cursor) {
+            exprs.push(self.expr(child));
+        }
+        exprs
     }
 
     fn expr(&mut self, node: Node) -> Expr {
@@ -1189,16 +1263,17 @@ impl Lower<'_, '_> {
     }
 
     fn expr_inner(&mut self, node: Node) -> Expr {
-        let field = |name: &str| node.child_by_field_name(name);
-        let boxed = |this: &mut Self, name: &str| -> Box<Expr> {
+        let source = self.source;
+        let field = |name: Field| source.field(node, name);
+        let boxed = |this: &mut Self, name: Field| -> Box<Expr> {
             Box::new(field(name).map_or(Expr::Other, |n| this.expr(n)))
         };
-        match node.kind() {
+        match self.source.kind(node) {
             "string" => {
                 let mut parts = Vec::new();
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
+                    match self.source.kind(child) {
                         "string_content" => {
                             parts.push(Expr::Str(self.source.text(child).to_owned()))
                         }
@@ -1206,8 +1281,8 @@ impl Lower<'_, '_> {
                             parts.push(Expr::Str(unescape(self.source.text(child))))
                         }
                         "interpolation" => parts.push(
-                            child
-                                .child_by_field_name("expression")
+                            self.source
+                                .field(child, Field::Expression)
                                 .map_or(Expr::Other, |e| self.expr(e)),
                         ),
                         _ => {}
@@ -1222,8 +1297,8 @@ impl Lower<'_, '_> {
             "concatenated_string" => Expr::Concat(self.exprs(node)),
             "integer" => flow::parse_int(self.source.text(node)).map_or(Expr::Other, Expr::Int),
             "unary_operator" => match (
-                field("operator").map(|o| self.source.text(o)),
-                self.expr(field("argument").unwrap_or(node)),
+                field(Field::Operator).map(|o| self.source.text(o)),
+                self.expr(field(Field::Argument).unwrap_or(node)),
             ) {
                 (Some("-"), Expr::Int(n)) => Expr::Int(-n),
                 (_, inner) => Expr::Opaque(vec![inner]),
@@ -1231,19 +1306,19 @@ impl Lower<'_, '_> {
             "float" | "true" | "false" | "none" => Expr::Other,
             "identifier" => Expr::Var(self.source.text(node).to_owned()),
             "attribute" => {
-                let attribute = field("attribute").map(|a| self.source.text(a).to_owned());
-                Expr::Attr(boxed(self, "object"), attribute.unwrap_or_default())
+                let attribute = field(Field::Attribute).map(|a| self.source.text(a).to_owned());
+                Expr::Attr(boxed(self, Field::Object), attribute.unwrap_or_default())
             }
             "subscript" => {
-                let key = match field("subscript") {
-                    Some(k) if k.kind() != "slice" => self.expr(k),
+                let key = match field(Field::Subscript) {
+                    Some(k) if self.source.kind(k) != "slice" => self.expr(k),
                     // `s[::-1]`: the text backwards (the `reversed` row of the model table).
                     Some(k) if self.source.text(k).replace(' ', "") == "::-1" => {
                         return Expr::Call {
                             callee: Box::new(Expr::Var("reversed".into())),
                             args: vec![Arg {
                                 key: None,
-                                value: *boxed(self, "value"),
+                                value: *boxed(self, Field::Value),
                             }],
                             at: self.source.at(node),
                         };
@@ -1252,34 +1327,35 @@ impl Lower<'_, '_> {
                 };
                 if matches!(key, Expr::Other) {
                     // A slice keeps the value's secrets, not its text.
-                    return Expr::Opaque(vec![*boxed(self, "value")]);
+                    return Expr::Opaque(vec![*boxed(self, Field::Value)]);
                 }
-                Expr::Index(boxed(self, "value"), Box::new(key))
+                Expr::Index(boxed(self, Field::Value), Box::new(key))
             }
             "call" => {
-                let callee = boxed(self, "function");
+                let callee = boxed(self, Field::Function);
                 let mut args = Vec::new();
-                if let Some(generator) =
-                    field("arguments").filter(|a| a.kind() == "generator_expression")
+                if let Some(generator) = field(Field::Arguments)
+                    .filter(|a| self.source.kind(*a) == "generator_expression")
                 {
                     // `bytes(b ^ 7 for b in data)`: the generator is the one argument.
                     args.push(Arg {
                         key: None,
                         value: self.expr(generator),
                     });
-                } else if let Some(list) = field("arguments") {
+                } else if let Some(list) = field(Field::Arguments) {
                     let mut cursor = list.walk();
-                    let children: Vec<Node> = list.named_children(&mut cursor).collect();
-                    for arg in children {
-                        if arg.kind() == "keyword_argument" {
-                            let key = arg
-                                .child_by_field_name("name")
+                    for arg in list.named_children(&mut cursor) {
+                        if self.source.kind(arg) == "keyword_argument" {
+                            let key = self
+                                .source
+                                .field(arg, Field::Name)
                                 .map(|n| self.source.text(n).to_owned());
-                            let value = arg
-                                .child_by_field_name("value")
+                            let value = self
+                                .source
+                                .field(arg, Field::Value)
                                 .map_or(Expr::Other, |v| self.expr(v));
                             args.push(Arg { key, value });
-                        } else if arg.kind() != "comment" {
+                        } else if self.source.kind(arg) != "comment" {
                             let value = self.expr(arg);
                             args.push(Arg { key: None, value });
                         }
@@ -1292,8 +1368,10 @@ impl Lower<'_, '_> {
                 }
             }
             "binary_operator" => {
-                let op = field("operator").map(|o| self.source.text(o)).unwrap_or("");
-                let (left, right) = (boxed(self, "left"), boxed(self, "right"));
+                let op = field(Field::Operator)
+                    .map(|o| self.source.text(o))
+                    .unwrap_or("");
+                let (left, right) = (boxed(self, Field::Left), boxed(self, Field::Right));
                 match op {
                     "+" => Expr::Concat(vec![*left, *right]),
                     "/" => Expr::Slash(left, right),
@@ -1302,7 +1380,9 @@ impl Lower<'_, '_> {
                     _ => Expr::Opaque(vec![*left, *right]),
                 }
             }
-            "boolean_operator" => Expr::Either(vec![*boxed(self, "left"), *boxed(self, "right")]),
+            "boolean_operator" => {
+                Expr::Either(vec![*boxed(self, Field::Left), *boxed(self, Field::Right)])
+            }
             "conditional_expression" => {
                 let parts = self.exprs(node);
                 // `a if cond else b`: the first and last are the values.
@@ -1323,14 +1403,15 @@ impl Lower<'_, '_> {
             "dictionary" => {
                 let mut entries = Vec::new();
                 let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for pair in children {
-                    if pair.kind() == "pair" {
-                        let key = pair
-                            .child_by_field_name("key")
+                for pair in node.named_children(&mut cursor) {
+                    if self.source.kind(pair) == "pair" {
+                        let key = self
+                            .source
+                            .field(pair, Field::Key)
                             .map(|k| self.source.text(k).trim_matches(['"', '\'']).to_owned());
-                        let value = pair
-                            .child_by_field_name("value")
+                        let value = self
+                            .source
+                            .field(pair, Field::Value)
                             .map_or(Expr::Other, |v| self.expr(v));
                         entries.push((key, value));
                     } else {
@@ -1343,20 +1424,21 @@ impl Lower<'_, '_> {
             | "generator_expression"
             | "set_comprehension"
             | "dictionary_comprehension" => {
-                let body = field("body").map_or(Expr::Other, |b| self.expr(b));
+                let body = field(Field::Body).map_or(Expr::Other, |b| self.expr(b));
                 let mut cursor = node.walk();
                 let clause = node
                     .named_children(&mut cursor)
-                    .find(|c| c.kind() == "for_in_clause");
+                    .find(|c| self.source.kind(*c) == "for_in_clause");
                 match clause {
                     Some(clause) => Expr::Comprehension {
-                        vars: clause
-                            .child_by_field_name("left")
+                        vars: self
+                            .source
+                            .field(clause, Field::Left)
                             .map(|l| self.names(l))
                             .unwrap_or_default(),
                         iter: Box::new(
-                            clause
-                                .child_by_field_name("right")
+                            self.source
+                                .field(clause, Field::Right)
                                 .map_or(Expr::Other, |r| self.expr(r)),
                         ),
                         element: Box::new(body),
@@ -1366,10 +1448,10 @@ impl Lower<'_, '_> {
             }
             "lambda" => {
                 // `lambda c: c ^ 7`: a function of the file, for `map`.
-                let params = field("parameters")
+                let params = field(Field::Parameters)
                     .map(|p| self.parameters(p))
                     .unwrap_or_default();
-                let body = field("body").map_or(Expr::Other, |b| self.expr(b));
+                let body = field(Field::Body).map_or(Expr::Other, |b| self.expr(b));
                 Expr::Function(std::rc::Rc::new(flow::Function {
                     name: String::new(),
                     params,

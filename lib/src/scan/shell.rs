@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use super::ast::{self, Syntax};
 use super::finding::Severity;
 use super::knowledge::{self, Source};
 use super::rules;
@@ -53,16 +54,35 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink, nesting: u8) -> b
         src: source.as_bytes(),
         base,
         nesting,
-        assigned: assigned_names(root, source.as_bytes()),
+        assigned: HashSet::new(),
         downloads: std::cell::RefCell::new(Vec::new()),
         values: HashMap::new(),
         functions: HashMap::new(),
         expansions: std::cell::Cell::new(0),
     };
-    analysis.collect_values(root);
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
+    // One walk notes assignments, values and functions and picks out what the rules look at;
+    // the rules run after it, so that they see every value the script gives a variable.
+    let syntax = Syntax::of(super::Grammar::Bash);
+    let mut picked = Vec::new();
+    ast::visit_named(root, |node| {
+        let kind = syntax.kind(node);
+        note_assigned(node, kind, analysis.src, &mut analysis.assigned);
+        analysis.collect_values(node, kind);
+        if matches!(
+            kind,
+            "pipeline"
+                | "command"
+                | "file_redirect"
+                | "simple_expansion"
+                | "expansion"
+                | "variable_assignment"
+                | "unset_command"
+        ) {
+            picked.push(node);
+        }
+    });
+    for node in picked {
+        match syntax.kind(node) {
             "pipeline" => analysis.pipeline(node, sink),
             "command" => analysis.command(node, sink),
             "file_redirect" => analysis.redirect(node, sink),
@@ -71,9 +91,6 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink, nesting: u8) -> b
             "unset_command" => analysis.unset(node, sink),
             _ => {}
         }
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
     }
     root.has_error()
 }
@@ -110,50 +127,45 @@ impl Analysis<'_> {
 
     /// One pass in document order over assignments, `for` lists and function definitions:
     /// constant propagation, enough to see `dir="$HOME/.ssh"; cat "$dir/id_rsa"`.
-    fn collect_values(&mut self, root: Node) {
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            match node.kind() {
-                "variable_assignment" => {
-                    if let (Some(name), Some(value)) = (
-                        node.child_by_field_name("name"),
-                        node.child_by_field_name("value"),
-                    ) {
-                        let name = self.text(name).to_owned();
-                        let values = self.value_of(value);
-                        self.add_values(name, values);
-                    }
+    /// What an assignment, a `for` list or a function definition tells of the script's values.
+    fn collect_values(&mut self, node: Node, kind: &str) {
+        match kind {
+            "variable_assignment" => {
+                if let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) {
+                    let name = self.text(name).to_owned();
+                    let values = self.value_of(value);
+                    self.add_values(name, values);
                 }
-                "for_statement" => {
-                    if let Some(variable) = node.child_by_field_name("variable") {
-                        let name = self.text(variable).to_owned();
-                        let mut cursor = node.walk();
-                        let values: Vec<String> = node
-                            .children_by_field_name("value", &mut cursor)
-                            .flat_map(|v| self.resolve(&self.word(v).text))
-                            .collect();
-                        self.add_values(name, values);
-                    }
-                }
-                "function_definition" => {
-                    if let (Some(name), Some(body)) = (
-                        node.child_by_field_name("name"),
-                        node.child_by_field_name("body"),
-                    ) {
-                        let body = self.text(body);
-                        let body = body
-                            .trim()
-                            .trim_start_matches(['{', '('])
-                            .trim_end_matches(['}', ')']);
-                        self.functions
-                            .insert(self.text(name).to_owned(), body.to_owned());
-                    }
-                }
-                _ => {}
             }
-            let mut cursor = node.walk();
-            let children: Vec<Node> = node.named_children(&mut cursor).collect();
-            stack.extend(children.into_iter().rev());
+            "for_statement" => {
+                if let Some(variable) = node.child_by_field_name("variable") {
+                    let name = self.text(variable).to_owned();
+                    let mut cursor = node.walk();
+                    let values: Vec<String> = node
+                        .children_by_field_name("value", &mut cursor)
+                        .flat_map(|v| self.resolve(&self.word(v).text))
+                        .collect();
+                    self.add_values(name, values);
+                }
+            }
+            "function_definition" => {
+                if let (Some(name), Some(body)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("body"),
+                ) {
+                    let body = self.text(body);
+                    let body = body
+                        .trim()
+                        .trim_start_matches(['{', '('])
+                        .trim_end_matches(['}', ')']);
+                    self.functions
+                        .insert(self.text(name).to_owned(), body.to_owned());
+                }
+            }
+            _ => {}
         }
     }
 
@@ -1322,49 +1334,42 @@ impl Analysis<'_> {
 }
 
 /// Names the script assigns itself (so `$NAME` is not the environment).
-fn assigned_names(root: Node, src: &[u8]) -> HashSet<String> {
-    let mut names = HashSet::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "variable_assignment" => {
-                if let Some(name) = node
-                    .child_by_field_name("name")
-                    .and_then(|n| n.utf8_text(src).ok())
-                {
-                    names.insert(name.to_owned());
-                }
+fn note_assigned(node: Node, kind: &str, src: &[u8], names: &mut HashSet<String>) {
+    match kind {
+        "variable_assignment" => {
+            if let Some(name) = node
+                .child_by_field_name("name")
+                .and_then(|n| n.utf8_text(src).ok())
+            {
+                names.insert(name.to_owned());
             }
-            "for_statement" => {
-                if let Some(name) = node
-                    .child_by_field_name("variable")
-                    .and_then(|n| n.utf8_text(src).ok())
-                {
-                    names.insert(name.to_owned());
-                }
+        }
+        "for_statement" => {
+            if let Some(name) = node
+                .child_by_field_name("variable")
+                .and_then(|n| n.utf8_text(src).ok())
+            {
+                names.insert(name.to_owned());
             }
-            "command" => {
-                // `read NAME`, `local NAME`, `export NAME=…` are handled by their assignments.
-                let name = node
-                    .child_by_field_name("name")
-                    .and_then(|n| n.utf8_text(src).ok());
-                if matches!(name, Some("read" | "local" | "declare" | "typeset")) {
-                    let mut cursor = node.walk();
-                    for arg in node.children_by_field_name("argument", &mut cursor) {
-                        if let Ok(text) = arg.utf8_text(src)
-                            && !text.starts_with('-')
-                        {
-                            names.insert(text.to_owned());
-                        }
+        }
+        "command" => {
+            // `read NAME`, `local NAME`, `export NAME=…` are handled by their assignments.
+            let name = node
+                .child_by_field_name("name")
+                .and_then(|n| n.utf8_text(src).ok());
+            if matches!(name, Some("read" | "local" | "declare" | "typeset")) {
+                let mut cursor = node.walk();
+                for arg in node.children_by_field_name("argument", &mut cursor) {
+                    if let Ok(text) = arg.utf8_text(src)
+                        && !text.starts_with('-')
+                    {
+                        names.insert(text.to_owned());
                     }
                 }
             }
-            _ => {}
         }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
+        _ => {}
     }
-    names
 }
 
 fn first_command(node: Node) -> Option<Node> {
