@@ -151,6 +151,7 @@ const KNOWN_INSTALLER_HOSTS: &[&str] = &[
     "rpm.nodesource.com",
     "raw.githubusercontent.com/homebrew/",
     "raw.githubusercontent.com/nvm-sh/",
+    "raw.githubusercontent.com/babashka/",
 ];
 
 /// Paste sites, file drops, tunnels and URL shorteners: no honest installer lives there.
@@ -643,6 +644,146 @@ pub fn classify_source(url: &str) -> Source {
     } else {
         Source::Unvetted
     }
+}
+
+/// The agent platforms' own domains (and their subdomains).
+const AGENT_PLATFORM_HOSTS: &[&str] = &[
+    "openclaw.ai",
+    "clawhub.ai",
+    "claude.ai",
+    "claude.com",
+    "anthropic.com",
+    "openai.com",
+    "chatgpt.com",
+];
+
+/// Words of the agent platforms' names: a host that spells one and is not one of
+/// [`AGENT_PLATFORM_HOSTS`] dresses up as the platform (`openclaw-cli.sh`, `claw-hub.io`).
+const AGENT_PLATFORM_WORDS: &[&str] = &[
+    "openclaw",
+    "clawhub",
+    "claw-hub",
+    "clawdbot",
+    "moltbot",
+    "claude",
+    "anthropic",
+];
+
+/// Whether `host` looks like an agent platform's without being one.
+pub fn is_platform_lookalike(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let official = AGENT_PLATFORM_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+    !official && AGENT_PLATFORM_WORDS.iter().any(|w| host.contains(w))
+}
+
+/// Code hosts where a homepage names an owner, not a site: only that owner's files there
+/// belong to the Skill.
+const CODE_HOSTS: &[&str] = &[
+    "github.com",
+    "raw.githubusercontent.com",
+    "objects.githubusercontent.com",
+    "gitlab.com",
+    "codeberg.org",
+    "bitbucket.org",
+];
+
+/// Words of a Skill's name too common to say whose a host is.
+const GENERIC_NAME_WORDS: &[&str] = &[
+    "skill",
+    "skills",
+    "tool",
+    "tools",
+    "helper",
+    "install",
+    "setup",
+    "agent",
+    "openclaw",
+    "claw",
+    "claude",
+    "api",
+    "cli",
+    "sdk",
+    "the",
+    "with",
+    "automation",
+    "manager",
+    "client",
+    "server",
+];
+
+/// Whether a download from `url` comes from the Skill itself: the host of its `homepage` (for
+/// a homepage on a code host, files of the same owner there), or a host whose registrable
+/// name is the Skill's name or one of its distinctive words (`cli.inference.sh` for the
+/// Skill `inference-sh`). Hosts dressed up as an agent platform never belong to a Skill.
+pub fn belongs_to_skill(url: &str, name: Option<&str>, homepage: Option<&str>) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(host) = host_of(&lower) else {
+        return false;
+    };
+    if is_platform_lookalike(&host) {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let registrable = |labels: &[&str]| labels[labels.len().saturating_sub(2)..].join(".");
+    if let Some(homepage) = homepage.map(str::to_ascii_lowercase)
+        && let Some(home_host) = host_of(&homepage)
+    {
+        let home_labels: Vec<&str> = home_host.split('.').collect();
+        if CODE_HOSTS.contains(&home_host.as_str()) {
+            let owner_of = |u: &str| -> Option<String> {
+                let rest = u.split_once("://")?.1;
+                let owner = rest.split('/').nth(1)?;
+                (!owner.is_empty()).then(|| owner.to_owned())
+            };
+            if CODE_HOSTS.contains(&host.as_str())
+                && owner_of(&homepage).is_some_and(|o| owner_of(&lower) == Some(o))
+            {
+                return true;
+            }
+        } else if registrable(&labels) == registrable(&home_labels) {
+            return true;
+        }
+    }
+    let Some(name) = name.map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    let Some(site) = labels.len().checked_sub(2).and_then(|i| labels.get(i)) else {
+        return false;
+    };
+    let joined: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    let words = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 4 && !GENERIC_NAME_WORDS.contains(w));
+    *site == joined || words.into_iter().any(|w| w == *site)
+}
+
+/// Words by which a Skill's name or description says it does security work.
+const SECURITY_PURPOSE_WORDS: &[&str] = &[
+    "security",
+    "audit",
+    "scanner",
+    "scanning",
+    "detect",
+    "vulnerab",
+    "threat",
+    "malware",
+    "pentest",
+    "penetration test",
+    "red team",
+    "red-team",
+    "prompt injection",
+    "prompt-injection",
+    "harden",
+    "forensic",
+    "incident response",
+];
+
+/// Whether `text` (a Skill's name or description) says the Skill does security work.
+pub fn states_security_purpose(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SECURITY_PURPOSE_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// The host of an http(s) URL (lowercased, without port or credentials), if `text` is one.

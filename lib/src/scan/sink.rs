@@ -29,7 +29,32 @@ pub(crate) struct Sink<'a> {
     /// into a crontab): handed down by the scan's entry point so that the text helpers, which
     /// the shell analyser uses, need not import it back.
     shell: Option<ShellScanner>,
+    /// What the Skill says about itself (its name, homepage, stated purpose).
+    skill: &'a SkillContext,
+    /// Whether the file is documentation (markdown) rather than a shipped script.
+    docs: bool,
 }
+
+/// What a Skill says about itself, for rules whose severity depends on whose the Skill is and
+/// what it is for. Only ever used to weigh documentation: a Skill's claims never lower a
+/// finding in its shipped code.
+#[derive(Debug, Default)]
+pub(crate) struct SkillContext {
+    /// The Skill's name (frontmatter or `skillsig.toml`).
+    pub name: Option<String>,
+    /// The frontmatter's `homepage`.
+    pub homepage: Option<String>,
+    /// Whether the name or description says the Skill does security work (auditing, scanning,
+    /// detection), so that its documentation may quote attacks.
+    pub security_purpose: bool,
+}
+
+/// The context of a file scanned on its own (no Skill around it).
+static NO_SKILL: SkillContext = SkillContext {
+    name: None,
+    homepage: None,
+    security_purpose: false,
+};
 
 /// The shell analyser's entry: (source, offset of `source` in the file, sink, nesting depth)
 /// → whether it parsed completely.
@@ -49,7 +74,32 @@ impl<'a> Sink<'a> {
             env_dump_at: None,
             network: false,
             shell: None,
+            skill: &NO_SKILL,
+            docs: false,
         }
+    }
+
+    /// This sink scans a file of the Skill described by `skill`.
+    pub fn with_skill(mut self, skill: &'a SkillContext) -> Sink<'a> {
+        self.skill = skill;
+        self
+    }
+
+    /// This sink scans documentation (markdown read by the agent or the user), not a shipped
+    /// script.
+    pub fn as_docs(mut self) -> Sink<'a> {
+        self.docs = true;
+        self
+    }
+
+    /// What the Skill says about itself.
+    pub fn skill(&self) -> &SkillContext {
+        self.skill
+    }
+
+    /// Whether the file is documentation rather than a shipped script.
+    pub fn in_docs(&self) -> bool {
+        self.docs
     }
 
     /// This sink scans text that turns into commands with `shell`.
