@@ -180,6 +180,13 @@ const THROWAWAY_HOSTS: &[&str] = &[
     "t.co",
     "cutt.ly",
     "glot.io",
+    "dpaste.org",
+    "dpaste.com",
+    "paste.rs",
+    "pastes.dev",
+    "justpaste.it",
+    "controlc.com",
+    "privatebin.net",
     "webhook.site",
     "pipedream.net",
     "requestbin",
@@ -545,6 +552,33 @@ pub fn is_drop_host(url: &str) -> bool {
     })
 }
 
+/// Snippet hosts: fine for reading code, but a "run what is at this link" instruction that
+/// points there runs whatever the link holds today.
+const SNIPPET_HOSTS: &[&str] = &["gist.github.com", "gist.githubusercontent.com"];
+
+/// Whether `url` points at a paste, snippet or throw-away host: a place from which an
+/// instruction to run something is never honest.
+pub fn is_paste_link(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    // Webhooks and bot APIs receive data; nothing is fetched from them to run.
+    let receiver = ["webhook", "api.telegram.org", "pipedream.net", "requestbin"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let Some(host) = host_of(&lower) else {
+        return false;
+    };
+    // A raw IP is often an API server the Skill talks to; only hosts that exist to hold
+    // pasted or dropped files count.
+    let paste = THROWAWAY_HOSTS.iter().any(|h| {
+        if h.contains('/') {
+            lower.contains(h)
+        } else {
+            host == *h || host.ends_with(&format!(".{h}"))
+        }
+    });
+    !receiver && (paste || SNIPPET_HOSTS.contains(&host.as_str()))
+}
+
 /// Whether the secret variable `name` is never sent as it is by honest code (AWS secret keys
 /// sign requests; they do not travel).
 pub fn secret_never_sent(name: &str) -> bool {
@@ -759,6 +793,140 @@ pub fn belongs_to_skill(url: &str, name: Option<&str>, homepage: Option<&str>) -
     *site == joined || words.into_iter().any(|w| w == *site)
 }
 
+/// Agent command-line programs: started with a skip-permissions flag, or configured through
+/// their `config` commands, they run later steps unchecked.
+const AGENT_CLIS: &[&str] = &[
+    "claude",
+    "codex",
+    "gemini",
+    "openclaw",
+    "clawdbot",
+    "cursor-agent",
+    "opencode",
+    "qwen",
+    "aider",
+    "goose",
+];
+
+/// Flags that start an agent with its approvals or sandbox off, whatever the program.
+const SAFEGUARD_OFF_FLAGS: &[&str] = &[
+    "--dangerously-skip-permissions",
+    "--allow-dangerously-skip-permissions",
+    "--dangerously-bypass-approvals-and-sandbox",
+];
+
+/// The agents' settings files.
+const AGENT_SETTINGS_FILES: &[&str] = &[
+    ".claude/settings",
+    "openclaw.json",
+    "clawdbot.json",
+    "exec-approvals.json",
+    ".codex/config.toml",
+    ".gemini/settings.json",
+];
+
+/// Settings that switch an agent's safeguards off: (key, value word or "" for any, what it
+/// does). Keys and values are matched in lowercase text with quotes and spaces taken out.
+const SAFEGUARD_OFF_SETTINGS: &[(&str, &str, &str)] = &[
+    (
+        "bypasspermissions",
+        "",
+        "sets the permission mode to bypassPermissions",
+    ),
+    (
+        "danger-full-access",
+        "",
+        "turns the sandbox off (danger-full-access)",
+    ),
+    (
+        "tools.exec.security",
+        "full",
+        "sets OpenClaw's exec security to full (no approvals)",
+    ),
+    (
+        "tools.exec.ask",
+        "off",
+        "turns OpenClaw's exec approval prompts off",
+    ),
+    ("sandbox.mode", "off", "turns the agent's sandbox off"),
+    (
+        "security:full",
+        "",
+        "sets exec approvals to full (no approvals)",
+    ),
+    ("ask:off", "", "turns exec approval prompts off"),
+    (
+        "approval_policy=never",
+        "",
+        "sets the approval policy to never ask",
+    ),
+    (
+        "security.installpolicy",
+        "unset",
+        "removes OpenClaw's install policy",
+    ),
+];
+
+/// What a command does to the safeguards of the agent running it, if it switches them off:
+/// an agent started in a skip-permissions mode, an agent's `config set` of a bypass, or an
+/// edit of an agent's settings file (`jq`, `sed -i`) that writes one.
+pub fn agent_safeguards_off(program: &str, args: &[&str]) -> Option<&'static str> {
+    if let Some(flag) = args.iter().find(|a| {
+        SAFEGUARD_OFF_FLAGS.iter().any(|f| {
+            a.eq_ignore_ascii_case(f) || a.to_ascii_lowercase().starts_with(&format!("{f}="))
+        })
+    }) {
+        let _ = flag;
+        return Some("starts an agent with its permission checks off");
+    }
+    let agent = AGENT_CLIS.contains(&program);
+    let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+    if agent
+        && lower.iter().enumerate().any(|(i, a)| {
+            a == "--yolo"
+                || a == "--approval-mode=yolo"
+                || (a == "--approval-mode" && lower.get(i + 1).is_some_and(|v| v == "yolo"))
+                || (a == "--permission-mode"
+                    && lower.get(i + 1).is_some_and(|v| v == "bypasspermissions"))
+        })
+    {
+        return Some("starts an agent in a mode that approves everything");
+    }
+    let edits_settings = lower
+        .iter()
+        .any(|a| AGENT_SETTINGS_FILES.iter().any(|f| a.contains(f)));
+    if !agent && !edits_settings {
+        return None;
+    }
+    safeguard_off_setting(&lower.join(" "))
+}
+
+/// The first setting in `text` (an agent's settings, or a command's words) that switches the
+/// agent's safeguards off.
+pub fn safeguard_off_setting(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    let squeezed: String = lower
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | ' ' | '\t'))
+        .collect();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | '"' | '\'' | ',' | '{' | '}'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    SAFEGUARD_OFF_SETTINGS
+        .iter()
+        .find(|(key, value, _)| {
+            squeezed.contains(key) && (value.is_empty() || words.contains(value))
+        })
+        .map(|(_, _, what)| *what)
+}
+
+/// Whether `path` is an agent's settings file.
+pub fn is_agent_settings_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    AGENT_SETTINGS_FILES.iter().any(|f| lower.contains(f))
+}
+
 /// Words by which a Skill's name or description says it does security work.
 const SECURITY_PURPOSE_WORDS: &[&str] = &[
     "security",
@@ -891,8 +1059,13 @@ mod tests {
             Source::Throwaway
         );
         assert_eq!(classify_source("https://evilbrew.sh/x"), Source::Unvetted);
+        // Babashka's official installer lives in its repository's raw files.
         assert_eq!(
             classify_source("https://raw.githubusercontent.com/babashka/babashka/master/install"),
+            Source::KnownInstaller
+        );
+        assert_eq!(
+            classify_source("https://raw.githubusercontent.com/babashka-tools/x/main/install"),
             Source::Unvetted
         );
         assert_eq!(classify_source("https://t.co/abc"), Source::Throwaway);

@@ -559,6 +559,7 @@ impl Analysis<'_> {
             }
         }
         self.secret_in_request(&cmd, &name, sink);
+        self.agent_safeguards(&cmd, &name, sink);
         self.log_erasure(&cmd, &name, sink);
         self.system_permissions(&cmd, &name, sink);
         // A call of one of the script's functions with literal arguments: its body, with the
@@ -1111,7 +1112,27 @@ impl Analysis<'_> {
     }
 
     fn write_target(&self, target: &str, offset: usize, content: Option<String>, sink: &mut Sink) {
+        if knowledge::is_agent_settings_file(target)
+            && let Some(what) = content
+                .as_deref()
+                .and_then(knowledge::safeguard_off_setting)
+        {
+            sink.emit(
+                rules::EVADE_AGENT_SAFEGUARDS,
+                offset,
+                format!("writes the agent's settings ({target}): {what}"),
+                None,
+            );
+        }
         text::report_write(target, offset, content.as_deref(), sink);
+    }
+
+    /// A command that switches off the approvals or sandbox of the agent running the Skill.
+    fn agent_safeguards(&self, cmd: &Command, name: &str, sink: &mut Sink) {
+        let args: Vec<&str> = cmd.args.iter().map(|a| a.text.as_str()).collect();
+        if let Some(what) = knowledge::agent_safeguards_off(name, &args) {
+            sink.emit(rules::EVADE_AGENT_SAFEGUARDS, cmd.offset, what, None);
+        }
     }
 
     /// What an `echo … >> file` or heredoc writes, when it can be told.
