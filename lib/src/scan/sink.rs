@@ -33,6 +33,9 @@ pub(crate) struct Sink<'a> {
     skill: &'a SkillContext,
     /// Whether the file is documentation (markdown) rather than a shipped script.
     docs: bool,
+    /// Findings lowered as quoted examples: what the file does as a whole does not raise them
+    /// again.
+    lowered: std::collections::HashSet<usize>,
 }
 
 /// What a Skill says about itself, for rules whose severity depends on whose the Skill is and
@@ -76,6 +79,7 @@ impl<'a> Sink<'a> {
             shell: None,
             skill: &NO_SKILL,
             docs: false,
+            lowered: std::collections::HashSet::new(),
         }
     }
 
@@ -160,13 +164,17 @@ impl<'a> Sink<'a> {
                 rules::EXEC_REMOTE_CODE,
             ]
             .contains(&f.rule)
+                && f.severity >= Severity::High
         });
         let runs_downloads = self.findings.iter().any(|f| {
             f.rule.starts_with("SK-EXEC-00")
                 && f.rule != rules::EXEC_PIPE_TO_SHELL_KNOWN
                 && f.rule != rules::EXEC_COMPUTED_SHELL
         });
-        for finding in &mut self.findings {
+        for (index, finding) in self.findings.iter_mut().enumerate() {
+            if self.lowered.contains(&index) {
+                continue;
+            }
             if finding.rule == rules::EXEC_PIPE_TO_SHELL
                 && aggravating
                 && finding.severity < Severity::High
@@ -229,6 +237,24 @@ impl<'a> Sink<'a> {
     /// The findings kept since there were `first`.
     pub fn findings_from(&self, first: usize) -> &[Finding] {
         self.findings.get(first..).unwrap_or(&[])
+    }
+
+    /// Lowers every blocking finding kept since there were `first` to `to`, saying `why`: for
+    /// attack text a security Skill's documentation quotes as an example.
+    pub fn lower_from(&mut self, first: usize, to: Severity, why: &str) {
+        for (index, finding) in self.findings.iter_mut().enumerate().skip(first) {
+            self.lowered.insert(index);
+            if finding.severity > to {
+                finding.severity = to;
+                finding.message.push_str("; lowered: ");
+                finding.message.push_str(why);
+            }
+        }
+    }
+
+    /// The path of the file being scanned, relative to the Skill.
+    pub fn file(&self) -> &str {
+        self.file
     }
 
     /// How many decoding layers deep the current scan is.
