@@ -427,13 +427,18 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
     let config_text = config.map(|f| String::from_utf8_lossy(&f.data).into_owned());
     let declaration = skill::read_declaration(skill_md_text.as_deref(), config_text.as_deref());
 
+    let security_purpose = [&declaration.name, &declaration.description]
+        .into_iter()
+        .flatten()
+        .any(|text| knowledge::states_security_purpose(text));
     let context = SkillContext {
         name: declaration.name.clone(),
         homepage: declaration.homepage.clone(),
-        security_purpose: [&declaration.name, &declaration.description]
-            .into_iter()
-            .flatten()
-            .any(|text| knowledge::states_security_purpose(text)),
+        security_purpose,
+        told_to_run: match (&skill_md_text, security_purpose) {
+            (Some(text), true) => markdown::files_told_to_run(text),
+            _ => Vec::new(),
+        },
     };
     let results: Vec<(Vec<Finding>, usize, bool)> = input
         .files

@@ -1676,6 +1676,7 @@ mod tests {
             name: Some(name.into()),
             homepage: homepage.map(Into::into),
             security_purpose: false,
+            told_to_run: Vec::new(),
         };
         let mut sink = Sink::new("x", line).with_shell(scan).with_skill(&skill);
         if docs {

@@ -50,6 +50,9 @@ pub(crate) struct SkillContext {
     /// Whether the name or description says the Skill does security work (auditing, scanning,
     /// detection), so that its documentation may quote attacks.
     pub security_purpose: bool,
+    /// Markdown files (paths as written) that a step of `SKILL.md` tells the reader to run or
+    /// follow: their quoted examples are not lowered.
+    pub told_to_run: Vec<String>,
 }
 
 /// The context of a file scanned on its own (no Skill around it).
@@ -57,6 +60,7 @@ static NO_SKILL: SkillContext = SkillContext {
     name: None,
     homepage: None,
     security_purpose: false,
+    told_to_run: Vec::new(),
 };
 
 /// The shell analyser's entry: (source, offset of `source` in the file, sink, nesting depth)
