@@ -871,12 +871,13 @@ const SAFEGUARD_OFF_SETTINGS: &[(&str, &str, &str)] = &[
 /// an agent started in a skip-permissions mode, an agent's `config set` of a bypass, or an
 /// edit of an agent's settings file (`jq`, `sed -i`) that writes one.
 pub fn agent_safeguards_off(program: &str, args: &[&str]) -> Option<&'static str> {
-    if let Some(flag) = args.iter().find(|a| {
-        SAFEGUARD_OFF_FLAGS.iter().any(|f| {
-            a.eq_ignore_ascii_case(f) || a.to_ascii_lowercase().starts_with(&format!("{f}="))
-        })
-    }) {
-        let _ = flag;
+    let skips_checks = args.iter().any(|arg| {
+        let arg = arg.to_ascii_lowercase();
+        SAFEGUARD_OFF_FLAGS
+            .iter()
+            .any(|flag| arg == *flag || arg.starts_with(&format!("{flag}=")))
+    });
+    if skips_checks {
         return Some("starts an agent with its permission checks off");
     }
     let agent = AGENT_CLIS.contains(&program);
@@ -1100,5 +1101,90 @@ mod tests {
         assert!(persistence_path("echo x >> ~/.bashrc").is_some());
         assert_eq!(program_name("/usr/bin/Python3"), "python3");
         assert!(is_interpreter("python3.11") && is_interpreter("bash") && !is_interpreter("git"));
+    }
+
+    #[test]
+    fn whose_host_a_download_comes_from() {
+        assert!(belongs_to_skill(
+            "https://cli.inference.sh",
+            Some("inference-sh"),
+            None
+        ));
+        assert!(belongs_to_skill(
+            "https://dl.acme.dev/i.sh",
+            Some("notes"),
+            Some("https://www.acme.dev")
+        ));
+        assert!(belongs_to_skill(
+            "https://github.com/acme/cli/releases/download/v1/i.sh",
+            None,
+            Some("https://github.com/acme/notes")
+        ));
+        // Generic words of a name, other owners on a code host, and look-alikes are not
+        // the Skill's.
+        assert!(!belongs_to_skill(
+            "https://get.helper.dev/i",
+            Some("pdf-helper"),
+            None
+        ));
+        assert!(!belongs_to_skill(
+            "https://raw.githubusercontent.com/other/x/main/i.sh",
+            None,
+            Some("https://github.com/acme/notes")
+        ));
+        assert!(!belongs_to_skill(
+            "https://openclaw-cli.sh/i",
+            Some("openclaw-cli"),
+            None
+        ));
+        assert!(is_platform_lookalike("claw-hub.io"));
+        assert!(is_platform_lookalike("openclaw-cli.sh"));
+        assert!(!is_platform_lookalike("docs.openclaw.ai"));
+        assert!(!is_platform_lookalike("claude.ai"));
+    }
+
+    #[test]
+    fn paste_links_and_safeguards() {
+        assert!(is_paste_link("https://rentry.co/abc"));
+        assert!(is_paste_link(
+            "https://gist.githubusercontent.com/a/b/raw/x.sh"
+        ));
+        assert!(!is_paste_link("https://discord.com/api/webhooks/1/x"));
+        assert!(!is_paste_link("http://100.29.245.213:3456"));
+        assert!(!is_paste_link("https://github.com/a/b"));
+
+        let off = |program: &str, args: &[&str]| agent_safeguards_off(program, args).is_some();
+        assert!(off(
+            "claude",
+            &["-p", "x", "--dangerously-skip-permissions"]
+        ));
+        assert!(off("codex", &["exec", "--yolo", "x"]));
+        assert!(off("gemini", &["--approval-mode", "yolo"]));
+        assert!(off("claude", &["--permission-mode", "bypassPermissions"]));
+        assert!(off(
+            "openclaw",
+            &["config", "set", "tools.exec.security", "full"]
+        ));
+        assert!(off(
+            "openclaw",
+            &["config", "unset", "security.installPolicy"]
+        ));
+        assert!(off(
+            "jq",
+            &[
+                ".tools.exec.ask = \"off\"",
+                "/home/u/.openclaw/openclaw.json"
+            ]
+        ));
+        assert!(!off(
+            "openclaw",
+            &["config", "set", "tools.exec.security", "allowlist"]
+        ));
+        assert!(!off("echo", &["--yolo"]));
+        assert!(!off(
+            "jq",
+            &[".tools.exec.security", "/home/u/.openclaw/openclaw.json"]
+        ));
+        assert!(!off("chromium", &["--no-sandbox"]));
     }
 }
