@@ -593,7 +593,7 @@ fn scan_file(
         .with_shell(shell::scan)
         .with_skill(context);
     if language == Language::Markdown {
-        sink = sink.as_docs();
+        sink = sink.for_docs();
     }
     text::scan_hidden_unicode(&text, &mut sink);
     text::scan_mining_pools(&text, &mut sink);

@@ -1680,7 +1680,7 @@ mod tests {
         };
         let mut sink = Sink::new("x", line).with_shell(scan).with_skill(&skill);
         if docs {
-            sink = sink.as_docs();
+            sink = sink.for_docs();
         }
         scan(line, 0, &mut sink, 0);
         let graded = [

@@ -95,7 +95,7 @@ impl<'a> Sink<'a> {
 
     /// This sink scans documentation (markdown read by the agent or the user), not a shipped
     /// script.
-    pub fn as_docs(mut self) -> Sink<'a> {
+    pub fn for_docs(mut self) -> Sink<'a> {
         self.docs = true;
         self
     }
