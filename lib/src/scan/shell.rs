@@ -1620,7 +1620,7 @@ fn emit_download_run(url: Option<&str>, runs: &str, runner: &str, at: usize, sin
         Source::Throwaway => (
             rules::EXEC_PIPE_TO_SHELL_RAW,
             Severity::Critical,
-            format!("code{from} {runs}; the host is a raw IP, plain http or a throw-away site"),
+            format!("a raw IP, plain http or throw-away host{from} {runs}"),
         ),
         _ if !sink.in_docs() => (
             if source == Source::KnownInstaller {
