@@ -1,11 +1,15 @@
 //! Markdown (`SKILL.md` and every other `.md`): the agent and the user are its interpreters.
 //!
-//! Fenced code blocks go to the analyser of their language (shell when unlabelled but
-//! command-like); inline code that starts with a command goes to the shell analyser; prose and
-//! HTML comments go through the instruction rules: overriding the agent's instructions, hiding
-//! actions from the user, disabling safety, sending secrets out, password-protected downloads to
-//! run, and writing the agent's memory. Text that *talks about* an attack (quoted, or in a
-//! passage about prompt injection) is not an instruction and is not reported.
+//! Read as CommonMark reads it (pulldown-cmark). Code blocks go to the analyser of their
+//! language (shell when unlabelled but command-like); inline code that starts with a command
+//! goes to the shell analyser; prose and HTML comments go through the instruction rules one
+//! step (paragraph, list item, heading, table cell) at a time, on the text a reader sees:
+//! overriding the agent's instructions, disabling safety, sending secrets out, writing the
+//! agent's memory. Concealment is judged with the step it is attached to and its negation
+//! scope; delivery patterns (a password archive to run, a paste link to run) are combinations
+//! over a step and its neighbours. Text that *talks about* an attack is not an instruction, and
+//! a security Skill's documentation may quote attacks as labelled examples (lowered), as long
+//! as nothing tells the reader to run them.
 
 use super::finding::Severity;
 use super::knowledge;
@@ -1491,11 +1495,11 @@ fn scan_delivery(lower_all: &str, parts: &[Part], quoting: &Quoting, sink: &mut 
             || near.iter().any(|p| names_a_program(&p.lower));
         if archive && download && run {
             let first = sink.count();
-            emit_delivery(
-                sink,
+            sink.emit(
                 rules::ARCHIVE_PASSWORD_INSTRUCTIONS,
                 part.file_offset(hint_at),
                 "download an archive, open it with a password and run what is inside",
+                None,
             );
             quoting.lower(i, first, sink);
             reported_until = i + NEIGHBOURS + 1;
@@ -1521,11 +1525,11 @@ fn scan_delivery(lower_all: &str, parts: &[Part], quoting: &Quoting, sink: &mut 
                 .any(|p| unnegated_cue(&p.lower, PASTE_RUN_WORDS).is_some());
             if run {
                 let first = sink.count();
-                emit_delivery(
-                    sink,
+                sink.emit(
                     rules::EXEC_PASTE_INSTRUCTIONS,
                     part.file_offset(at),
-                    &format!("tells the reader to run what {url} holds"),
+                    format!("tells the reader to run what {url} holds"),
+                    None,
                 );
                 quoting.lower(i, first, sink);
                 break;
@@ -1549,11 +1553,6 @@ fn in_inline_command(raw: &str, at: usize) -> bool {
         from = start + close + 1;
     }
     false
-}
-
-/// Reports a delivery combination.
-fn emit_delivery(sink: &mut Sink, rule: &'static str, at: usize, message: &str) {
-    sink.emit(rule, at, message, None);
 }
 
 const ARCHIVE_WORDS: &[&str] = &[".zip", ".7z", ".rar", "archive", "zip file"];
