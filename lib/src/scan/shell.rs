@@ -1606,7 +1606,13 @@ pub(crate) fn report_downloaded_run(url: Option<&str>, runner: &str, at: usize, 
 /// without anyone reading the URL: high at least. In documentation, a well-known installer is
 /// low, the Skill's own host (its homepage, its name) medium, and any other host high, as are
 /// hosts dressed up as an agent platform.
-fn emit_download_run(url: Option<&str>, runs: &str, runner: &str, at: usize, sink: &mut Sink) {
+pub(crate) fn emit_download_run(
+    url: Option<&str>,
+    runs: &str,
+    runner: &str,
+    at: usize,
+    sink: &mut Sink,
+) {
     let source = url.map_or(Source::Unvetted, knowledge::classify_source);
     let own = url.is_some_and(|u| {
         let skill = sink.skill();
