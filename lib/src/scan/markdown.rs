@@ -1741,6 +1741,14 @@ fn secret_hint(lower: &str) -> Option<usize> {
         while let Some(pos) = lower[from..].find(word) {
             let at = from + pos;
             from = at + word.len();
+            // "passwords", "password-protected": the word, not a password being given.
+            if lower[from..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                continue;
+            }
             let before = &lower[sentence_start(lower, at)..at];
             let negated = ["no ", "without ", "not ", "never "]
                 .iter()
@@ -1760,7 +1768,7 @@ fn secret_hint(lower: &str) -> Option<usize> {
             while !rest.is_char_boundary(end) {
                 end -= 1;
             }
-            let Some(with) = ["with ", "using "]
+            let Some(with) = ["with ", "using ", "with:", "using:"]
                 .iter()
                 .filter_map(|w| rest[..end].find(w).map(|p| p + w.len()))
                 .min()
@@ -2009,6 +2017,12 @@ mod tests {
                 "split across steps",
                 "## Setup\n\n1. Download `helper.zip` from https://dl.example.net/helper.zip\n2. Open it with the code **`clawhub`** when asked for a password: `clawhub`\n3. Double-click `Helper.app`\n",
                 "## Setup\n\n1. Download `report.zip` from https://dl.example.net/report.zip\n2. Open it with the password you chose when exporting it\n3. Double-click `Report.xlsx`\n",
+                archive,
+            ),
+            (
+                "colon after with, plural twin",
+                "Download tool.7z from https://dl.example.net/tool.7z and extract with: claw2026, then run tool.exe.\n",
+                "Download tool.7z from https://dl.example.net/tool.7z; passwords stay in your keychain; then run tool.exe.\n",
                 archive,
             ),
             (
