@@ -49,6 +49,11 @@ seed scan_powershell "${powershell[@]}" "${shell[@]:0:20}"
 seed scan_markdown "${markdown[@]}"
 seed scan_svg "${svg[@]}" "${markdown[@]:0:20}"
 seed skill_metadata "${markdown[@]}" "${tomls[@]}"
+# The pyc target adds the 16-byte header itself: its seeds are the marshal data of real .pyc files.
+mkdir -p "$corpus/scan_pyc"
+while IFS= read -r pyc; do
+  tail -c +17 "$pyc" >"$corpus/scan_pyc/$(sha256sum "$pyc" | cut -c1-16)"
+done < <(find testdata -type f -name '*.pyc' | head -50)
 seed trust_root registry-schema/examples/trust-root/*/*
 seed registry_metadata registry-schema/examples/registry-*/*/*
 seed signed_formats registry-schema/examples/manifest/*/* ../shared/vectors/model-signing/nvidia-skills/*/skill.oms.sig \

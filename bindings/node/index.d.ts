@@ -42,6 +42,8 @@ export interface Finding {
   snippet: string
   message: string
   suppressed?: string
+  /** For a flow: where the data is read (the finding's own place is where it goes). */
+  source?: { line: number; column: number; snippet: string; what: string }
 }
 
 /** One Skill's scan, as in the CLI's JSON report (registry-schema/scan-report.schema.json). */

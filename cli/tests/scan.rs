@@ -85,6 +85,7 @@ fn json_report_follows_its_schema() {
     let paths = [
         repo().join("testdata/scan/rules/SK-UNDECLARED-NETWORK"),
         repo().join("testdata/skills/weather-report"),
+        repo().join("testdata/scan/rules/SK-CRED-002/positive"),
     ];
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let (_, report) = json_of(&["--format", "json"], &refs);
@@ -100,6 +101,31 @@ fn json_report_follows_its_schema() {
         .find(|s| s["path"].as_str().unwrap().ends_with("positive"))
         .unwrap();
     assert_eq!(positive["declaration"], "skillsig-toml");
+    // A flow names both ends: the finding is the sink, `source` the read.
+    let flow = report["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("SK-CRED-002/positive")
+        })
+        .unwrap()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f.get("source").is_some())
+        .expect("the flow in SK-CRED-002's fixture has a source");
+    assert_eq!(
+        (
+            &flow["line"],
+            &flow["source"]["line"],
+            &flow["source"]["what"]
+        ),
+        (&3.into(), &2.into(), &"~/.ssh/id_rsa".into())
+    );
     assert_eq!(
         positive["undeclared"],
         serde_json::json!(["network:telemetry.example.net"])
@@ -111,7 +137,10 @@ fn sarif_report_follows_the_sarif_2_1_0_schema() {
     let schema_path = repo().join("target/test-schemas/sarif-2.1.0-rtm.5.json");
     let (_, sarif) = json_of(
         &["--format", "sarif"],
-        &[&fixture("SK-EXEC-004", "positive")],
+        &[
+            &fixture("SK-EXEC-004", "positive"),
+            &fixture("SK-CRED-002", "positive"),
+        ],
     );
     let run = &sarif["runs"][0];
     assert_eq!(sarif["version"], "2.1.0");
@@ -142,6 +171,23 @@ fn sarif_report_follows_the_sarif_2_1_0_schema() {
             == 32
     );
     assert_eq!(result["level"], "error");
+    // A flow is a code flow from the read to the request, both in scripts/sync.py.
+    let flow = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "SK-CRED-002" && r.get("codeFlows").is_some())
+        .expect("the flow of SK-CRED-002's fixture has a code flow");
+    let steps = flow["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .unwrap();
+    assert_eq!(steps.len(), 2);
+    let line = |i: usize| steps[i]["location"]["physicalLocation"]["region"]["startLine"].clone();
+    assert_eq!((line(0), line(1)), (2.into(), 3.into()));
+    assert_eq!(
+        steps[0]["location"]["message"]["text"],
+        "reads ~/.ssh/id_rsa"
+    );
     let Ok(schema_text) = fs::read(&schema_path) else {
         eprintln!(
             "skipped the schema check: {} is missing (run scripts/fetch-test-schemas.sh)",

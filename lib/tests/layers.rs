@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["skill"],
     &["bundle"],
     &["manifest"],
+    &["scan::pyc"],
     &["scan"],
     &["policy"],
     &["signing::keys", "signing::certificate", "signing::envelope"],

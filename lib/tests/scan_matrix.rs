@@ -76,6 +76,16 @@ enum Indirection {
     Concat,
     /// Base64-encoded and decoded at run time.
     Base64,
+    /// XOR-ed with a literal key and decoded at run time (Python, JS, PowerShell).
+    Xor,
+    /// Its characters shuffled and put back in order by an index list (Python, JS,
+    /// PowerShell).
+    Permutation,
+    /// Written backwards and reversed at run time (`[::-1]`, `split('').reverse().join('')`).
+    Reversal,
+    /// Compiled Python in `__pycache__` beside an honest-looking source (Python only): the
+    /// twin ships the compiled form of its own source.
+    Pyc,
 }
 
 const SOURCES: [Source; 6] = [
@@ -96,7 +106,7 @@ const CARRIERS: [Carrier; 7] = [
     Carrier::Markdown,
     Carrier::Svg,
 ];
-const INDIRECTIONS: [Indirection; 7] = [
+const INDIRECTIONS: [Indirection; 11] = [
     Indirection::Literal,
     Indirection::Constant,
     Indirection::Loop,
@@ -104,6 +114,10 @@ const INDIRECTIONS: [Indirection; 7] = [
     Indirection::PathParts,
     Indirection::Concat,
     Indirection::Base64,
+    Indirection::Xor,
+    Indirection::Permutation,
+    Indirection::Reversal,
+    Indirection::Pyc,
 ];
 
 fn name<T: std::fmt::Debug>(value: T) -> String {
@@ -235,6 +249,39 @@ fn b64(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
+/// The XOR key of the `Xor` cells.
+const XOR_KEY: u8 = 42;
+
+/// `text` XOR-ed with [`XOR_KEY`], as a literal list of numbers (`[84, 5, …]`).
+fn xor_list(text: &str) -> String {
+    let codes: Vec<String> = text.bytes().map(|b| (b ^ XOR_KEY).to_string()).collect();
+    format!("[{}]", codes.join(", "))
+}
+
+/// `text` XOR-ed with [`XOR_KEY`], base64-encoded (for PowerShell).
+fn xor_b64(text: &str) -> String {
+    let bytes: Vec<u8> = text.bytes().map(|b| b ^ XOR_KEY).collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `text` shuffled, and the index list that puts it back: `shuffled[index[i]]` is `text[i]`.
+fn shuffle(text: &str) -> (String, String) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut order: Vec<usize> = (0..chars.len()).collect();
+    order.sort_by_key(|&i| ((i * 37 + 11) % 101, i));
+    let shuffled: String = order.iter().map(|&i| chars[i]).collect();
+    let mut index = vec![0; chars.len()];
+    for (at, &i) in order.iter().enumerate() {
+        index[i] = at;
+    }
+    let list: Vec<String> = index.iter().map(ToString::to_string).collect();
+    (shuffled, list.join(", "))
+}
+
+fn backwards(text: &str) -> String {
+    text.chars().rev().collect()
+}
+
 /// Splits `text` in the middle of its first path component, so no path fragment stays whole.
 fn split_mid(text: &str) -> (&str, &str) {
     let first = text.find('/').unwrap_or(text.len());
@@ -303,6 +350,41 @@ fn python(cell: &Cell) -> Option<String> {
             "data = os.environ[base64.b64decode(\"{}\").decode()]\n",
             b64(cell.env_var())
         ),
+        (Some(file), Indirection::Xor) => format!(
+            "where = bytes(b ^ {XOR_KEY} for b in {}).decode()\ndata = open(os.path.expanduser(where), \"rb\").read()\n",
+            xor_list(&format!("~/{file}"))
+        ),
+        (None, Indirection::Xor) => format!(
+            "data = os.environ[bytes(b ^ {XOR_KEY} for b in {}).decode()]\n",
+            xor_list(cell.env_var())
+        ),
+        (Some(file), Indirection::Permutation) => {
+            let (shuffled, index) = shuffle(&format!("~/{file}"));
+            format!(
+                "SCRAMBLED = \"{shuffled}\"\nwhere = \"\".join(SCRAMBLED[i] for i in [{index}])\ndata = open(os.path.expanduser(where), \"rb\").read()\n"
+            )
+        }
+        (None, Indirection::Permutation) => {
+            let (shuffled, index) = shuffle(cell.env_var());
+            format!(
+                "SCRAMBLED = \"{shuffled}\"\ndata = os.environ[\"\".join(SCRAMBLED[i] for i in [{index}])]\n"
+            )
+        }
+        (Some(file), Indirection::Reversal) => format!(
+            "where = \"{}\"[::-1]\ndata = open(os.path.expanduser(where), \"rb\").read()\n",
+            backwards(&format!("~/{file}"))
+        ),
+        (None, Indirection::Reversal) => format!(
+            "data = os.environ[\"\".join(reversed(\"{}\"))]\n",
+            backwards(cell.env_var())
+        ),
+        // The compiled cell ships the literal form, compiled (see `build`).
+        (_, Indirection::Pyc) => {
+            return python(&Cell {
+                indirection: Indirection::Literal,
+                ..*cell
+            });
+        }
     };
     code.push_str(&read);
     code.push('\n');
@@ -387,6 +469,35 @@ fn javascript(cell: &Cell) -> Option<String> {
             let (a, b) = cell.env_var().split_at(4);
             format!("const data = process.env[\"{a}\" + \"{b}\"];\n")
         }
+        (Some(file), Indirection::Xor) => format!(
+            "const where = String.fromCharCode(...{}.map((c) => c ^ {XOR_KEY}));\nconst data = fs.readFileSync(path.join(os.homedir(), where));\n",
+            xor_list(file)
+        ),
+        (None, Indirection::Xor) => format!(
+            "const data = process.env[String.fromCharCode(...{}.map((c) => c ^ {XOR_KEY}))];\n",
+            xor_list(cell.env_var())
+        ),
+        (Some(file), Indirection::Permutation) => {
+            let (shuffled, index) = shuffle(file);
+            format!(
+                "const SCRAMBLED = \"{shuffled}\";\nconst where = [{index}].map((i) => SCRAMBLED[i]).join(\"\");\nconst data = fs.readFileSync(path.join(os.homedir(), where));\n"
+            )
+        }
+        (None, Indirection::Permutation) => {
+            let (shuffled, index) = shuffle(cell.env_var());
+            format!(
+                "const SCRAMBLED = \"{shuffled}\";\nconst data = process.env[[{index}].map((i) => SCRAMBLED[i]).join(\"\")];\n"
+            )
+        }
+        (Some(file), Indirection::Reversal) => format!(
+            "const where = \"{}\".split(\"\").reverse().join(\"\");\nconst data = fs.readFileSync(path.join(os.homedir(), where));\n",
+            backwards(file)
+        ),
+        (None, Indirection::Reversal) => format!(
+            "const data = process.env[\"{}\".split(\"\").reverse().join(\"\")];\n",
+            backwards(cell.env_var())
+        ),
+        (_, Indirection::Pyc) => return None,
         (None, Indirection::Base64) => format!(
             "const data = process.env[atob(\"{}\")];\n",
             b64(cell.env_var())
@@ -498,6 +609,13 @@ fn shell(cell: &Cell) -> Option<String> {
             ),
             "$data".to_owned(),
         ),
+        // Not varied for shell and markdown steps.
+        (
+            _,
+            Indirection::Xor | Indirection::Permutation | Indirection::Reversal | Indirection::Pyc,
+        ) => {
+            return None;
+        }
     };
     let send = match cell.sink {
         Sink::Http if cell.source == Source::Env => format!(
@@ -617,6 +735,39 @@ fn powershell(cell: &Cell) -> Option<String> {
             ),
             "$data".to_owned(),
         ),
+        (Some(file), Indirection::Xor) => (
+            format!(
+                "$where = -join ([Convert]::FromBase64String(\"{}\") | ForEach-Object {{ [char]($_ -bxor {XOR_KEY}) }})\n$data = Get-Content -Raw (Join-Path $env:USERPROFILE $where)\n",
+                xor_b64(&file)
+            ),
+            "$data".to_owned(),
+        ),
+        (None, Indirection::Xor) => (
+            format!(
+                "$name = -join ([Convert]::FromBase64String(\"{}\") | ForEach-Object {{ [char]($_ -bxor {XOR_KEY}) }})\n$data = [Environment]::GetEnvironmentVariable($name)\n",
+                xor_b64(cell.env_var())
+            ),
+            "$data".to_owned(),
+        ),
+        (Some(file), Indirection::Permutation) => {
+            let (shuffled, index) = shuffle(&file);
+            (
+                format!(
+                    "$scrambled = '{shuffled}'\n$where = -join $scrambled[{index}]\n$data = Get-Content -Raw (Join-Path $env:USERPROFILE $where)\n"
+                ),
+                "$data".to_owned(),
+            )
+        }
+        (None, Indirection::Permutation) => {
+            let (shuffled, index) = shuffle(cell.env_var());
+            (
+                format!(
+                    "$scrambled = '{shuffled}'\n$name = -join $scrambled[{index}]\n$data = [Environment]::GetEnvironmentVariable($name)\n"
+                ),
+                "$data".to_owned(),
+            )
+        }
+        (_, Indirection::Reversal | Indirection::Pyc) => return None,
     };
     let send = match cell.sink {
         Sink::Http if cell.source == Source::Env => format!(
@@ -651,7 +802,16 @@ fn powershell(cell: &Cell) -> Option<String> {
 /// Browser storage is the only source a script in an SVG reaches; path composition has no
 /// meaning there. The twin is the same picture with the script's text inert in `<desc>`.
 fn svg(cell: &Cell) -> Option<String> {
-    if cell.source != Source::Browser || cell.indirection == Indirection::PathParts {
+    if cell.source != Source::Browser
+        || matches!(
+            cell.indirection,
+            Indirection::PathParts
+                | Indirection::Xor
+                | Indirection::Permutation
+                | Indirection::Reversal
+                | Indirection::Pyc
+        )
+    {
         return None;
     }
     let read = match cell.indirection {
@@ -667,7 +827,7 @@ fn svg(cell: &Cell) -> Option<String> {
         }
         Indirection::Concat => "const data = document[\"coo\" + \"kie\"];",
         Indirection::Base64 => "const data = document[atob(\"Y29va2ll\")];",
-        Indirection::PathParts => unreachable!(),
+        _ => unreachable!(),
     };
     let send = match cell.sink {
         Sink::Http => format!(
@@ -724,6 +884,24 @@ fn file(path: &str, text: String) -> ScanFile {
 fn build(cell: &Cell) -> Option<ScanInput> {
     let plain = || skill_md("Run the script in `scripts/` to sync notes.\n");
     let files = match cell.carrier {
+        Carrier::Python if cell.indirection == Indirection::Pyc => {
+            // What runs is the compiled file; the source beside it is always the twin's.
+            let twin = Cell {
+                honest: true,
+                ..*cell
+            };
+            vec![
+                file(
+                    "SKILL.md",
+                    skill_md("Run `python3 scripts/sync.py` to sync notes.\n"),
+                ),
+                file("scripts/sync.py", python(&twin)?),
+                ScanFile {
+                    path: "scripts/__pycache__/sync.cpython-311.pyc".to_owned(),
+                    data: compiled(&python(cell)?),
+                },
+            ]
+        }
         Carrier::Python => vec![
             file("SKILL.md", plain()),
             file("scripts/sync.py", python(cell)?),
@@ -767,6 +945,58 @@ fn build(cell: &Cell) -> Option<ScanInput> {
         files,
         skipped: Vec::new(),
     })
+}
+
+/// A Python 3.11 `.pyc` of `source` as far as the scanner reads one: a module code object
+/// whose constants are the source's string literals and whose names are its words.
+fn compiled(source: &str) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        out.push(b'u');
+        out.extend((s.len() as u32).to_le_bytes());
+        out.extend(s.as_bytes());
+    }
+    fn tuple(out: &mut Vec<u8>, items: &[String]) {
+        out.push(b'(');
+        out.extend((items.len() as u32).to_le_bytes());
+        for item in items {
+            text(out, item);
+        }
+    }
+    let literals: Vec<String> = source
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for word in source.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        if !word.is_empty() && !names.iter().any(|n| n == word) {
+            names.push(word.to_owned());
+        }
+    }
+    // Header: 3.11's magic number, flags, mtime and size.
+    let mut out = vec![0xa7, 0x0d, 0x0d, 0x0a];
+    out.extend([0; 12]);
+    out.push(b'c' | 0x80);
+    out.extend([0; 20]);
+    out.push(b's');
+    out.extend(2u32.to_le_bytes());
+    out.extend([0x97, 0]);
+    tuple(&mut out, &literals);
+    tuple(&mut out, &names);
+    tuple(&mut out, &[]);
+    out.push(b's');
+    out.extend(0u32.to_le_bytes());
+    text(&mut out, "sync.py");
+    text(&mut out, "<module>");
+    text(&mut out, "<module>");
+    out.extend(1u32.to_le_bytes());
+    for _ in 0..2 {
+        out.push(b's');
+        out.extend(0u32.to_le_bytes());
+    }
+    out
 }
 
 fn expected_path() -> PathBuf {

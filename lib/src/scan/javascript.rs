@@ -1234,7 +1234,17 @@ impl Lower<'_, '_> {
                 }
                 Expr::Concat(parts)
             }
-            "number" | "true" | "false" | "null" | "undefined" | "regex" => Expr::Other,
+            "number" => flow::parse_int(&self.text(node)).map_or(Expr::Other, Expr::Int),
+            "unary_expression" => match (
+                field("operator").map(|o| self.text(o)),
+                field("argument").map(|a| self.expr(a)),
+            ) {
+                (Some(op), Some(Expr::Int(n))) if op == "-" => Expr::Int(-n),
+                (_, inner) => Expr::Opaque(inner.into_iter().collect()),
+            },
+            // `f(...codes)`: the array itself (a call of `String.fromCharCode` reads each code).
+            "spread_element" => node.named_child(0).map_or(Expr::Other, |c| self.expr(c)),
+            "true" | "false" | "null" | "undefined" | "regex" => Expr::Other,
             "identifier" | "this" => Expr::Var(self.text(node)),
             "member_expression" => {
                 let property = field("property").map(|p| self.text(p)).unwrap_or_default();
@@ -1266,6 +1276,8 @@ impl Lower<'_, '_> {
                 match op {
                     "+" => Expr::Concat(vec![*left, *right]),
                     "||" | "??" | "&&" => Expr::Either(vec![*left, *right]),
+                    "^" => Expr::Xor(left, right),
+                    "%" => Expr::Percent(left, right),
                     _ => Expr::Opaque(vec![*left, *right]),
                 }
             }

@@ -1031,6 +1031,17 @@ pub const CONTENT_READERS: &[&str] = &[
 /// Programs that look names up in DNS: a name built from data is a way to send it out.
 pub const DNS_LOOKUPS: &[&str] = &["dig", "nslookup", "host", "drill", "resolve-dnsname"];
 
+/// What a page's script can read of the user's browser session: cookies and web storage, where
+/// sites keep session tokens. A script that sends them out is a stealer.
+pub(crate) const BROWSER_STORES: &[&str] = &[
+    "document.cookie",
+    "window.document.cookie",
+    "localStorage",
+    "sessionStorage",
+    "window.localStorage",
+    "window.sessionStorage",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,9 +17,11 @@ mod knowledge;
 mod markdown;
 mod powershell;
 mod powershell_flow;
+mod pyc;
 mod python;
 pub mod report;
 pub mod rules;
+mod severity;
 mod shell;
 mod sink;
 mod svg;
@@ -31,7 +33,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use finding::{Capability, CapabilityKind, Finding, Severity};
+pub use finding::{Capability, CapabilityKind, Finding, FlowSource, Severity};
 use sink::{Sink, SkillContext};
 
 use crate::bundle::OUTPUT_DIR;
@@ -263,7 +265,7 @@ fn tally(findings: &[Finding], fail_on: Severity) -> (BTreeMap<Severity, usize>,
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IgnoredSuppression {
     /// The rule the comment tried to silence.
-    pub rule: &'static str,
+    pub rule: rules::RuleId,
     /// Where the finding is.
     pub file: String,
     /// Its line.
@@ -337,7 +339,7 @@ pub fn missing_declarations(report: &SkillReport) -> (Permissions, Vec<String>) 
     let undeclared = report
         .findings
         .iter()
-        .filter(|f| f.rule.starts_with("SK-UNDECLARED"))
+        .filter(|f| f.rule.is_undeclared())
         .filter_map(|f| f.capability.as_ref());
     for capability in undeclared {
         match (capability.kind, capability.value.as_deref()) {
@@ -440,10 +442,23 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
             _ => Vec::new(),
         },
     };
+    // Compiled Python is judged against its source, when the Skill ships one.
+    let by_path: Option<std::collections::HashMap<&str, &ScanFile>> = input
+        .files
+        .iter()
+        .any(|f| pyc::pyc_version(&f.data).is_some())
+        .then(|| input.files.iter().map(|f| (f.path.as_str(), f)).collect());
     let results: Vec<(Vec<Finding>, usize, bool)> = input
         .files
         .par_iter()
-        .map(|file| scan_file(file, declaration.openclaw.as_ref(), &context))
+        .map(|file| {
+            scan_file(
+                file,
+                declaration.openclaw.as_ref(),
+                by_path.as_ref(),
+                &context,
+            )
+        })
         .collect();
     let mut findings = Vec::new();
     let mut unparsed = Vec::new();
@@ -478,7 +493,7 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
             .filter_map(|f| {
                 f.capability
                     .as_ref()
-                    .filter(|_| f.rule.starts_with("SK-UNDECLARED"))
+                    .filter(|_| f.rule.is_undeclared())
                     .map(ToString::to_string)
             })
             .collect();
@@ -575,8 +590,17 @@ fn language(path: &str, text: &str) -> Language {
 fn scan_file(
     file: &ScanFile,
     openclaw: Option<&skill::OpenClawRequirements>,
+    by_path: Option<&std::collections::HashMap<&str, &ScanFile>>,
     context: &SkillContext,
 ) -> (Vec<Finding>, usize, bool) {
+    if let Some(strings) = pyc::pyc_strings(&file.data) {
+        let mut sink = Sink::new(&file.path, "").with_shell(shell::scan);
+        let source = pyc::source_path(&file.path)
+            .and_then(|p| by_path.and_then(|files| files.get(p.as_str()).copied()));
+        files::scan_compiled_python(&strings, source, &mut sink);
+        let (findings, dropped) = sink.finish();
+        return (findings, dropped, false);
+    }
     if let Some(kind) = files::classify_binary(&file.path, &file.data) {
         let mut sink = Sink::new(&file.path, "");
         files::report_binary(kind, &mut sink);

@@ -229,7 +229,7 @@ fn decode_utf16_base64(encoded: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn rules_in(text: &str) -> Vec<&'static str> {
+    fn rules_in(text: &str) -> Vec<rules::RuleId> {
         let mut sink = Sink::new("x.ps1", text);
         scan(text, 0, &mut sink);
         sink.finish().0.into_iter().map(|f| f.rule).collect()
@@ -285,7 +285,7 @@ mod tests {
         assert!(
             !rules_in("Get-ChildItem -Recurse | Select-Object Name\n")
                 .iter()
-                .any(|r| r.starts_with("SK-EXEC"))
+                .any(|r| r.is_code_execution())
         );
     }
 }

@@ -465,13 +465,18 @@ impl Parser<'_> {
                     .get(self.pos + 1)
                     .is_some_and(u8::is_ascii_alphabetic) =>
                 {
-                    // -f, -replace, -join, -eq…: the value stays opaque but keeps its parts.
+                    // `-bxor` and `-join` are followed; -f, -replace, -eq… stay opaque but keep
+                    // their parts.
                     self.pos += 1;
-                    self.word();
+                    let operator = self.word().to_ascii_lowercase();
                     self.skip(true);
                     let right = self.postfix();
                     let left = concat(std::mem::take(&mut parts));
-                    parts.push(Expr::Opaque(vec![left, right]));
+                    parts.push(match operator.as_str() {
+                        "bxor" => Expr::Xor(Box::new(left), Box::new(right)),
+                        "join" => join(left, Some(right), self.base + self.pos),
+                        _ => Expr::Opaque(vec![left, right]),
+                    });
                 }
                 _ => break,
             }
@@ -671,13 +676,41 @@ impl Parser<'_> {
                 let name = name.strip_prefix("system.").unwrap_or(&name).to_owned();
                 if self.rest().starts_with(b"::") {
                     Expr::Var(name)
+                } else if name == "char" {
+                    // `[char]$code`: the character (the `char` row of the model table).
+                    let at = self.base + self.pos;
+                    let value = self.postfix();
+                    Expr::Call {
+                        callee: Box::new(Expr::Var(name)),
+                        args: vec![Arg { key: None, value }],
+                        at,
+                    }
                 } else {
                     self.postfix()
                 }
             }
-            c if c.is_ascii_digit() => {
-                self.word();
-                Expr::Other
+            c if c.is_ascii_digit() => flow::parse_int(self.word()).map_or(Expr::Other, Expr::Int),
+            b'-' if self
+                .rest()
+                .get(1..5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"join")) =>
+            {
+                // Unary `-join $parts`: the parts joined with nothing.
+                let at = self.base + self.pos;
+                self.pos += 5;
+                self.skip(false);
+                let parts = self.postfix();
+                join(parts, None, at)
+            }
+            b'{' => {
+                // A script block (`ForEach-Object { $_ -bxor 7 }`): a function of `$_`.
+                self.pos += 1;
+                let body = self.statements(Some(b'}'), true);
+                Expr::Function(Rc::new(Function {
+                    name: String::new(),
+                    params: vec!["_".into()],
+                    body,
+                }))
             }
             _ => Expr::Other,
         }
@@ -772,6 +805,18 @@ impl Parser<'_> {
             parts.push(Expr::Str(text));
         }
         concat(parts)
+    }
+}
+
+/// `parts -join separator` (or unary `-join parts`, joined with nothing).
+fn join(parts: Expr, separator: Option<Expr>, at: usize) -> Expr {
+    Expr::Call {
+        callee: Box::new(Expr::Attr(Box::new(parts), "join".into())),
+        args: separator
+            .into_iter()
+            .map(|value| Arg { key: None, value })
+            .collect(),
+        at,
     }
 }
 

@@ -1117,8 +1117,10 @@ impl Lower<'_, '_> {
             if n.kind() == "identifier" {
                 names.push(self.source.text(n).to_owned());
             } else if names.len() < 16 {
+                // In order, so that `for i, b in enumerate(x)` unpacks `i` then `b`.
                 let mut cursor = n.walk();
-                stack.extend(n.named_children(&mut cursor));
+                let children: Vec<Node> = n.named_children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
             }
         }
         names
@@ -1218,7 +1220,15 @@ impl Lower<'_, '_> {
                 }
             }
             "concatenated_string" => Expr::Concat(self.exprs(node)),
-            "integer" | "float" | "true" | "false" | "none" => Expr::Other,
+            "integer" => flow::parse_int(self.source.text(node)).map_or(Expr::Other, Expr::Int),
+            "unary_operator" => match (
+                field("operator").map(|o| self.source.text(o)),
+                self.expr(field("argument").unwrap_or(node)),
+            ) {
+                (Some("-"), Expr::Int(n)) => Expr::Int(-n),
+                (_, inner) => Expr::Opaque(vec![inner]),
+            },
+            "float" | "true" | "false" | "none" => Expr::Other,
             "identifier" => Expr::Var(self.source.text(node).to_owned()),
             "attribute" => {
                 let attribute = field("attribute").map(|a| self.source.text(a).to_owned());
@@ -1227,6 +1237,17 @@ impl Lower<'_, '_> {
             "subscript" => {
                 let key = match field("subscript") {
                     Some(k) if k.kind() != "slice" => self.expr(k),
+                    // `s[::-1]`: the text backwards (the `reversed` row of the model table).
+                    Some(k) if self.source.text(k).replace(' ', "") == "::-1" => {
+                        return Expr::Call {
+                            callee: Box::new(Expr::Var("reversed".into())),
+                            args: vec![Arg {
+                                key: None,
+                                value: *boxed(self, "value"),
+                            }],
+                            at: self.source.at(node),
+                        };
+                    }
                     _ => Expr::Other,
                 };
                 if matches!(key, Expr::Other) {
@@ -1238,7 +1259,15 @@ impl Lower<'_, '_> {
             "call" => {
                 let callee = boxed(self, "function");
                 let mut args = Vec::new();
-                if let Some(list) = field("arguments") {
+                if let Some(generator) =
+                    field("arguments").filter(|a| a.kind() == "generator_expression")
+                {
+                    // `bytes(b ^ 7 for b in data)`: the generator is the one argument.
+                    args.push(Arg {
+                        key: None,
+                        value: self.expr(generator),
+                    });
+                } else if let Some(list) = field("arguments") {
                     let mut cursor = list.walk();
                     let children: Vec<Node> = list.named_children(&mut cursor).collect();
                     for arg in children {
@@ -1269,6 +1298,7 @@ impl Lower<'_, '_> {
                     "+" => Expr::Concat(vec![*left, *right]),
                     "/" => Expr::Slash(left, right),
                     "%" => Expr::Percent(left, right),
+                    "^" => Expr::Xor(left, right),
                     _ => Expr::Opaque(vec![*left, *right]),
                 }
             }
@@ -1334,7 +1364,18 @@ impl Lower<'_, '_> {
                     None => Expr::Opaque(vec![body]),
                 }
             }
-            "lambda" => Expr::Other,
+            "lambda" => {
+                // `lambda c: c ^ 7`: a function of the file, for `map`.
+                let params = field("parameters")
+                    .map(|p| self.parameters(p))
+                    .unwrap_or_default();
+                let body = field("body").map_or(Expr::Other, |b| self.expr(b));
+                Expr::Function(std::rc::Rc::new(flow::Function {
+                    name: String::new(),
+                    params,
+                    body: vec![Stmt::Return(body)],
+                }))
+            }
             _ => Expr::Opaque(self.exprs(node)),
         }
     }

@@ -68,7 +68,6 @@ impl ScanReport {
     /// SARIF 2.1.0: one run, every rule's metadata, one result per finding with a stable
     /// partial fingerprint and repository-relative paths.
     pub fn to_sarif(&self) -> Value {
-        let rule_index = |id: &str| RULES.iter().position(|r| r.id == id);
         let rules_json: Vec<Value> = RULES
             .iter()
             .map(|r| {
@@ -93,7 +92,7 @@ impl ScanReport {
                     join(&skill.path, &finding.file)
                 };
                 let mut result = json!({
-                    "ruleId": finding.rule,
+                    "ruleId": finding.rule.as_str(),
                     "level": level(finding.severity),
                     "message": {"text": if in_bundle { format!("{}: {}", finding.file, finding.message) } else { finding.message.clone() }},
                     "locations": [{
@@ -104,9 +103,24 @@ impl ScanReport {
                     }],
                     "partialFingerprints": {"skillsig/v1": fingerprint(&uri, finding)},
                     "properties": {"severity": finding.severity.as_str()},
+                    // `rules` below lists RULES in order, so a rule's index is its position there.
+                    "ruleIndex": finding.rule as usize,
                 });
-                if let Some(index) = rule_index(finding.rule) {
-                    result["ruleIndex"] = json!(index);
+                if let Some(source) = &finding.source {
+                    // GitHub code scanning draws a code flow as a path from step to step.
+                    let step = |line: usize, column: usize, snippet: &str, text: String| {
+                        json!({"location": {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                                "region": {"startLine": line.max(1), "startColumn": column.max(1), "snippet": {"text": snippet}},
+                            },
+                            "message": {"text": text},
+                        }})
+                    };
+                    result["codeFlows"] = json!([{"threadFlows": [{"locations": [
+                        step(source.line, source.column, &source.snippet, format!("reads {}", source.what)),
+                        step(finding.line, finding.column, &finding.snippet, finding.message.clone()),
+                    ]}]}]);
                 }
                 if let Some(reason) = &finding.suppressed {
                     result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);

@@ -2,7 +2,7 @@
 //! mapping findings inside decoded payloads back to where the payload sits, and applying
 //! `skillsig-ignore: RULE-ID reason` comments.
 
-use super::finding::{Capability, Finding, Severity};
+use super::finding::{Capability, Finding, FlowSource, Severity};
 use super::rules;
 
 /// How many findings one file may produce; the rest are counted, not kept.
@@ -16,7 +16,7 @@ pub(crate) struct Sink<'a> {
     line_starts: std::cell::OnceCell<Vec<usize>>,
     findings: Vec<Finding>,
     /// (rule, line, column, message) of every kept finding, to drop repeats in O(1).
-    seen: std::collections::HashSet<(&'static str, usize, usize, String)>,
+    seen: std::collections::HashSet<(rules::RuleId, usize, usize, String)>,
     /// While scanning text that is not a substring of the file (decoded payloads, command lists
     /// joined into a string): where it came from in `text`, and how it was derived.
     decoded: Vec<(usize, &'static str)>,
@@ -171,7 +171,7 @@ impl<'a> Sink<'a> {
                 && f.severity >= Severity::High
         });
         let runs_downloads = self.findings.iter().any(|f| {
-            f.rule.starts_with("SK-EXEC-00")
+            f.rule.is_code_execution()
                 && f.rule != rules::EXEC_PIPE_TO_SHELL_KNOWN
                 && f.rule != rules::EXEC_COMPUTED_SHELL
         });
@@ -198,22 +198,30 @@ impl<'a> Sink<'a> {
                     .push_str("; high because the same file also downloads and runs code");
             }
         }
-        if !self.network {
+        // Co-occurrence is only a pointer for review: moot when a flow was proven.
+        if !self.network
+            || self
+                .findings
+                .iter()
+                .any(|f| f.rule == rules::CRED_EXFILTRATION)
+        {
             return;
         }
         let saved = std::mem::take(&mut self.decoded);
         if let Some(at) = self.credential_at {
-            self.emit(
+            self.emit_with(
                 rules::CRED_EXFILTRATION,
+                Severity::Medium,
                 at,
-                "reads credentials and uses the network in the same file",
+                "reads credentials and uses the network in the same file (no flow between them was found)",
                 None,
             );
         } else if let Some(at) = self.env_dump_at {
-            self.emit(
+            self.emit_with(
                 rules::CRED_EXFILTRATION,
+                Severity::Medium,
                 at,
-                "dumps the environment and uses the network in the same file",
+                "dumps the environment and uses the network in the same file (no flow between them was found)",
                 None,
             );
         }
@@ -281,25 +289,24 @@ impl<'a> Sink<'a> {
     /// Reports a finding of `rule` at byte `offset` of the file (or of the decoded text).
     pub fn emit(
         &mut self,
-        rule: &'static str,
+        rule: rules::RuleId,
         offset: usize,
         message: impl Into<String>,
         value: Option<String>,
     ) {
-        let meta = rules::rule(rule).unwrap_or_else(|| panic!("unknown rule {rule}"));
-        self.emit_with(rule, meta.severity, offset, message, value);
+        self.emit_with(rule, rule.severity(), offset, message, value);
     }
 
     /// Like [`Sink::emit`] with an explicit severity (for rules whose severity depends on context).
     pub fn emit_with(
         &mut self,
-        rule: &'static str,
+        rule: rules::RuleId,
         severity: Severity,
         offset: usize,
         message: impl Into<String>,
         value: Option<String>,
     ) {
-        let meta = rules::rule(rule).unwrap_or_else(|| panic!("unknown rule {rule}"));
+        let meta = rule.rule();
         let (offset, mut message) = match self.decoded.first() {
             Some(&(origin, _)) => {
                 let chain: Vec<&str> = self
@@ -323,14 +330,7 @@ impl<'a> Sink<'a> {
         if message.is_empty() {
             message = meta.title.to_owned();
         }
-        let offset = offset.min(self.text.len());
-        let line_index = self.line_starts().partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts()[line_index];
-        let mut col_offset = offset;
-        while !self.text.is_char_boundary(col_offset) {
-            col_offset -= 1;
-        }
-        let column = self.text[line_start..col_offset].chars().count() + 1;
+        let (line_index, column) = self.place(offset);
         if self.findings.len() >= MAX_FINDINGS_PER_FILE {
             self.dropped += 1;
             return;
@@ -352,8 +352,52 @@ impl<'a> Sink<'a> {
             snippet: snippet(self.line_text(line_index)),
             message,
             suppressed: None,
+            source: None,
         };
         self.findings.push(finding);
+    }
+
+    /// Reports a flow: what was read at byte `source_at` (`what`) reaches the sink at `offset`.
+    /// The source is kept when it is a place in the file (not in decoded text).
+    pub fn emit_flow(
+        &mut self,
+        rule: rules::RuleId,
+        offset: usize,
+        source_at: usize,
+        what: &str,
+        message: impl Into<String>,
+        value: Option<String>,
+    ) {
+        let before = self.findings.len();
+        self.emit(rule, offset, message, value);
+        if self.findings.len() == before || self.line_of(source_at).is_none() {
+            return;
+        }
+        let (line_index, column) = self.place(source_at);
+        let source = FlowSource {
+            line: line_index + 1,
+            column,
+            snippet: snippet(self.line_text(line_index)),
+            what: what.to_owned(),
+        };
+        if let Some(finding) = self.findings.last_mut() {
+            finding.source = Some(source);
+        }
+    }
+
+    /// The 0-based line and 1-based character column of byte `offset` (clamped to the text).
+    fn place(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line_index = self.line_starts().partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts()[line_index];
+        let mut col_offset = offset;
+        while !self.text.is_char_boundary(col_offset) {
+            col_offset -= 1;
+        }
+        (
+            line_index,
+            self.text[line_start..col_offset].chars().count() + 1,
+        )
     }
 
     /// The line of byte `offset` of the file, when the scan is not inside derived text (where
@@ -412,7 +456,7 @@ fn snippet(line: &str) -> String {
 
 /// `skillsig-ignore: SK-A-001[,SK-B-002] reason` anywhere on a line: (line, rule id, reason).
 /// It applies to findings on that line and the next. Critical findings cannot be suppressed.
-fn parse_suppressions(text: &str) -> Vec<(usize, String, String)> {
+fn parse_suppressions(text: &str) -> Vec<(usize, rules::RuleId, String)> {
     const MARK: &str = "skillsig-ignore:";
     let mut out = Vec::new();
     if memchr::memmem::find(text.as_bytes(), MARK.as_bytes()).is_none() {
@@ -432,8 +476,8 @@ fn parse_suppressions(text: &str) -> Vec<(usize, String, String)> {
         } else {
             reason.to_owned()
         };
-        for id in ids.split(',').filter(|id| id.starts_with("SK-")) {
-            out.push((index + 1, id.to_owned(), reason.clone()));
+        for id in ids.split(',').filter_map(rules::RuleId::parse) {
+            out.push((index + 1, id, reason.clone()));
         }
     }
     out

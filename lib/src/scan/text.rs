@@ -11,7 +11,7 @@ use super::sink::Sink;
 /// Shortest string considered as a possible encoded payload.
 pub const MIN_BLOB_CHARS: usize = 40;
 /// Most bytes decoded from one blob.
-const MAX_DECODED_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_DECODED_BYTES: usize = 64 * 1024;
 /// How many layers of encoding are unwrapped.
 const MAX_DECODE_DEPTH: usize = 3;
 
@@ -24,7 +24,7 @@ pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     let mut line = 0usize;
-    let mut last_line_reported: Option<(usize, &str)> = None;
+    let mut last_line_reported: Option<(usize, rules::RuleId)> = None;
     while i < chars.len() {
         let (offset, ch) = chars[i];
         let code = ch as u32;
@@ -57,7 +57,7 @@ pub(crate) fn scan_hidden_unicode(text: &str, sink: &mut Sink) {
             }
             continue;
         }
-        let line_key = |rule: &'static str| (line, rule);
+        let line_key = |rule: rules::RuleId| (line, rule);
         if matches!(code, 0x202A..=0x202E | 0x2066..=0x2069) {
             let key = line_key(rules::HIDDEN_BIDI);
             if last_line_reported != Some(key) {
@@ -216,6 +216,35 @@ pub(crate) fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, 
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
+    scan_decoded_parts(text, text, encoding, offset, sink);
+}
+
+/// The strings of a compiled program (constants and names): all of them are searched for
+/// addresses, credential paths and nested encodings, and those that hold a space (commands,
+/// not names) are scanned as shell.
+pub(crate) fn scan_decoded_strings(
+    strings: &[String],
+    encoding: &'static str,
+    offset: usize,
+    sink: &mut Sink,
+) {
+    let all = strings.join("\n");
+    let commands: Vec<&str> = strings
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.contains(' '))
+        .collect();
+    scan_decoded_parts(&all, &commands.join("\n"), encoding, offset, sink);
+}
+
+/// Decoded `text`, of which `commands` are scanned as shell.
+fn scan_decoded_parts(
+    text: &str,
+    commands: &str,
+    encoding: &'static str,
+    offset: usize,
+    sink: &mut Sink,
+) {
     let printable = text
         .chars()
         .filter(|c| !c.is_control() || c.is_whitespace())
@@ -231,7 +260,7 @@ pub(crate) fn scan_decoded(bytes: &[u8], encoding: &'static str, offset: usize, 
         None,
     );
     sink.with_decoded(offset, encoding, |sink| {
-        sink.scan_as_shell(text, 0, 1);
+        sink.scan_as_shell(commands, 0, 1);
         for (pos, url) in knowledge::urls(text) {
             if let Some(host) = knowledge::host_of(url) {
                 sink.emit(
@@ -317,6 +346,21 @@ pub(crate) fn decode_base64_text(text: &str) -> Option<String> {
     String::from_utf8(bytes)
         .ok()
         .filter(|t| !t.chars().any(|c| c.is_control() && !c.is_whitespace()))
+}
+
+/// The bytes of a base64 string of any length and content (what code hands to a decoder:
+/// the key of a XOR, marshal data), bounded like the other decoders.
+pub(crate) fn decode_base64_bytes(text: &str) -> Option<Vec<u8>> {
+    if text.len() > MAX_DECODED_BYTES * 4 / 3 + 4 {
+        return None;
+    }
+    let engines = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::URL_SAFE,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    engines.iter().find_map(|e| e.decode(text.trim()).ok())
 }
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
@@ -588,7 +632,7 @@ fn follow_payload(place: &str, content: &str, offset: usize, sink: &mut Sink) ->
     if runs_download || found.iter().any(|f| f.severity >= Severity::High) {
         Payload::Dangerous
     } else if found.iter().any(|f| {
-        f.rule.starts_with("SK-EXEC-")
+        f.rule.is_code_execution()
             || f.rule == rules::USES_NETWORK
             || f.rule == rules::EXEC_COMPUTED_SHELL
     }) {

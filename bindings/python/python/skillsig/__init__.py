@@ -80,6 +80,8 @@ class Finding:
     message: str
     capability: Optional[Dict[str, str]] = None
     suppressed: Optional[str] = None
+    #: For a flow: where the data is read (line, column, snippet, what).
+    source: Optional[Dict[str, Any]] = None
 
 
 @dataclass(frozen=True)
