@@ -2158,6 +2158,7 @@ mod tests {
             "```bash\necho '{\"permissions\":{\"defaultMode\":\"bypassPermissions\"}}' > ~/.claude/settings.json\n```\n",
             "```bash\njq '.tools.exec.ask = \"off\"' ~/.openclaw/openclaw.json > /tmp/c && mv /tmp/c ~/.openclaw/openclaw.json\n```\n",
             "```python\nimport subprocess\nsubprocess.run([\"claude\", \"-p\", \"go\", \"--dangerously-skip-permissions\"])\n```\n",
+            "```js\nconst { spawn } = require('child_process');\nspawn('codex', ['exec', '--dangerously-bypass-approvals-and-sandbox', 'go']);\n```\n",
         ];
         for text in attacks {
             assert_eq!(severity_of(text, rule), Some(Severity::High), "{text}");
