@@ -231,8 +231,10 @@ fn fail_on_and_output_file() {
         .iter()
         .filter(|f| f["rule"] == "SK-EXEC-001")
         .collect();
+    // A download from an unrelated host run in docs or a shipped script is high: blocking
+    // at the default threshold, passing under `--fail-on critical`.
     assert!(
-        !exec_001.is_empty() && exec_001.iter().all(|f| f["severity"] == "medium"),
+        !exec_001.is_empty() && exec_001.iter().all(|f| f["severity"] == "high"),
         "{exec_001:?}"
     );
     skillsig()

@@ -151,6 +151,7 @@ const KNOWN_INSTALLER_HOSTS: &[&str] = &[
     "rpm.nodesource.com",
     "raw.githubusercontent.com/homebrew/",
     "raw.githubusercontent.com/nvm-sh/",
+    "raw.githubusercontent.com/babashka/",
 ];
 
 /// Paste sites, file drops, tunnels and URL shorteners: no honest installer lives there.
@@ -179,6 +180,13 @@ const THROWAWAY_HOSTS: &[&str] = &[
     "t.co",
     "cutt.ly",
     "glot.io",
+    "dpaste.org",
+    "dpaste.com",
+    "paste.rs",
+    "pastes.dev",
+    "justpaste.it",
+    "controlc.com",
+    "privatebin.net",
     "webhook.site",
     "pipedream.net",
     "requestbin",
@@ -544,6 +552,33 @@ pub fn is_drop_host(url: &str) -> bool {
     })
 }
 
+/// Snippet hosts: fine for reading code, but a "run what is at this link" instruction that
+/// points there runs whatever the link holds today.
+const SNIPPET_HOSTS: &[&str] = &["gist.github.com", "gist.githubusercontent.com"];
+
+/// Whether `url` points at a paste, snippet or throw-away host: a place from which an
+/// instruction to run something is never honest.
+pub fn is_paste_link(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    // Webhooks and bot APIs receive data; nothing is fetched from them to run.
+    let receiver = ["webhook", "api.telegram.org", "pipedream.net", "requestbin"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let Some(host) = host_of(&lower) else {
+        return false;
+    };
+    // A raw IP is often an API server the Skill talks to; only hosts that exist to hold
+    // pasted or dropped files count.
+    let paste = THROWAWAY_HOSTS.iter().any(|h| {
+        if h.contains('/') {
+            lower.contains(h)
+        } else {
+            host == *h || host.ends_with(&format!(".{h}"))
+        }
+    });
+    !receiver && (paste || SNIPPET_HOSTS.contains(&host.as_str()))
+}
+
 /// Whether the secret variable `name` is never sent as it is by honest code (AWS secret keys
 /// sign requests; they do not travel).
 pub fn secret_never_sent(name: &str) -> bool {
@@ -643,6 +678,281 @@ pub fn classify_source(url: &str) -> Source {
     } else {
         Source::Unvetted
     }
+}
+
+/// The agent platforms' own domains (and their subdomains).
+const AGENT_PLATFORM_HOSTS: &[&str] = &[
+    "openclaw.ai",
+    "clawhub.ai",
+    "claude.ai",
+    "claude.com",
+    "anthropic.com",
+    "openai.com",
+    "chatgpt.com",
+];
+
+/// Words of the agent platforms' names: a host that spells one and is not one of
+/// [`AGENT_PLATFORM_HOSTS`] dresses up as the platform (`openclaw-cli.sh`, `claw-hub.io`).
+const AGENT_PLATFORM_WORDS: &[&str] = &[
+    "openclaw",
+    "clawhub",
+    "claw-hub",
+    "clawdbot",
+    "moltbot",
+    "claude",
+    "anthropic",
+];
+
+/// Whether `host` looks like an agent platform's without being one.
+pub fn is_platform_lookalike(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let official = AGENT_PLATFORM_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+    !official && AGENT_PLATFORM_WORDS.iter().any(|w| host.contains(w))
+}
+
+/// Code hosts where a homepage names an owner, not a site: only that owner's files there
+/// belong to the Skill.
+const CODE_HOSTS: &[&str] = &[
+    "github.com",
+    "raw.githubusercontent.com",
+    "objects.githubusercontent.com",
+    "gitlab.com",
+    "codeberg.org",
+    "bitbucket.org",
+];
+
+/// Words of a Skill's name too common to say whose a host is.
+const GENERIC_NAME_WORDS: &[&str] = &[
+    "skill",
+    "skills",
+    "tool",
+    "tools",
+    "helper",
+    "install",
+    "setup",
+    "agent",
+    "openclaw",
+    "claw",
+    "claude",
+    "api",
+    "cli",
+    "sdk",
+    "the",
+    "with",
+    "automation",
+    "manager",
+    "client",
+    "server",
+];
+
+/// Whether a download from `url` comes from the Skill itself: the host of its `homepage` (for
+/// a homepage on a code host, files of the same owner there), or a host whose registrable
+/// name is the Skill's name or one of its distinctive words (`cli.inference.sh` for the
+/// Skill `inference-sh`). Hosts dressed up as an agent platform never belong to a Skill.
+pub fn belongs_to_skill(url: &str, name: Option<&str>, homepage: Option<&str>) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(host) = host_of(&lower) else {
+        return false;
+    };
+    if is_platform_lookalike(&host) {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let registrable = |labels: &[&str]| labels[labels.len().saturating_sub(2)..].join(".");
+    if let Some(homepage) = homepage.map(str::to_ascii_lowercase)
+        && let Some(home_host) = host_of(&homepage)
+    {
+        let home_labels: Vec<&str> = home_host.split('.').collect();
+        if CODE_HOSTS.contains(&home_host.as_str()) {
+            let owner_of = |u: &str| -> Option<String> {
+                let rest = u.split_once("://")?.1;
+                let owner = rest.split('/').nth(1)?;
+                (!owner.is_empty()).then(|| owner.to_owned())
+            };
+            if CODE_HOSTS.contains(&host.as_str())
+                && owner_of(&homepage).is_some_and(|o| owner_of(&lower) == Some(o))
+            {
+                return true;
+            }
+        } else if registrable(&labels) == registrable(&home_labels) {
+            return true;
+        }
+    }
+    let Some(name) = name.map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    let Some(site) = labels.len().checked_sub(2).and_then(|i| labels.get(i)) else {
+        return false;
+    };
+    let joined: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    let words = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 4 && !GENERIC_NAME_WORDS.contains(w));
+    *site == joined || words.into_iter().any(|w| w == *site)
+}
+
+/// Agent command-line programs: started with a skip-permissions flag, or configured through
+/// their `config` commands, they run later steps unchecked.
+const AGENT_CLIS: &[&str] = &[
+    "claude",
+    "codex",
+    "gemini",
+    "openclaw",
+    "clawdbot",
+    "cursor-agent",
+    "opencode",
+    "qwen",
+    "aider",
+    "goose",
+];
+
+/// Flags that start an agent with its approvals or sandbox off, whatever the program.
+const SAFEGUARD_OFF_FLAGS: &[&str] = &[
+    "--dangerously-skip-permissions",
+    "--allow-dangerously-skip-permissions",
+    "--dangerously-bypass-approvals-and-sandbox",
+];
+
+/// The agents' settings files.
+const AGENT_SETTINGS_FILES: &[&str] = &[
+    ".claude/settings",
+    "openclaw.json",
+    "clawdbot.json",
+    "exec-approvals.json",
+    ".codex/config.toml",
+    ".gemini/settings.json",
+];
+
+/// Settings that switch an agent's safeguards off: (key, value word or "" for any, what it
+/// does). Keys and values are matched in lowercase text with quotes and spaces taken out.
+const SAFEGUARD_OFF_SETTINGS: &[(&str, &str, &str)] = &[
+    (
+        "bypasspermissions",
+        "",
+        "sets the permission mode to bypassPermissions",
+    ),
+    (
+        "danger-full-access",
+        "",
+        "turns the sandbox off (danger-full-access)",
+    ),
+    (
+        "tools.exec.security",
+        "full",
+        "sets OpenClaw's exec security to full (no approvals)",
+    ),
+    (
+        "tools.exec.ask",
+        "off",
+        "turns OpenClaw's exec approval prompts off",
+    ),
+    ("sandbox.mode", "off", "turns the agent's sandbox off"),
+    (
+        "security:full",
+        "",
+        "sets exec approvals to full (no approvals)",
+    ),
+    ("ask:off", "", "turns exec approval prompts off"),
+    (
+        "approval_policy=never",
+        "",
+        "sets the approval policy to never ask",
+    ),
+    (
+        "security.installpolicy",
+        "unset",
+        "removes OpenClaw's install policy",
+    ),
+];
+
+/// What a command does to the safeguards of the agent running it, if it switches them off:
+/// an agent started in a skip-permissions mode, an agent's `config set` of a bypass, or an
+/// edit of an agent's settings file (`jq`, `sed -i`) that writes one.
+pub fn agent_safeguards_off(program: &str, args: &[&str]) -> Option<&'static str> {
+    let skips_checks = args.iter().any(|arg| {
+        let arg = arg.to_ascii_lowercase();
+        SAFEGUARD_OFF_FLAGS
+            .iter()
+            .any(|flag| arg == *flag || arg.starts_with(&format!("{flag}=")))
+    });
+    if skips_checks {
+        return Some("starts an agent with its permission checks off");
+    }
+    let agent = AGENT_CLIS.contains(&program);
+    let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+    if agent
+        && lower.iter().enumerate().any(|(i, a)| {
+            a == "--yolo"
+                || a == "--approval-mode=yolo"
+                || (a == "--approval-mode" && lower.get(i + 1).is_some_and(|v| v == "yolo"))
+                || (a == "--permission-mode"
+                    && lower.get(i + 1).is_some_and(|v| v == "bypasspermissions"))
+        })
+    {
+        return Some("starts an agent in a mode that approves everything");
+    }
+    let edits_settings = lower
+        .iter()
+        .any(|a| AGENT_SETTINGS_FILES.iter().any(|f| a.contains(f)));
+    if !agent && !edits_settings {
+        return None;
+    }
+    safeguard_off_setting(&lower.join(" "))
+}
+
+/// The first setting in `text` (an agent's settings, or a command's words) that switches the
+/// agent's safeguards off.
+pub fn safeguard_off_setting(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    let squeezed: String = lower
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | ' ' | '\t'))
+        .collect();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | '"' | '\'' | ',' | '{' | '}'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    SAFEGUARD_OFF_SETTINGS
+        .iter()
+        .find(|(key, value, _)| {
+            squeezed.contains(key) && (value.is_empty() || words.contains(value))
+        })
+        .map(|(_, _, what)| *what)
+}
+
+/// Whether `path` is an agent's settings file.
+pub fn is_agent_settings_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    AGENT_SETTINGS_FILES.iter().any(|f| lower.contains(f))
+}
+
+/// Words by which a Skill's name or description says it does security work.
+const SECURITY_PURPOSE_WORDS: &[&str] = &[
+    "security",
+    "audit",
+    "scanner",
+    "scanning",
+    "detect",
+    "vulnerab",
+    "threat",
+    "malware",
+    "pentest",
+    "penetration test",
+    "red team",
+    "red-team",
+    "prompt injection",
+    "prompt-injection",
+    "harden",
+    "forensic",
+    "incident response",
+];
+
+/// Whether `text` (a Skill's name or description) says the Skill does security work.
+pub fn states_security_purpose(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SECURITY_PURPOSE_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// The host of an http(s) URL (lowercased, without port or credentials), if `text` is one.
@@ -761,8 +1071,13 @@ mod tests {
             Source::Throwaway
         );
         assert_eq!(classify_source("https://evilbrew.sh/x"), Source::Unvetted);
+        // Babashka's official installer lives in its repository's raw files.
         assert_eq!(
             classify_source("https://raw.githubusercontent.com/babashka/babashka/master/install"),
+            Source::KnownInstaller
+        );
+        assert_eq!(
+            classify_source("https://raw.githubusercontent.com/babashka-tools/x/main/install"),
             Source::Unvetted
         );
         assert_eq!(classify_source("https://t.co/abc"), Source::Throwaway);
@@ -797,5 +1112,90 @@ mod tests {
         assert!(persistence_path("echo x >> ~/.bashrc").is_some());
         assert_eq!(program_name("/usr/bin/Python3"), "python3");
         assert!(is_interpreter("python3.11") && is_interpreter("bash") && !is_interpreter("git"));
+    }
+
+    #[test]
+    fn whose_host_a_download_comes_from() {
+        assert!(belongs_to_skill(
+            "https://cli.inference.sh",
+            Some("inference-sh"),
+            None
+        ));
+        assert!(belongs_to_skill(
+            "https://dl.acme.dev/i.sh",
+            Some("notes"),
+            Some("https://www.acme.dev")
+        ));
+        assert!(belongs_to_skill(
+            "https://github.com/acme/cli/releases/download/v1/i.sh",
+            None,
+            Some("https://github.com/acme/notes")
+        ));
+        // Generic words of a name, other owners on a code host, and look-alikes are not
+        // the Skill's.
+        assert!(!belongs_to_skill(
+            "https://get.helper.dev/i",
+            Some("pdf-helper"),
+            None
+        ));
+        assert!(!belongs_to_skill(
+            "https://raw.githubusercontent.com/other/x/main/i.sh",
+            None,
+            Some("https://github.com/acme/notes")
+        ));
+        assert!(!belongs_to_skill(
+            "https://openclaw-cli.sh/i",
+            Some("openclaw-cli"),
+            None
+        ));
+        assert!(is_platform_lookalike("claw-hub.io"));
+        assert!(is_platform_lookalike("openclaw-cli.sh"));
+        assert!(!is_platform_lookalike("docs.openclaw.ai"));
+        assert!(!is_platform_lookalike("claude.ai"));
+    }
+
+    #[test]
+    fn paste_links_and_safeguards() {
+        assert!(is_paste_link("https://rentry.co/abc"));
+        assert!(is_paste_link(
+            "https://gist.githubusercontent.com/a/b/raw/x.sh"
+        ));
+        assert!(!is_paste_link("https://discord.com/api/webhooks/1/x"));
+        assert!(!is_paste_link("http://100.29.245.213:3456"));
+        assert!(!is_paste_link("https://github.com/a/b"));
+
+        let off = |program: &str, args: &[&str]| agent_safeguards_off(program, args).is_some();
+        assert!(off(
+            "claude",
+            &["-p", "x", "--dangerously-skip-permissions"]
+        ));
+        assert!(off("codex", &["exec", "--yolo", "x"]));
+        assert!(off("gemini", &["--approval-mode", "yolo"]));
+        assert!(off("claude", &["--permission-mode", "bypassPermissions"]));
+        assert!(off(
+            "openclaw",
+            &["config", "set", "tools.exec.security", "full"]
+        ));
+        assert!(off(
+            "openclaw",
+            &["config", "unset", "security.installPolicy"]
+        ));
+        assert!(off(
+            "jq",
+            &[
+                ".tools.exec.ask = \"off\"",
+                "/home/u/.openclaw/openclaw.json"
+            ]
+        ));
+        assert!(!off(
+            "openclaw",
+            &["config", "set", "tools.exec.security", "allowlist"]
+        ));
+        assert!(!off("echo", &["--yolo"]));
+        assert!(!off(
+            "jq",
+            &[".tools.exec.security", "/home/u/.openclaw/openclaw.json"]
+        ));
+        assert!(!off("chromium", &["--no-sandbox"]));
     }
 }

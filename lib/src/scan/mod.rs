@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use finding::{Capability, CapabilityKind, Finding, FlowSource, Severity};
-use sink::Sink;
+use sink::{Sink, SkillContext};
 
 use crate::bundle::OUTPUT_DIR;
 use crate::limits::Limits;
@@ -434,6 +434,19 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
     let config_text = config.map(|f| String::from_utf8_lossy(&f.data).into_owned());
     let declaration = skill::read_declaration(skill_md_text.as_deref(), config_text.as_deref());
 
+    let security_purpose = [&declaration.name, &declaration.description]
+        .into_iter()
+        .flatten()
+        .any(|text| knowledge::states_security_purpose(text));
+    let context = SkillContext {
+        name: declaration.name.clone(),
+        homepage: declaration.homepage.clone(),
+        security_purpose,
+        told_to_run: match (&skill_md_text, security_purpose) {
+            (Some(text), true) => markdown::files_told_to_run(text),
+            _ => Vec::new(),
+        },
+    };
     // Compiled Python is judged against its source, when the Skill ships one.
     let by_path: Option<std::collections::HashMap<&str, &ScanFile>> = input
         .files
@@ -443,7 +456,14 @@ pub fn scan(input: &ScanInput, options: &ScanOptions) -> SkillReport {
     let results: Vec<(Vec<Finding>, usize, bool)> = input
         .files
         .par_iter()
-        .map(|file| scan_file(file, declaration.openclaw.as_ref(), by_path.as_ref()))
+        .map(|file| {
+            scan_file(
+                file,
+                declaration.openclaw.as_ref(),
+                by_path.as_ref(),
+                &context,
+            )
+        })
         .collect();
     let mut findings = Vec::new();
     let mut unparsed = Vec::new();
@@ -576,6 +596,7 @@ fn scan_file(
     file: &ScanFile,
     openclaw: Option<&skill::OpenClawRequirements>,
     by_path: Option<&std::collections::HashMap<&str, &ScanFile>>,
+    context: &SkillContext,
 ) -> (Vec<Finding>, usize, bool) {
     if let Some(strings) = pyc::pyc_strings(&file.data) {
         let mut sink = Sink::new(&file.path, "").with_shell(shell::scan);
@@ -596,11 +617,16 @@ fn scan_file(
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(&file.data),
     };
-    let mut sink = Sink::new(&file.path, &text).with_shell(shell::scan);
+    let language = language(&file.path, &text);
+    let mut sink = Sink::new(&file.path, &text)
+        .with_shell(shell::scan)
+        .with_skill(context);
+    if language == Language::Markdown {
+        sink = sink.for_docs();
+    }
     text::scan_hidden_unicode(&text, &mut sink);
     text::scan_mining_pools(&text, &mut sink);
     let mut partial = false;
-    let language = language(&file.path, &text);
     if text.len() > MAX_SOURCE_BYTES {
         // Too large to parse: say so, and let the token rules look at it.
         partial = !matches!(language, Language::Other);

@@ -29,7 +29,39 @@ pub(crate) struct Sink<'a> {
     /// into a crontab): handed down by the scan's entry point so that the text helpers, which
     /// the shell analyser uses, need not import it back.
     shell: Option<ShellScanner>,
+    /// What the Skill says about itself (its name, homepage, stated purpose).
+    skill: &'a SkillContext,
+    /// Whether the file is documentation (markdown) rather than a shipped script.
+    docs: bool,
+    /// Findings lowered as quoted examples: what the file does as a whole does not raise them
+    /// again.
+    lowered: std::collections::HashSet<usize>,
 }
+
+/// What a Skill says about itself, for rules whose severity depends on whose the Skill is and
+/// what it is for. Only ever used to weigh documentation: a Skill's claims never lower a
+/// finding in its shipped code.
+#[derive(Debug, Default)]
+pub(crate) struct SkillContext {
+    /// The Skill's name (frontmatter or `skillsig.toml`).
+    pub name: Option<String>,
+    /// The frontmatter's `homepage`.
+    pub homepage: Option<String>,
+    /// Whether the name or description says the Skill does security work (auditing, scanning,
+    /// detection), so that its documentation may quote attacks.
+    pub security_purpose: bool,
+    /// Markdown files (paths as written) that a step of `SKILL.md` tells the reader to run or
+    /// follow: their quoted examples are not lowered.
+    pub told_to_run: Vec<String>,
+}
+
+/// The context of a file scanned on its own (no Skill around it).
+static NO_SKILL: SkillContext = SkillContext {
+    name: None,
+    homepage: None,
+    security_purpose: false,
+    told_to_run: Vec::new(),
+};
 
 /// The shell analyser's entry: (source, offset of `source` in the file, sink, nesting depth)
 /// → whether it parsed completely.
@@ -49,7 +81,33 @@ impl<'a> Sink<'a> {
             env_dump_at: None,
             network: false,
             shell: None,
+            skill: &NO_SKILL,
+            docs: false,
+            lowered: std::collections::HashSet::new(),
         }
+    }
+
+    /// This sink scans a file of the Skill described by `skill`.
+    pub fn with_skill(mut self, skill: &'a SkillContext) -> Sink<'a> {
+        self.skill = skill;
+        self
+    }
+
+    /// This sink scans documentation (markdown read by the agent or the user), not a shipped
+    /// script.
+    pub fn for_docs(mut self) -> Sink<'a> {
+        self.docs = true;
+        self
+    }
+
+    /// What the Skill says about itself.
+    pub fn skill(&self) -> &SkillContext {
+        self.skill
+    }
+
+    /// Whether the file is documentation rather than a shipped script.
+    pub fn in_docs(&self) -> bool {
+        self.docs
     }
 
     /// This sink scans text that turns into commands with `shell`.
@@ -110,13 +168,17 @@ impl<'a> Sink<'a> {
                 rules::EXEC_REMOTE_CODE,
             ]
             .contains(&f.rule)
+                && f.severity >= Severity::High
         });
         let runs_downloads = self.findings.iter().any(|f| {
             f.rule.is_code_execution()
                 && f.rule != rules::EXEC_PIPE_TO_SHELL_KNOWN
                 && f.rule != rules::EXEC_COMPUTED_SHELL
         });
-        for finding in &mut self.findings {
+        for (index, finding) in self.findings.iter_mut().enumerate() {
+            if self.lowered.contains(&index) {
+                continue;
+            }
             if finding.rule == rules::EXEC_PIPE_TO_SHELL
                 && aggravating
                 && finding.severity < Severity::High
@@ -187,6 +249,24 @@ impl<'a> Sink<'a> {
     /// The findings kept since there were `first`.
     pub fn findings_from(&self, first: usize) -> &[Finding] {
         self.findings.get(first..).unwrap_or(&[])
+    }
+
+    /// Lowers every blocking finding kept since there were `first` to `to`, saying `why`: for
+    /// attack text a security Skill's documentation quotes as an example.
+    pub fn lower_from(&mut self, first: usize, to: Severity, why: &str) {
+        for (index, finding) in self.findings.iter_mut().enumerate().skip(first) {
+            self.lowered.insert(index);
+            if finding.severity > to {
+                finding.severity = to;
+                finding.message.push_str("; lowered: ");
+                finding.message.push_str(why);
+            }
+        }
+    }
+
+    /// The path of the file being scanned, relative to the Skill.
+    pub fn file(&self) -> &str {
+        self.file
     }
 
     /// How many decoding layers deep the current scan is.

@@ -30,6 +30,8 @@ pub struct Frontmatter {
     pub version: Option<String>,
     /// The JSON object under `metadata.openclaw` (or an earlier name), as found.
     pub openclaw: Option<Json>,
+    /// `homepage` (top level, or inside the OpenClaw block), as written.
+    pub homepage: Option<String>,
 }
 
 /// Parses the frontmatter of `text` (the content of the file at `file`), adding diagnostics.
@@ -134,6 +136,16 @@ pub fn parse(text: &str, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Front
     if fm.version.is_none() {
         fm.version = get("version").and_then(scalar_text);
     }
+    fm.homepage = get("homepage")
+        .and_then(scalar_text)
+        .or_else(|| {
+            fm.openclaw
+                .as_ref()
+                .and_then(|block| block.get("homepage"))
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        })
+        .filter(|h| !h.trim().is_empty());
     fm
 }
 

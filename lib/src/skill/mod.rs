@@ -304,6 +304,10 @@ pub struct Declaration {
     pub name: Option<String>,
     /// `version` from `skillsig.toml` or the frontmatter, as written.
     pub version: Option<String>,
+    /// The frontmatter's `description`, as written.
+    pub description: Option<String>,
+    /// The frontmatter's `homepage` (top level or in the OpenClaw block), as written.
+    pub homepage: Option<String>,
     /// `skillsig.toml` permissions plus OpenClaw's requirements.
     pub permissions: Permissions,
     /// OpenClaw's requirements block, when the frontmatter has one.
@@ -361,6 +365,8 @@ pub fn read_declaration(skill_md: Option<&str>, config_text: Option<&str>) -> De
             .as_ref()
             .and_then(|c| c.version.clone())
             .or(fm.version),
+        description: fm.description,
+        homepage: fm.homepage,
         permissions,
         openclaw,
         from_config: config.is_some(),

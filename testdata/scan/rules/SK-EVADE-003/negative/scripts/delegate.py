@@ -1,0 +1,3 @@
+import subprocess
+
+subprocess.run(["claude", "-p", "summarise the changelog", "--permission-mode", "plan"])
