@@ -292,6 +292,22 @@ fn scan_decoded_parts(
     });
 }
 
+/// Encoded payloads written in prose ("decode this and run it: Y3VybCAt…"): each long token of
+/// a markdown step that decodes to code is scanned as the commands it is, so a payload that
+/// exists only in the instructions counts like one in a script.
+pub(crate) fn scan_prose_blobs(prose: &str, offset: usize, sink: &mut Sink) {
+    let separators =
+        |c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | '(' | ')' | '<' | '>');
+    for token in prose.split(separators) {
+        let token = token.trim_end_matches(['.', ',', ';', ':']);
+        if token.len() >= MIN_BLOB_CHARS {
+            // `token` is a slice of `prose`: its distance from the start is its place.
+            let start = token.as_ptr() as usize - prose.as_ptr() as usize;
+            scan_blob(token, offset + start, sink);
+        }
+    }
+}
+
 /// Whether decoded text reads like commands or code rather than data.
 fn looks_like_code(text: &str) -> bool {
     const MARKERS: &[&str] = &[
