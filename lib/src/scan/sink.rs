@@ -401,6 +401,23 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// The file takes only the Skill's own entry (`own`) out of the agent's store `store`: its
+    /// reads of the store are how it gets its token, not theft, so they are medium. A flow of
+    /// the whole store elsewhere in the file is reported on its own and still blocks.
+    pub fn lower_own_entry_reads(&mut self, store: &str, own: &str) {
+        for finding in &mut self.findings {
+            if finding.rule == rules::CRED_SENSITIVE_PATH
+                && finding.severity == Severity::High
+                && finding.message.contains(store)
+            {
+                finding.severity = Severity::Medium;
+                finding.message.push_str(&format!(
+                    "; medium: the file takes only its own entry ({own}) out of it"
+                ));
+            }
+        }
+    }
+
     /// Whether a finding of `rule` is already reported on the line of byte `offset` (an
     /// analyser's own rule saw what a flow proves again).
     pub fn reported_on_line(&self, rule: rules::RuleId, offset: usize) -> bool {
