@@ -1134,9 +1134,9 @@ fn scan_prose(
                 "`post",
             ]
             .iter()
-            .any(|w| lower.contains(w));
+            .any(|w| find(lower, w).is_some());
             if pattern.rule == rules::PROMPT_EXFILTRATE
-                && (http_method_doc || protective.iter().any(|w| lower.contains(w)))
+                && (http_method_doc || protective.iter().any(|w| find(lower, w).is_some()))
             {
                 continue;
             }
@@ -1193,10 +1193,25 @@ fn sentences(text: &str) -> Vec<&str> {
 }
 
 /// Where the earliest group matches, if every group matches somewhere.
+/// Where `needle` first occurs in `hay`. Sentences are short and the phrases tried on each are
+/// many: a search with no set-up (each place of the first byte, then a compare) beats building
+/// a substring searcher per phrase, which is what `str::find` does.
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    find_iter(hay, needle).next()
+}
+
+/// Every place `needle` occurs in `hay` (overlapping), the way [`find`] searches.
+fn find_iter<'h>(hay: &'h str, needle: &'h str) -> impl Iterator<Item = usize> + 'h {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let first = needle.first().copied().unwrap_or(0);
+    memchr::memchr_iter(first, hay)
+        .filter(move |&at| !needle.is_empty() && hay[at..].starts_with(needle))
+}
+
 fn match_all(lower: &str, groups: &[&[&str]]) -> Option<usize> {
     groups
         .iter()
-        .map(|group| group.iter().filter_map(|alt| lower.find(alt)).min())
+        .map(|group| group.iter().filter_map(|alt| find(lower, alt)).min())
         .collect::<Option<Vec<usize>>>()
         .and_then(|hits| hits.into_iter().min())
 }
@@ -1208,7 +1223,7 @@ fn match_groups(lower: &str, groups: &[&[&str]]) -> Option<usize> {
     for group in groups {
         let hit = group
             .iter()
-            .filter_map(|alt| lower[from..].find(alt).map(|p| (from + p, alt.len())))
+            .filter_map(|alt| find(&lower[from..], alt).map(|p| (from + p, alt.len())))
             .min_by_key(|(p, _)| *p)?;
         first.get_or_insert(hit.0);
         from = hit.0 + hit.1;
@@ -1251,7 +1266,7 @@ const EXAMPLE_LABELS: &[&str] = &[
 /// names (`https://hooks.example.net`).
 fn example_label(lower: &str) -> Option<&'static str> {
     EXAMPLE_LABELS.iter().copied().find(|label| {
-        lower.match_indices(label).any(|(at, _)| {
+        find_iter(lower, label).any(|at| {
             let start = lower[..at].rfind(char::is_whitespace).map_or(0, |p| p + 1);
             let label_end = at + label.len();
             let end = lower[label_end..]
@@ -1873,7 +1888,7 @@ fn names_a_program(lower: &str) -> bool {
 /// execute", "no need to run").
 fn unnegated_cue(lower: &str, cues: &[&str]) -> Option<usize> {
     cues.iter()
-        .flat_map(|cue| lower.match_indices(cue).map(|(at, _)| at))
+        .flat_map(|cue| find_iter(lower, cue))
         .filter(|&at| {
             let start = sentence_start(lower, at).max(at.saturating_sub(24));
             let mut start = start;

@@ -296,6 +296,19 @@ fn scan_decoded_parts(
 /// a markdown step that decodes to code is scanned as the commands it is, so a payload that
 /// exists only in the instructions counts like one in a script.
 pub(crate) fn scan_prose_blobs(prose: &str, offset: usize, sink: &mut Sink) {
+    // Most steps have no long run of encoding characters: one pass over the bytes says so.
+    let mut run = 0;
+    let has_long_run = prose.bytes().any(|b| {
+        run = if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') {
+            run + 1
+        } else {
+            0
+        };
+        run >= MIN_BLOB_CHARS
+    });
+    if !has_long_run {
+        return;
+    }
     let separators =
         |c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | '(' | ')' | '<' | '>');
     for token in prose.split(separators) {
