@@ -44,6 +44,35 @@ const MAX_SEQUENCE: usize = 4096;
 /// Shortest text computed by XOR, permutation or reversal that is scanned like source.
 const MIN_DERIVED_CHARS: usize = 12;
 
+/// What each language's lowerer shares: the depth guard that keeps deeply nested input from
+/// exhausting the stack, and lowering a node's children in order.
+pub(crate) trait Lowerer {
+    /// How deep the lowerer is in nested expressions.
+    fn depth(&mut self) -> &mut u32;
+
+    /// Lowers one expression node: the language's own forms.
+    fn lower_one(&mut self, node: tree_sitter::Node) -> Expr;
+
+    /// Lowers one expression; past [`MAX_EXPR_DEPTH`] levels the rest is unknown.
+    fn expr(&mut self, node: tree_sitter::Node) -> Expr {
+        if *self.depth() >= MAX_EXPR_DEPTH {
+            return Expr::Other;
+        }
+        *self.depth() += 1;
+        let expr = self.lower_one(node);
+        *self.depth() -= 1;
+        expr
+    }
+
+    /// Lowers each named child of `node`, in order.
+    fn exprs(&mut self, node: tree_sitter::Node) -> Vec<Expr> {
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .map(|child| self.expr(child))
+            .collect()
+    }
+}
+
 /// Text the file computes at run time.
 const HOLE: char = '\u{1}';
 /// Text computed at run time from a secret.

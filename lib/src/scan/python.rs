@@ -8,7 +8,7 @@
 use tree_sitter::Node;
 
 use super::ast::{self, Field, Fold, Source};
-use super::flow::{self, Arg, Expr, Stmt, unescape};
+use super::flow::{self, Arg, Expr, Lowerer as _, Stmt, unescape};
 use super::knowledge;
 use super::rules;
 use super::shell;
@@ -993,6 +993,16 @@ struct Lower<'a, 's> {
     depth: u32,
 }
 
+impl flow::Lowerer for Lower<'_, '_> {
+    fn depth(&mut self) -> &mut u32 {
+        &mut self.depth
+    }
+
+    fn lower_one(&mut self, node: Node) -> Expr {
+        self.expr_inner(node)
+    }
+}
+
 impl Lower<'_, '_> {
     fn block(&mut self, node: Node) -> Vec<Stmt> {
         let mut out = Vec::new();
@@ -1241,25 +1251,6 @@ impl Lower<'_, '_> {
             };
             out.push(Stmt::Let(local, Expr::Module(target)));
         }
-    }
-
-    fn exprs(&mut self, node: Node) -> Vec<Expr> {
-        let mut cursor = node.walk();
-        let mut exprs = Vec::new();
-        for child in node.named_children(&mut cursor) {
-            exprs.push(self.expr(child));
-        }
-        exprs
-    }
-
-    fn expr(&mut self, node: Node) -> Expr {
-        if self.depth >= flow::MAX_EXPR_DEPTH {
-            return Expr::Other;
-        }
-        self.depth += 1;
-        let expr = self.expr_inner(node);
-        self.depth -= 1;
-        expr
     }
 
     fn expr_inner(&mut self, node: Node) -> Expr {
