@@ -363,16 +363,7 @@ fn looks_like_code(text: &str) -> bool {
 /// A base64 string of any length decoded to text, for strings code hands to a decoder
 /// (`atob('…')`, `base64.b64decode('…')`): short ones name paths and variables.
 pub(crate) fn decode_base64_text(text: &str) -> Option<String> {
-    if text.len() > MAX_DECODED_BYTES * 4 / 3 + 4 {
-        return None;
-    }
-    let engines = [
-        base64::engine::general_purpose::STANDARD,
-        base64::engine::general_purpose::URL_SAFE,
-        base64::engine::general_purpose::STANDARD_NO_PAD,
-    ];
-    let bytes = engines.iter().find_map(|e| e.decode(text.trim()).ok())?;
-    String::from_utf8(bytes)
+    String::from_utf8(decode_base64_bytes(text)?)
         .ok()
         .filter(|t| !t.chars().any(|c| c.is_control() && !c.is_whitespace()))
 }
