@@ -601,24 +601,9 @@ impl Js<'_> {
             .first()
             .and_then(|u| self.literal_prefix(u))
             .and_then(|p| knowledge::host_of(&p));
-        let value = host.unwrap_or_else(|| "*".into());
-        sink.emit(
-            rules::USES_NETWORK,
-            call.at,
-            format!("{name} connects to {value}"),
-            Some(value),
-        );
-        for arg in &call.args {
-            if self.mentions_whole_env(*arg) {
-                sink.emit(
-                    rules::ENV_DUMP,
-                    self.at(*arg),
-                    "sends the whole environment over the network",
-                    Some("*".into()),
-                );
-                sink.note_env_dump(self.at(*arg));
-            }
-        }
+        let whole_env = call.args.iter().filter(|a| self.mentions_whole_env(**a));
+        let whole_env: Vec<usize> = whole_env.map(|a| self.at(*a)).collect();
+        sink.network_call(name, call.at, host, &whole_env);
     }
 
     /// `JSON.stringify(process.env)`.

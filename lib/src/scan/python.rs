@@ -577,24 +577,9 @@ impl Py<'_> {
                 .then(|| p.to_ascii_lowercase())
             })
         });
-        let value = host.unwrap_or_else(|| "*".into());
-        sink.emit(
-            rules::USES_NETWORK,
-            call.at,
-            format!("{short} connects to {value}"),
-            Some(value),
-        );
-        for arg in &call.args {
-            if self.mentions_environ(*arg) {
-                sink.emit(
-                    rules::ENV_DUMP,
-                    self.at(*arg),
-                    "sends the whole environment over the network",
-                    Some("*".into()),
-                );
-                sink.note_env_dump(self.at(*arg));
-            }
-        }
+        let whole_env = call.args.iter().filter(|a| self.mentions_environ(**a));
+        let whole_env: Vec<usize> = whole_env.map(|a| self.at(*a)).collect();
+        sink.network_call(short, call.at, host, &whole_env);
     }
 
     /// `json.dumps(os.environ)`, `print(dict(os.environ))`.

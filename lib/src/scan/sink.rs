@@ -418,6 +418,33 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// A call of `name` at `at` that connects to `host` (unknown: `*`), with the arguments at
+    /// `whole_env` carrying the whole environment out.
+    pub fn network_call(
+        &mut self,
+        name: &str,
+        at: usize,
+        host: Option<String>,
+        whole_env: &[usize],
+    ) {
+        let value = host.unwrap_or_else(|| "*".into());
+        self.emit(
+            rules::USES_NETWORK,
+            at,
+            format!("{name} connects to {value}"),
+            Some(value),
+        );
+        for &arg in whole_env {
+            self.emit(
+                rules::ENV_DUMP,
+                arg,
+                "sends the whole environment over the network",
+                Some("*".into()),
+            );
+            self.note_env_dump(arg);
+        }
+    }
+
     /// Whether a finding of `rule` is already reported on the line of byte `offset` (an
     /// analyser's own rule saw what a flow proves again).
     pub fn reported_on_line(&self, rule: rules::RuleId, offset: usize) -> bool {
