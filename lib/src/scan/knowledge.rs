@@ -231,7 +231,7 @@ pub fn mining_pool(host: &str) -> Option<&'static str> {
     let host = host.to_ascii_lowercase();
     MINING_POOLS
         .iter()
-        .find(|pool| host == **pool || host.ends_with(&format!(".{pool}")))
+        .find(|pool| is_within(&host, pool))
         .copied()
 }
 
@@ -547,7 +547,7 @@ pub fn is_drop_host(url: &str) -> bool {
         if h.contains('/') {
             lower.contains(h)
         } else {
-            host == *h || host.ends_with(&format!(".{h}"))
+            is_within(&host, h)
         }
     })
 }
@@ -573,10 +573,16 @@ pub fn is_paste_link(url: &str) -> bool {
         if h.contains('/') {
             lower.contains(h)
         } else {
-            host == *h || host.ends_with(&format!(".{h}"))
+            is_within(&host, h)
         }
     });
     !receiver && (paste || SNIPPET_HOSTS.contains(&host.as_str()))
+}
+
+/// Whether `host` is `domain` or a name under it (`api.example.com` under `example.com`).
+pub fn is_within(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
 /// Whether the secret variable `name` is never sent as it is by honest code (AWS secret keys
@@ -595,9 +601,7 @@ pub fn secret_misdirected(name: &str, host: &str) -> Option<bool> {
         .iter()
         .find(|(prefix, _)| name.starts_with(prefix))?;
     let host = host.to_ascii_lowercase();
-    let own = hosts
-        .iter()
-        .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+    let own = hosts.iter().any(|h| is_within(&host, h));
     Some(!own)
 }
 
@@ -657,7 +661,7 @@ pub fn classify_source(url: &str) -> Source {
         if h.contains('/') {
             lower.contains(h)
         } else {
-            host == *h || host.ends_with(&format!(".{h}"))
+            is_within(&host, h)
         }
     });
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') || throwaway {
@@ -670,7 +674,7 @@ pub fn classify_source(url: &str) -> Source {
         if k.contains('/') {
             after_scheme.starts_with(k)
         } else {
-            host == *k || host.ends_with(&format!(".{k}"))
+            is_within(&host, k)
         }
     });
     if known {
@@ -706,9 +710,7 @@ const AGENT_PLATFORM_WORDS: &[&str] = &[
 /// Whether `host` looks like an agent platform's without being one.
 pub fn is_platform_lookalike(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
-    let official = AGENT_PLATFORM_HOSTS
-        .iter()
-        .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+    let official = AGENT_PLATFORM_HOSTS.iter().any(|h| is_within(&host, h));
     !official && AGENT_PLATFORM_WORDS.iter().any(|w| host.contains(w))
 }
 

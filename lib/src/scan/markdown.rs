@@ -11,8 +11,11 @@
 //! a security Skill's documentation may quote attacks as labelled examples (lowered), as long
 //! as nothing tells the reader to run them.
 
+use std::cell::OnceCell;
+
 use super::finding::Severity;
 use super::knowledge;
+use super::phrases::Phrases;
 use super::rules;
 use super::sink::Sink;
 use super::{javascript, python, shell, text};
@@ -46,14 +49,15 @@ enum Part<'t> {
 
 pub(crate) fn scan(text: &str, sink: &mut Sink) {
     let parts = split(text);
-    // What each step does, for concealment cues: only worked out when the file has one.
     let lower_all = text.to_ascii_lowercase();
-    let step_acts: Vec<(bool, bool)> = if CONCEAL_TRIGGERS.iter().any(|w| lower_all.contains(w)) {
-        parts.iter().map(part_acts).collect()
-    } else {
-        Vec::new()
+    // What each step does, for concealment cues: worked out only for the steps around a cue.
+    let step_acts: Vec<OnceCell<(bool, bool)>> = parts.iter().map(|_| OnceCell::new()).collect();
+    let part_acts_at = |i: usize| -> (bool, bool) {
+        match (step_acts.get(i), parts.get(i)) {
+            (Some(cell), Some(part)) => *cell.get_or_init(|| part_acts(part)),
+            _ => (false, false),
+        }
     };
-    let acts = |i: usize| Acts::of_step(&parts, &step_acts, i);
     let quoting = Quoting::new(&parts, sink);
     for (index, part) in parts.iter().enumerate() {
         let first = sink.count();
@@ -76,7 +80,13 @@ pub(crate) fn scan(text: &str, sink: &mut Sink) {
                 raw,
                 offset,
             } => {
-                scan_prose(prose, &|i| map_offset(map, i), false, acts(index), sink);
+                scan_prose(
+                    prose,
+                    &|i| map_offset(map, i),
+                    false,
+                    &|| Acts::of_step(&parts, &part_acts_at, index),
+                    sink,
+                );
                 scan_inline_code(raw, *offset, sink);
                 text::scan_prose_blobs(raw, *offset, sink);
             }
@@ -122,7 +132,13 @@ pub(crate) fn scan(text: &str, sink: &mut Sink) {
                         None,
                     );
                 }
-                scan_prose(comment, &|i| offset + i, true, acts(index), sink);
+                scan_prose(
+                    comment,
+                    &|i| offset + i,
+                    true,
+                    &|| Acts::of_step(&parts, &part_acts_at, index),
+                    sink,
+                );
                 scan_inline_code(comment, *offset, sink);
                 text::scan_prose_blobs(comment, *offset, sink);
             }
@@ -316,7 +332,7 @@ fn scan_code(lang: &str, code: &str, offset: usize, sink: &mut Sink) {
             if looks_like_commands(code) {
                 scan_console(code, offset, sink);
             } else {
-                scan_prose(code, &|i| offset + i, false, Acts::of_text(code), sink);
+                scan_prose(code, &|i| offset + i, false, &|| Acts::of_text(code), sink);
             }
         }
         _ => {}
@@ -707,10 +723,9 @@ struct Acts {
 }
 
 impl Acts {
-    /// The step at `index` with its attached code block and neighbours; `acts` holds (network,
-    /// exec) per part, empty when the file has no concealment cue at all.
-    fn of_step(parts: &[Part], acts: &[(bool, bool)], index: usize) -> Acts {
-        let at = |i: usize| acts.get(i).copied().unwrap_or_default();
+    /// The step at `index` with its attached code block and neighbours; `at` gives (network,
+    /// exec) of a part.
+    fn of_step(parts: &[Part], at: &dyn Fn(usize) -> (bool, bool), index: usize) -> Acts {
         let (mut network, mut exec) = at(index);
         if matches!(parts.get(index + 1), Some(Part::Code { .. })) {
             let (n, e) = at(index + 1);
@@ -752,13 +767,13 @@ fn part_acts(part: &Part) -> (bool, bool) {
                 "sh" | "bash" | "shell" | "zsh" | "console" | "powershell" | "ps1" | "pwsh"
             ) || looks_like_commands(text);
             let lower = text.to_ascii_lowercase();
-            let network = NETWORK_WORDS.iter().any(|w| lower.contains(w));
+            let network = NETWORK_WORDS.any(&lower);
             (network, shell || network)
         }
     }
 }
 
-const NETWORK_WORDS: &[&str] = &[
+static NETWORK_WORDS: Phrases = Phrases::new(&[
     "http://",
     "https://",
     "curl",
@@ -776,8 +791,8 @@ const NETWORK_WORDS: &[&str] = &[
     "invoke-webrequest",
     "iwr ",
     "requests.",
-];
-const EXEC_WORDS: &[&str] = &[
+]);
+static EXEC_WORDS: Phrases = Phrases::new(&[
     "run ",
     "run:",
     "execute",
@@ -787,23 +802,23 @@ const EXEC_WORDS: &[&str] = &[
     "powershell",
     "launch",
     "eval",
-];
+]);
 
 /// (uses the network, runs a command) for a step's text.
 fn text_acts(lower: &str, text: &str) -> (bool, bool) {
-    let network = NETWORK_WORDS.iter().any(|w| lower.contains(w));
+    let network = NETWORK_WORDS.any(lower);
     let inline_command = text
         .split('`')
         .skip(1)
         .step_by(2)
         .any(|span| looks_like_commands(span) || span.contains(" | ") || span.contains("$("));
-    let exec = inline_command || EXEC_WORDS.iter().any(|w| lower.contains(w));
+    let exec = inline_command || EXEC_WORDS.any(lower);
     (network, exec)
 }
 
 /// Phrases that keep the user from knowing, themselves a negation (or a plain statement of
 /// it): high when attached to a step that acts, medium otherwise.
-const CONCEAL_STRONG: &[&str] = &[
+static CONCEAL_STRONG: Phrases = Phrases::new(&[
     "do not tell the user",
     "don't tell the user",
     "never tell the user",
@@ -858,9 +873,10 @@ const CONCEAL_STRONG: &[&str] = &[
     "covertly",
     "secretly",
     "stealthily",
-];
+]);
 /// Words that hide an action only when the action uses the network ("silently upload").
-const CONCEAL_WEAK: &[&str] = &["silently", "quietly", "in the background", "discreetly"];
+static CONCEAL_WEAK: Phrases =
+    Phrases::new(&["silently", "quietly", "in the background", "discreetly"]);
 /// Every concealment cue's first words, for the prose pre-filter.
 const CONCEAL_TRIGGERS: &[&str] = &[
     "tell the",
@@ -900,13 +916,20 @@ const CONCEAL_TRIGGERS: &[&str] = &[
 /// - A strong cue is high when its step (or the code block after it, or a neighbour) runs a
 ///   network or exec command, medium otherwise; "silently" and its like count only when the
 ///   step itself uses the network.
-fn concealment(lower: &str, step: Acts) -> Option<(usize, Severity, &'static str)> {
+fn concealment(lower: &str, step: &dyn Fn() -> Acts) -> Option<(usize, Severity, &'static str)> {
+    // Every cue in one pass, then judged in the order of the lists (strong cues first).
     let cues = CONCEAL_STRONG
-        .iter()
-        .map(|c| (c, true))
-        .chain(CONCEAL_WEAK.iter().map(|c| (c, false)));
-    for (cue, strong) in cues {
-        for (at, _) in lower.match_indices(cue) {
+        .find_all_in_list_order(lower)
+        .into_iter()
+        .map(|(cue, at)| (cue, at, true))
+        .chain(
+            CONCEAL_WEAK
+                .find_all_in_list_order(lower)
+                .into_iter()
+                .map(|(cue, at)| (cue, at, false)),
+        );
+    for (cue, at, strong) in cues {
+        {
             let after = &lower[at + cue.len()..];
             let directs = (cue.ends_with("the user") || cue.ends_with("the human"))
                 && after.starts_with(" to ");
@@ -922,6 +945,8 @@ fn concealment(lower: &str, step: Acts) -> Option<(usize, Severity, &'static str
             if directs || conditional || forbidden || described {
                 continue;
             }
+            // What the step does is worked out only now that a cue stands in it.
+            let step = step();
             let severity = match (strong, step.network || step.exec, step.near) {
                 (true, true, _) | (true, _, true) => Severity::High,
                 (true, false, false) => Severity::Medium,
@@ -1058,7 +1083,7 @@ fn scan_prose(
     prose: &str,
     at_file: &dyn Fn(usize) -> usize,
     hidden: bool,
-    step: Acts,
+    step: &dyn Fn() -> Acts,
     sink: &mut Sink,
 ) {
     // ASCII lowercasing keeps every byte offset, so sentences slice the lowercase copy.
@@ -1242,7 +1267,7 @@ const EXAMPLE_FOLDERS: &[&str] = &[
     "samples/",
 ];
 /// Words that label a step, or the code block after it, as a quoted example of an attack.
-const EXAMPLE_LABELS: &[&str] = &[
+static EXAMPLE_LABELS: Phrases = Phrases::new(&[
     "example",
     "e.g.",
     "for instance",
@@ -1260,13 +1285,15 @@ const EXAMPLE_LABELS: &[&str] = &[
     "don't run",
     "never run",
     "never execute",
-];
+]);
 
 /// The word that labels a step as a quoted example, not counting words inside URLs and host
 /// names (`https://hooks.example.net`).
 fn example_label(lower: &str) -> Option<&'static str> {
-    EXAMPLE_LABELS.iter().copied().find(|label| {
-        find_iter(lower, label).any(|at| {
+    let labels = EXAMPLE_LABELS.list();
+    EXAMPLE_LABELS
+        .find_all(lower)
+        .filter(|&(label, at)| {
             let start = lower[..at].rfind(char::is_whitespace).map_or(0, |p| p + 1);
             let label_end = at + label.len();
             let end = lower[label_end..]
@@ -1274,10 +1301,13 @@ fn example_label(lower: &str) -> Option<&'static str> {
                 .map_or(lower.len(), |e| label_end + e);
             let token = &lower[start..end];
             let after = &lower[label_end..end];
-            let in_host = after.starts_with('.') && after.len() > 1 && *label != "e.g.";
+            let in_host = after.starts_with('.') && after.len() > 1 && label != "e.g.";
             !token.contains("://") && !in_host
         })
-    })
+        // The first label of the list that stands in the step, as a reader scanning the list
+        // would name it.
+        .min_by_key(|&(label, _)| labels.iter().position(|l| *l == label))
+        .map(|(label, _)| label)
 }
 
 /// Attack text that a security Skill's documentation quotes, and may therefore be lowered:
@@ -1374,16 +1404,16 @@ impl Quoting {
 /// The markdown files a step of `SKILL.md` tells the reader to run or follow ("run the
 /// commands in references/setup.md"), by the paths it names.
 pub(crate) fn files_told_to_run(skill_md: &str) -> Vec<String> {
-    const FOLLOW: &[&str] = &[
+    static FOLLOW: Phrases = Phrases::new(&[
         "run ", "execute", "follow", "paste", "install", "set up", "setup",
-    ];
+    ]);
     let mut files = Vec::new();
     for part in split(skill_md) {
         let Part::Prose { text, .. } = part else {
             continue;
         };
         let lower = text.to_ascii_lowercase();
-        if unnegated_cue(&lower, FOLLOW).is_none() {
+        if unnegated_cue(&lower, &FOLLOW).is_none() {
             continue;
         }
         for word in text.split(|c: char| c.is_whitespace() || "`()[]<>\"',;".contains(c)) {
@@ -1399,7 +1429,8 @@ pub(crate) fn files_told_to_run(skill_md: &str) -> Vec<String> {
 /// Whether a step tells the reader to run something shown in the file ("run the example
 /// above", "paste it into your terminal"), as opposed to quoting words that say "run".
 fn instructs_running(lower: &str) -> bool {
-    const RUN_WHAT_IS_SHOWN: &[&str] = &[
+    static RUN_OR_EXECUTE: Phrases = Phrases::new(&["run ", "execute "]);
+    static RUN_WHAT_IS_SHOWN: Phrases = Phrases::new(&[
         "run it",
         "run this",
         "run that",
@@ -1423,12 +1454,12 @@ fn instructs_running(lower: &str) -> bool {
         "into your terminal",
         "in the terminal",
         "into the terminal",
-    ];
+    ]);
     let pointed = ["above", "below", "following"]
         .iter()
         .any(|w| lower.contains(w))
-        && unnegated_cue(lower, &["run ", "execute "]).is_some();
-    pointed || unnegated_cue(lower, RUN_WHAT_IS_SHOWN).is_some()
+        && unnegated_cue(lower, &RUN_OR_EXECUTE).is_some();
+    pointed || unnegated_cue(lower, &RUN_WHAT_IS_SHOWN).is_some()
 }
 
 /// One part of the file as the delivery rules read it.
@@ -1506,7 +1537,7 @@ fn scan_delivery(lower_all: &str, parts: &[Part], quoting: &Quoting, sink: &mut 
         let download = any(DOWNLOAD_WORDS);
         let run = near
             .iter()
-            .any(|p| unnegated_cue(&p.lower, RUN_WORDS).is_some())
+            .any(|p| unnegated_cue(&p.lower, &RUN_WORDS).is_some())
             || near.iter().any(|p| names_a_program(&p.lower));
         if archive && download && run {
             let first = sink.count();
@@ -1537,7 +1568,7 @@ fn scan_delivery(lower_all: &str, parts: &[Part], quoting: &Quoting, sink: &mut 
             }
             let run = window(i)
                 .iter()
-                .any(|p| unnegated_cue(&p.lower, PASTE_RUN_WORDS).is_some());
+                .any(|p| unnegated_cue(&p.lower, &PASTE_RUN_WORDS).is_some());
             if run {
                 let first = sink.count();
                 sink.emit(
@@ -1595,7 +1626,7 @@ const SECRET_HINT_TRIGGERS: &[&str] = &[
     "unlock",
     "decompress",
 ];
-const RUN_WORDS: &[&str] = &[
+static RUN_WORDS: Phrases = Phrases::new(&[
     "run ",
     "run:",
     "run it",
@@ -1608,8 +1639,8 @@ const RUN_WORDS: &[&str] = &[
     "install it",
     "installer",
     "./",
-];
-const PASTE_RUN_WORDS: &[&str] = &[
+]);
+static PASTE_RUN_WORDS: Phrases = Phrases::new(&[
     "run ",
     "run:",
     "run it",
@@ -1633,7 +1664,7 @@ const PASTE_RUN_WORDS: &[&str] = &[
     "source ",
     "iex",
     "invoke-expression",
-];
+]);
 
 /// Words that end a password phrase without giving one ("the password you set", "password
 /// is required").
@@ -1886,9 +1917,9 @@ fn names_a_program(lower: &str) -> bool {
 
 /// The first of `cues` in `lower` that is not negated just before ("do not run", "never
 /// execute", "no need to run").
-fn unnegated_cue(lower: &str, cues: &[&str]) -> Option<usize> {
-    cues.iter()
-        .flat_map(|cue| find_iter(lower, cue))
+fn unnegated_cue(lower: &str, cues: &Phrases) -> Option<usize> {
+    cues.find_all(lower)
+        .map(|(_, at)| at)
         .filter(|&at| {
             let start = sentence_start(lower, at).max(at.saturating_sub(24));
             let mut start = start;

@@ -15,6 +15,7 @@ mod flow;
 mod javascript;
 mod knowledge;
 mod markdown;
+mod phrases;
 mod powershell;
 mod powershell_flow;
 mod pyc;
