@@ -4,8 +4,8 @@
 //! grammars' kind and field tables and the tree walk, so that reading a tree costs no lookups
 //! by name and no allocation per node.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use std::num::NonZeroU16;

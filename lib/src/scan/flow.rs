@@ -12,7 +12,7 @@
 //! per file is bounded by [`MAX_STEPS`]: past it the rest of the file is not interpreted (the
 //! other rules still see it).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::rc::Rc;
 
 use super::knowledge;
@@ -850,8 +850,8 @@ pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
         steps: 0,
         flows_only: false,
         defined: Vec::new(),
-        followed: std::collections::HashSet::new(),
-        scanned: std::collections::HashSet::new(),
+        followed: HashSet::new(),
+        scanned: HashSet::new(),
     };
     interp.block(body);
     // A function nobody in the file calls still runs: as an event handler (`onload="init()"`),
@@ -881,14 +881,14 @@ struct Interp<'s, 'a> {
     /// The functions the file defines, in order (at most [`MAX_DEFINED`]).
     defined: Vec<Rc<Function>>,
     /// The functions a call has followed.
-    followed: std::collections::HashSet<*const Function>,
+    followed: HashSet<*const Function>,
     /// Values returned by the helper being followed (`None` before its first return).
     returns: Vec<Option<Value>>,
     /// Inside a branch or loop, assignments add to the old value instead of replacing it.
     weak: u32,
     steps: u32,
     /// Derived texts already scanned (loops and helpers evaluate the same code again).
-    scanned: std::collections::HashSet<u64>,
+    scanned: HashSet<u64>,
 }
 
 impl Interp<'_, '_> {

@@ -7,7 +7,7 @@
 //! persistence, privilege changes, quarantine removal, password dialogs, credential access, and
 //! the capabilities used (programs, hosts, environment variables, files written).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use tree_sitter::Node;
 

@@ -16,7 +16,7 @@ pub(crate) struct Sink<'a> {
     line_starts: std::cell::OnceCell<Vec<usize>>,
     findings: Vec<Finding>,
     /// (rule, line, column, message) of every kept finding, to drop repeats in O(1).
-    seen: std::collections::HashSet<(rules::RuleId, usize, usize, String)>,
+    seen: foldhash::HashSet<(rules::RuleId, usize, usize, String)>,
     /// While scanning text that is not a substring of the file (decoded payloads, command lists
     /// joined into a string): where it came from in `text`, and how it was derived.
     decoded: Vec<(usize, &'static str)>,
@@ -35,7 +35,7 @@ pub(crate) struct Sink<'a> {
     docs: bool,
     /// Findings lowered as quoted examples: what the file does as a whole does not raise them
     /// again.
-    lowered: std::collections::HashSet<usize>,
+    lowered: foldhash::HashSet<usize>,
 }
 
 /// What a Skill says about itself, for rules whose severity depends on whose the Skill is and
@@ -74,7 +74,7 @@ impl<'a> Sink<'a> {
             text,
             line_starts: std::cell::OnceCell::new(),
             findings: Vec::new(),
-            seen: std::collections::HashSet::new(),
+            seen: foldhash::HashSet::default(),
             decoded: Vec::new(),
             dropped: 0,
             credential_at: None,
@@ -83,7 +83,7 @@ impl<'a> Sink<'a> {
             shell: None,
             skill: &NO_SKILL,
             docs: false,
-            lowered: std::collections::HashSet::new(),
+            lowered: foldhash::HashSet::default(),
         }
     }
 
