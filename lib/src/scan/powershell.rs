@@ -15,7 +15,13 @@ use super::text;
 /// a credential file or secret-named variable reaching a request.
 pub(crate) fn follow_values(source: &str, base: usize, sink: &mut Sink) {
     let lowered = super::powershell_flow::lower(source, base);
-    super::flow::run(super::flow::Lang::PowerShell, &lowered, sink);
+    // PowerShell functions are lowered with their definitions: nothing is pending.
+    super::flow::run(
+        super::flow::Lang::PowerShell,
+        &lowered,
+        &mut |_| Vec::new(),
+        sink,
+    );
 }
 
 pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) {

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use super::flow::{self, Arg, Expr, Function, Stmt};
+use super::flow::{self, Arg, Body, Expr, Function, Stmt};
 
 /// Parameters that take no value, so that `Get-Content -Raw $path` reads `$path`.
 const SWITCHES: &[&str] = &[
@@ -179,7 +179,11 @@ impl Parser<'_> {
                     self.pos = save;
                 }
                 let body = self.statements(Some(b'}'), true);
-                out.push(Stmt::Def(Rc::new(Function { name, params, body })));
+                out.push(Stmt::Def(Rc::new(Function {
+                    name,
+                    params,
+                    body: Body::lowered(body),
+                })));
             }
             "param" => {
                 self.skip(false);
@@ -709,7 +713,7 @@ impl Parser<'_> {
                 Expr::Function(Rc::new(Function {
                     name: String::new(),
                     params: vec!["_".into()],
-                    body,
+                    body: Body::lowered(body),
                 }))
             }
             _ => Expr::Other,

@@ -149,12 +149,18 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
         }
     }
     if flow::worth_following(source, sink) {
-        let lowered = Lower {
+        let mut lower = Lower {
             source: &py.source,
             depth: 0,
-        }
-        .block(root);
-        flow::run(flow::Lang::Python, &lowered, sink);
+            pending: Vec::new(),
+        };
+        let lowered = lower.block(root);
+        flow::run(
+            flow::Lang::Python,
+            &lowered,
+            &mut |key| lower.pending_body(key),
+            sink,
+        );
     }
     if let (Some(_), Some(dup2), true) = (py.socket_at, py.dup2_at, py.spawns_shell) {
         sink.emit(
@@ -973,23 +979,37 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// Python lowered into the statement form of [`flow`], for the data-flow interpreter.
-struct Lower<'a, 's> {
+struct Lower<'a, 's, 't> {
     source: &'a Source<'s>,
     depth: u32,
+    /// Function bodies not lowered yet, with the depth they stand at: lowered when the
+    /// interpreter first runs the function ([`flow::Body`]).
+    pending: Vec<(Node<'t>, u32)>,
 }
 
-impl flow::Lowerer for Lower<'_, '_> {
+impl<'t> flow::Lowerer<'t> for Lower<'_, '_, 't> {
     fn depth(&mut self) -> &mut u32 {
         &mut self.depth
     }
 
-    fn lower_one(&mut self, node: Node) -> Expr {
+    fn lower_one(&mut self, node: Node<'t>) -> Expr {
         self.expr_inner(node)
     }
 }
 
-impl Lower<'_, '_> {
-    fn block(&mut self, node: Node) -> Vec<Stmt> {
+impl<'t> Lower<'_, '_, 't> {
+    /// The body left pending under `key`, lowered at the depth where it stands.
+    fn pending_body(&mut self, key: usize) -> Vec<Stmt> {
+        let Some(&(body, depth)) = self.pending.get(key) else {
+            return Vec::new();
+        };
+        let outer = std::mem::replace(&mut self.depth, depth);
+        let statements = self.block(body);
+        self.depth = outer;
+        statements
+    }
+
+    fn block(&mut self, node: Node<'t>) -> Vec<Stmt> {
         let mut out = Vec::new();
         if self.depth >= flow::MAX_EXPR_DEPTH {
             return out;
@@ -1003,7 +1023,7 @@ impl Lower<'_, '_> {
         out
     }
 
-    fn statement(&mut self, node: Node, out: &mut Vec<Stmt>) {
+    fn statement(&mut self, node: Node<'t>, out: &mut Vec<Stmt>) {
         let source = self.source;
         let field = |name: Field| source.field(node, name);
         match self.source.kind(node) {
@@ -1114,10 +1134,14 @@ impl Lower<'_, '_> {
                 let params = field(Field::Parameters)
                     .map(|p| self.parameters(p))
                     .unwrap_or_default();
-                let body = field(Field::Body)
-                    .map(|b| self.block(b))
-                    .unwrap_or_default();
                 if let Some(name) = name {
+                    let body = match field(Field::Body) {
+                        Some(body) => {
+                            self.pending.push((body, self.depth));
+                            flow::Body::pending(self.pending.len() - 1)
+                        }
+                        None => flow::Body::lowered(Vec::new()),
+                    };
                     out.push(Stmt::Def(std::rc::Rc::new(flow::Function {
                         name,
                         params,
@@ -1141,7 +1165,7 @@ impl Lower<'_, '_> {
     }
 
     /// `x = v`, `a, b = v`, `x[k] = v`, `x.y = v`.
-    fn bind(&mut self, target: Node, value: Expr, out: &mut Vec<Stmt>) {
+    fn bind(&mut self, target: Node<'t>, value: Expr, out: &mut Vec<Stmt>) {
         match self.source.kind(target) {
             "identifier" => out.push(Stmt::Let(self.source.text(target).to_owned(), value)),
             "subscript" | "attribute" => {
@@ -1173,7 +1197,7 @@ impl Lower<'_, '_> {
     }
 
     /// The names a target pattern binds.
-    fn names(&self, node: Node) -> Vec<String> {
+    fn names(&self, node: Node<'t>) -> Vec<String> {
         let mut names = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
@@ -1189,7 +1213,7 @@ impl Lower<'_, '_> {
         names
     }
 
-    fn parameters(&self, node: Node) -> Vec<String> {
+    fn parameters(&self, node: Node<'t>) -> Vec<String> {
         let mut cursor = node.walk();
         node.named_children(&mut cursor)
             .filter_map(|p| match self.source.kind(p) {
@@ -1204,7 +1228,7 @@ impl Lower<'_, '_> {
             .collect()
     }
 
-    fn import(&self, node: Node, out: &mut Vec<Stmt>) {
+    fn import(&self, node: Node<'t>, out: &mut Vec<Stmt>) {
         let module = self
             .source
             .field(node, Field::ModuleName)
@@ -1238,7 +1262,7 @@ impl Lower<'_, '_> {
         }
     }
 
-    fn expr_inner(&mut self, node: Node) -> Expr {
+    fn expr_inner(&mut self, node: Node<'t>) -> Expr {
         let source = self.source;
         let field = |name: Field| source.field(node, name);
         let boxed = |this: &mut Self, name: Field| -> Box<Expr> {
@@ -1431,7 +1455,7 @@ impl Lower<'_, '_> {
                 Expr::Function(std::rc::Rc::new(flow::Function {
                     name: String::new(),
                     params,
-                    body: vec![Stmt::Return(body)],
+                    body: flow::Body::lowered(vec![Stmt::Return(body)]),
                 }))
             }
             _ => Expr::Opaque(self.exprs(node)),
