@@ -72,6 +72,38 @@ pub(crate) trait Lowerer<'t> {
             .map(|child| self.expr(child))
             .collect()
     }
+
+    /// Lowers a function body now: the language's own forms.
+    fn lower_body(&mut self, body: tree_sitter::Node<'t>) -> Vec<Stmt>;
+
+    /// The bodies [`Lowerer::defer`] left for later, with the depth each stands at.
+    fn deferred(&mut self) -> &mut Vec<(tree_sitter::Node<'t>, u32)>;
+
+    /// A function body to be lowered when the interpreter first runs the function.
+    fn defer(&mut self, body: tree_sitter::Node<'t>) -> Body {
+        let depth = *self.depth();
+        let deferred = self.deferred();
+        deferred.push((body, depth));
+        Body::pending(deferred.len() - 1)
+    }
+
+    /// Interprets the file's lowered top level `top` (see [`run`]), lowering deferred bodies as
+    /// their functions first run, each at the depth where it stands.
+    fn interpret(&mut self, lang: Lang, top: &[Stmt], sink: &mut Sink) -> u32
+    where
+        Self: Sized,
+    {
+        let mut lower_deferred = |key: usize| {
+            let Some(&(body, depth)) = self.deferred().get(key) else {
+                return Vec::new();
+            };
+            let outer = std::mem::replace(self.depth(), depth);
+            let statements = self.lower_body(body);
+            *self.depth() = outer;
+            statements
+        };
+        run(lang, top, &mut lower_deferred, sink)
+    }
 }
 
 /// Text the file computes at run time.

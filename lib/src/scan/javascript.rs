@@ -165,15 +165,10 @@ fn scan_with(source: &str, base: usize, dialect: Dialect, browser: bool, sink: &
         let mut lower = Lower {
             source: &js.source,
             depth: 0,
-            pending: Vec::new(),
+            deferred: Vec::new(),
         };
-        let lowered = lower.block(root);
-        flow::run(
-            flow::Lang::JavaScript,
-            &lowered,
-            &mut |key| lower.pending_body(key),
-            sink,
-        );
+        let top = lower.block(root);
+        lower.interpret(flow::Lang::JavaScript, &top, sink);
     }
     root.has_error()
 }
@@ -909,9 +904,8 @@ impl Js<'_> {
 struct Lower<'a, 's, 't> {
     source: &'a Source<'s>,
     depth: u32,
-    /// Function bodies not lowered yet, with the depth they stand at: lowered when the
-    /// interpreter first runs the function ([`flow::Body`]).
-    pending: Vec<(Node<'t>, u32)>,
+    /// Function bodies not lowered yet ([`flow::Lowerer::defer`]).
+    deferred: Vec<(Node<'t>, u32)>,
 }
 
 impl<'t> flow::Lowerer<'t> for Lower<'_, '_, 't> {
@@ -922,24 +916,22 @@ impl<'t> flow::Lowerer<'t> for Lower<'_, '_, 't> {
     fn lower_one(&mut self, node: Node<'t>) -> Expr {
         self.expr_inner(node)
     }
-}
 
-impl<'t> Lower<'_, '_, 't> {
-    /// The body left pending under `key`, lowered at the depth where it stands.
-    fn pending_body(&mut self, key: usize) -> Vec<Stmt> {
-        let Some(&(body, depth)) = self.pending.get(key) else {
-            return Vec::new();
-        };
-        let outer = std::mem::replace(&mut self.depth, depth);
-        let statements = if self.source.kind(body) == "statement_block" {
+    fn lower_body(&mut self, body: Node<'t>) -> Vec<Stmt> {
+        // An arrow function's body may be a single expression: its value is returned.
+        if self.source.kind(body) == "statement_block" {
             self.block(body)
         } else {
             vec![Stmt::Return(self.expr(body))]
-        };
-        self.depth = outer;
-        statements
+        }
     }
 
+    fn deferred(&mut self) -> &mut Vec<(Node<'t>, u32)> {
+        &mut self.deferred
+    }
+}
+
+impl<'t> Lower<'_, '_, 't> {
     fn block(&mut self, node: Node<'t>) -> Vec<Stmt> {
         let mut out = Vec::new();
         if self.depth >= flow::MAX_EXPR_DEPTH {
@@ -1122,10 +1114,7 @@ impl<'t> Lower<'_, '_, 't> {
             None => Vec::new(),
         };
         let body = match self.source.field(node, Field::Body) {
-            Some(body) => {
-                self.pending.push((body, self.depth));
-                flow::Body::pending(self.pending.len() - 1)
-            }
+            Some(body) => self.defer(body),
             None => flow::Body::lowered(Vec::new()),
         };
         std::rc::Rc::new(flow::Function { name, params, body })

@@ -152,15 +152,10 @@ pub(crate) fn scan(source: &str, base: usize, sink: &mut Sink) -> bool {
         let mut lower = Lower {
             source: &py.source,
             depth: 0,
-            pending: Vec::new(),
+            deferred: Vec::new(),
         };
-        let lowered = lower.block(root);
-        flow::run(
-            flow::Lang::Python,
-            &lowered,
-            &mut |key| lower.pending_body(key),
-            sink,
-        );
+        let top = lower.block(root);
+        lower.interpret(flow::Lang::Python, &top, sink);
     }
     if let (Some(_), Some(dup2), true) = (py.socket_at, py.dup2_at, py.spawns_shell) {
         sink.emit(
@@ -982,9 +977,8 @@ fn shell_quote(word: &str) -> String {
 struct Lower<'a, 's, 't> {
     source: &'a Source<'s>,
     depth: u32,
-    /// Function bodies not lowered yet, with the depth they stand at: lowered when the
-    /// interpreter first runs the function ([`flow::Body`]).
-    pending: Vec<(Node<'t>, u32)>,
+    /// Function bodies not lowered yet ([`flow::Lowerer::defer`]).
+    deferred: Vec<(Node<'t>, u32)>,
 }
 
 impl<'t> flow::Lowerer<'t> for Lower<'_, '_, 't> {
@@ -995,20 +989,17 @@ impl<'t> flow::Lowerer<'t> for Lower<'_, '_, 't> {
     fn lower_one(&mut self, node: Node<'t>) -> Expr {
         self.expr_inner(node)
     }
+
+    fn lower_body(&mut self, body: Node<'t>) -> Vec<Stmt> {
+        self.block(body)
+    }
+
+    fn deferred(&mut self) -> &mut Vec<(Node<'t>, u32)> {
+        &mut self.deferred
+    }
 }
 
 impl<'t> Lower<'_, '_, 't> {
-    /// The body left pending under `key`, lowered at the depth where it stands.
-    fn pending_body(&mut self, key: usize) -> Vec<Stmt> {
-        let Some(&(body, depth)) = self.pending.get(key) else {
-            return Vec::new();
-        };
-        let outer = std::mem::replace(&mut self.depth, depth);
-        let statements = self.block(body);
-        self.depth = outer;
-        statements
-    }
-
     fn block(&mut self, node: Node<'t>) -> Vec<Stmt> {
         let mut out = Vec::new();
         if self.depth >= flow::MAX_EXPR_DEPTH {
@@ -1136,10 +1127,7 @@ impl<'t> Lower<'_, '_, 't> {
                     .unwrap_or_default();
                 if let Some(name) = name {
                     let body = match field(Field::Body) {
-                        Some(body) => {
-                            self.pending.push((body, self.depth));
-                            flow::Body::pending(self.pending.len() - 1)
-                        }
+                        Some(body) => self.defer(body),
                         None => flow::Body::lowered(Vec::new()),
                     };
                     out.push(Stmt::Def(std::rc::Rc::new(flow::Function {
