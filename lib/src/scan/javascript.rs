@@ -1012,6 +1012,21 @@ impl<'t> Lower<'_, '_, 't> {
                 out.push(Stmt::Loop { vars, iter, body });
             }
             "for_statement" | "while_statement" | "do_statement" => {
+                let counting = match self.source.kind(node) {
+                    "for_statement" => self.counting_loop(node),
+                    _ => None,
+                };
+                if let Some((var, iter)) = counting {
+                    let body = field(Field::Body)
+                        .map(|b| self.block_of(b))
+                        .unwrap_or_default();
+                    out.push(Stmt::Loop {
+                        vars: vec![var],
+                        iter,
+                        body,
+                    });
+                    return;
+                }
                 let mut body = Vec::new();
                 for name in [Field::Initializer, Field::Condition, Field::Increment] {
                     if let Some(part) = field(name) {
@@ -1065,6 +1080,69 @@ impl<'t> Lower<'_, '_, 't> {
             | "interface_declaration" => {}
             _ => out.push(Stmt::Eval(self.expr(node))),
         }
+    }
+
+    /// `for (let i = 0; i < data.length; i++)`: the counter and the numbers it walks, as a
+    /// range the interpreter can step through (XOR loops index their bytes this way).
+    fn counting_loop(&mut self, node: Node<'t>) -> Option<(String, Expr)> {
+        let source = self.source;
+        let unwrap = |n: Node<'t>| match source.kind(n) {
+            "expression_statement" => n.named_child(0),
+            _ => Some(n),
+        };
+        let init = unwrap(source.field(node, Field::Initializer)?)?;
+        let (var, start) = match source.kind(init) {
+            "lexical_declaration" | "variable_declaration" => {
+                let declarator = init.named_child(0)?;
+                (
+                    source.field(declarator, Field::Name)?,
+                    source.field(declarator, Field::Value)?,
+                )
+            }
+            "assignment_expression" => (
+                source.field(init, Field::Left)?,
+                source.field(init, Field::Right)?,
+            ),
+            _ => return None,
+        };
+        let var = source.text(var);
+        let start = flow::parse_int(source.text(start))?;
+        let condition = unwrap(source.field(node, Field::Condition)?)?;
+        let bound = source.field(condition, Field::Right)?;
+        let counter = source.field(condition, Field::Left)?;
+        let operator = source
+            .field(condition, Field::Operator)
+            .map(|o| source.text(o));
+        let step: String = source
+            .text(source.field(node, Field::Increment)?)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let steps_by_one = [
+            format!("{var}++"),
+            format!("++{var}"),
+            format!("{var}+=1"),
+            format!("{var}={var}+1"),
+        ]
+        .contains(&step);
+        if source.text(counter) != var || !steps_by_one {
+            return None;
+        }
+        let end = match (operator, self.expr(bound)) {
+            (Some("<"), end) => end,
+            (Some("<="), Expr::Int(last)) => Expr::Int(last.checked_add(1)?),
+            _ => return None,
+        };
+        let args = [Expr::Int(start), end]
+            .into_iter()
+            .map(|value| Arg { key: None, value })
+            .collect();
+        let iter = Expr::Call {
+            callee: Box::new(Expr::Module(flow::COUNTING_LOOP.to_owned())),
+            args,
+            at: self.source.at(node),
+        };
+        Some((var.to_owned(), iter))
     }
 
     /// A statement or block as a statement list.
