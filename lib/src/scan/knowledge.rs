@@ -2,8 +2,10 @@
 //! lives, which hosts are well-known installers or throw-away drops, which programs are
 //! interpreters, downloaders and shell builtins. One list per concept, shared by every language.
 
+use super::phrases::Phrases;
+
 /// Fragments of paths that hold credentials or private data (matched case-insensitively).
-const SENSITIVE_PATHS: &[&str] = &[
+static SENSITIVE_PATHS: Phrases = Phrases::ignoring_case(&[
     ".ssh/id_",
     "/.ssh/",
     "~/.ssh",
@@ -44,10 +46,10 @@ const SENSITIVE_PATHS: &[&str] = &[
     "/etc/shadow",
     ".gnupg/",
     ".password-store",
-];
+]);
 
 /// Fragments of paths whose modification makes code run again later.
-const PERSISTENCE_PATHS: &[&str] = &[
+static PERSISTENCE_PATHS: Phrases = Phrases::ignoring_case(&[
     "/library/launchagents",
     "/library/launchdaemons",
     ".config/systemd/user",
@@ -67,15 +69,15 @@ const PERSISTENCE_PATHS: &[&str] = &[
     "\\start menu\\programs\\startup",
     "/etc/rc.local",
     "/etc/profile.d/",
-];
+]);
 
 /// Fragments of paths of the agent's own memory and configuration.
-const AGENT_MEMORY_PATHS: &[&str] = &[
+static AGENT_MEMORY_PATHS: Phrases = Phrases::ignoring_case(&[
     "soul.md",
     "agents.md",
     ".openclaw/openclaw.json",
     "openclaw.json",
-];
+]);
 
 /// Official installer hosts of well-known tools, whose `curl … | sh` is common in honest Skills.
 const KNOWN_INSTALLER_HOSTS: &[&str] = &[
@@ -411,34 +413,6 @@ pub const STANDARD_ENV: &[&str] = &[
     "VIRTUAL_ENV",
 ];
 
-/// The first needle (in list order) that `haystack` contains, ignoring ASCII case. One
-/// Aho-Corasick automaton per list, built once.
-fn contains_any(haystack: &str, needles: &'static [&'static str]) -> Option<&'static str> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    type Cache = Mutex<HashMap<usize, &'static aho_corasick::AhoCorasick>>;
-    static AUTOMATA: OnceLock<Cache> = OnceLock::new();
-    let key = needles.as_ptr() as usize;
-    let automaton = {
-        let mut cache = AUTOMATA
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        *cache.entry(key).or_insert_with(|| {
-            let built = aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(needles)
-                .expect("static needles build");
-            Box::leak(Box::new(built))
-        })
-    };
-    automaton
-        .find_overlapping_iter(haystack)
-        .map(|m| m.pattern().as_usize())
-        .min()
-        .map(|index| needles[index])
-}
-
 /// The sensitive fragment `text` mentions, if any. Public keys (`*.pub`) are not secrets.
 /// Windows spellings (`%USERPROFILE%\.ssh\id_rsa`) count like `/`-separated ones.
 pub fn sensitive_path(text: &str) -> Option<&'static str> {
@@ -446,9 +420,9 @@ pub fn sensitive_path(text: &str) -> Option<&'static str> {
         return None;
     }
     if text.contains('\\') {
-        return contains_any(&text.replace('\\', "/"), SENSITIVE_PATHS);
+        return SENSITIVE_PATHS.first_in_list(&text.replace('\\', "/"));
     }
-    contains_any(text, SENSITIVE_PATHS)
+    SENSITIVE_PATHS.first_in_list(text)
 }
 
 /// Words of an environment variable's name that make it a secret (`OPENAI_API_KEY`,
@@ -631,12 +605,12 @@ pub fn secret_sent_wrongly(
 
 /// The persistence location `text` mentions, if any.
 pub fn persistence_path(text: &str) -> Option<&'static str> {
-    contains_any(text, PERSISTENCE_PATHS)
+    PERSISTENCE_PATHS.first_in_list(text)
 }
 
 /// The agent memory or configuration file `text` mentions, if any.
 pub fn agent_memory_path(text: &str) -> Option<&'static str> {
-    contains_any(text, AGENT_MEMORY_PATHS)
+    AGENT_MEMORY_PATHS.first_in_list(text)
 }
 
 /// How trustworthy a download location looks.

@@ -929,37 +929,35 @@ fn concealment(lower: &str, step: &dyn Fn() -> Acts) -> Option<(usize, Severity,
                 .map(|(cue, at)| (cue, at, false)),
         );
     for (cue, at, strong) in cues {
-        {
-            let after = &lower[at + cue.len()..];
-            let directs = (cue.ends_with("the user") || cue.ends_with("the human"))
-                && after.starts_with(" to ");
-            let conditional = [" unless ", " if they ask", " if asked", " until "]
-                .iter()
-                .any(|w| after.contains(w));
-            let negates_itself = cue.starts_with("do not")
-                || cue.starts_with("don't")
-                || cue.starts_with("never")
-                || cue.starts_with("no need");
-            let forbidden = !negates_itself && negated_before(lower, at);
-            let described = !strong && !weak_cue_instructs(lower, at, cue.len());
-            if directs || conditional || forbidden || described {
-                continue;
-            }
-            // What the step does is worked out only now that a cue stands in it.
-            let step = step();
-            let severity = match (strong, step.network || step.exec, step.near) {
-                (true, true, _) | (true, _, true) => Severity::High,
-                (true, false, false) => Severity::Medium,
-                (false, _, _) if step.network => Severity::High,
-                (false, _, _) => continue,
-            };
-            let message = if severity == Severity::High {
-                "tells the agent to hide from the user a step that runs a command or uses the network"
-            } else {
-                "tells the agent to keep something from the user (no command in or near this step)"
-            };
-            return Some((at, severity, message));
+        let after = &lower[at + cue.len()..];
+        let directs =
+            (cue.ends_with("the user") || cue.ends_with("the human")) && after.starts_with(" to ");
+        let conditional = [" unless ", " if they ask", " if asked", " until "]
+            .iter()
+            .any(|w| after.contains(w));
+        let negates_itself = cue.starts_with("do not")
+            || cue.starts_with("don't")
+            || cue.starts_with("never")
+            || cue.starts_with("no need");
+        let forbidden = !negates_itself && negated_before(lower, at);
+        let described = !strong && !weak_cue_instructs(lower, at, cue.len());
+        if directs || conditional || forbidden || described {
+            continue;
         }
+        // What the step does is worked out only now that a cue stands in it.
+        let step = step();
+        let severity = match (strong, step.network || step.exec, step.near) {
+            (true, true, _) | (true, _, true) => Severity::High,
+            (true, false, false) => Severity::Medium,
+            (false, _, _) if step.network => Severity::High,
+            (false, _, _) => continue,
+        };
+        let message = if severity == Severity::High {
+            "tells the agent to hide from the user a step that runs a command or uses the network"
+        } else {
+            "tells the agent to keep something from the user (no command in or near this step)"
+        };
+        return Some((at, severity, message));
     }
     None
 }
@@ -1290,10 +1288,12 @@ static EXAMPLE_LABELS: Phrases = Phrases::new(&[
 /// The word that labels a step as a quoted example, not counting words inside URLs and host
 /// names (`https://hooks.example.net`).
 fn example_label(lower: &str) -> Option<&'static str> {
-    let labels = EXAMPLE_LABELS.list();
+    // The first label of the list that stands in the step, as a reader scanning the list
+    // would name it.
     EXAMPLE_LABELS
-        .find_all(lower)
-        .filter(|&(label, at)| {
+        .find_all_in_list_order(lower)
+        .into_iter()
+        .find(|&(label, at)| {
             let start = lower[..at].rfind(char::is_whitespace).map_or(0, |p| p + 1);
             let label_end = at + label.len();
             let end = lower[label_end..]
@@ -1304,9 +1304,6 @@ fn example_label(lower: &str) -> Option<&'static str> {
             let in_host = after.starts_with('.') && after.len() > 1 && label != "e.g.";
             !token.contains("://") && !in_host
         })
-        // The first label of the list that stands in the step, as a reader scanning the list
-        // would name it.
-        .min_by_key(|&(label, _)| labels.iter().position(|l| *l == label))
         .map(|(label, _)| label)
 }
 

@@ -9,28 +9,48 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-/// A static list of phrases, matched as written (callers lowercase the text first).
+/// A static list of phrases.
 pub(crate) struct Phrases {
     list: &'static [&'static str],
+    ignore_case: bool,
     automaton: OnceLock<AhoCorasick>,
 }
 
 impl Phrases {
+    /// Phrases matched as written (callers lowercase the text first).
     pub const fn new(list: &'static [&'static str]) -> Phrases {
         Phrases {
             list,
+            ignore_case: false,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// Phrases matched ignoring ASCII case.
+    pub const fn ignoring_case(list: &'static [&'static str]) -> Phrases {
+        Phrases {
+            list,
+            ignore_case: true,
             automaton: OnceLock::new(),
         }
     }
 
     fn automaton(&self) -> &AhoCorasick {
-        self.automaton
-            .get_or_init(|| AhoCorasick::new(self.list).expect("static phrases build"))
+        self.automaton.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(self.ignore_case)
+                .build(self.list)
+                .expect("static phrases build")
+        })
     }
 
-    /// The phrases, in list order.
-    pub fn list(&self) -> &'static [&'static str] {
-        self.list
+    /// The first phrase of the list (in list order, not text order) that `hay` contains.
+    pub fn first_in_list(&self, hay: &str) -> Option<&'static str> {
+        self.automaton()
+            .find_overlapping_iter(hay)
+            .map(|m| m.pattern().as_usize())
+            .min()
+            .map(|pattern| self.list[pattern])
     }
 
     /// Whether `hay` contains any of the phrases.
@@ -80,6 +100,10 @@ mod tests {
             [("run ", 0), ("run it", 0), ("execute", 13), ("cute", 16)]
         );
         assert!(WORDS.any("please execute"));
+        assert_eq!(WORDS.first_in_list("execute, then run it"), Some("run "));
+        assert_eq!(WORDS.first_in_list("RUN IT"), None);
+        static PATHS: Phrases = Phrases::ignoring_case(&["/.ssh/", "/.aws/"]);
+        assert_eq!(PATHS.first_in_list("~/.AWS/credentials"), Some("/.aws/"));
         assert!(!WORDS.any("nothing to do here"));
         assert_eq!(WORDS.find_all("").count(), 0);
     }
